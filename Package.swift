@@ -1,0 +1,96 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+/// Settings every Swift target shares: Swift 6 mode plus the upcoming features that keep
+/// the module boundaries honest (a C type leaking through a public API is a compile error).
+let strictSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+let package = Package(
+    name: "tieout",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "tieout", targets: ["tieout"]),
+        .library(name: "TieoutPostgres", targets: ["TieoutPostgres"]),
+        .library(name: "TieoutMigrations", targets: ["TieoutMigrations"]),
+        .library(name: "TieoutCluster", targets: ["TieoutCluster"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+    ],
+    targets: [
+        // The only C in the package: libpq's header, found through pkg-config.
+        .systemLibrary(
+            name: "CLibPQ",
+            pkgConfig: "libpq",
+            providers: [.apt(["libpq-dev"]), .brew(["libpq"])]
+        ),
+        // The libpq wrapper: the only module that imports CLibPQ.
+        .target(
+            name: "TieoutPostgres",
+            dependencies: [
+                "CLibPQ",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        // Ordered schema migrations; the SQL of `sql/` is embedded at build time.
+        .target(
+            name: "TieoutMigrations",
+            dependencies: ["TieoutPostgres", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strictSettings,
+            plugins: ["EmbedMigrations"]
+        ),
+        // The private local PostgreSQL cluster under `.tieout/` and connection resolution.
+        .target(
+            name: "TieoutCluster",
+            dependencies: ["TieoutPostgres", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strictSettings
+        ),
+        // The command line: parse, call a library, print.
+        .executableTarget(
+            name: "tieout",
+            dependencies: [
+                "TieoutPostgres",
+                "TieoutMigrations",
+                "TieoutCluster",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        // Build tool: turns `sql/*.sql` into a Swift source file so the binary carries its migrations.
+        .executableTarget(
+            name: "EmbedSQL",
+            swiftSettings: strictSettings
+        ),
+        .plugin(
+            name: "EmbedMigrations",
+            capability: .buildTool(),
+            dependencies: ["EmbedSQL"]
+        ),
+        .testTarget(
+            name: "TieoutPostgresTests",
+            dependencies: [
+                "TieoutPostgres",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "InMemoryLogging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "TieoutMigrationsTests",
+            dependencies: ["TieoutMigrations", "TieoutPostgres"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "TieoutCLITests",
+            dependencies: ["tieout", "TieoutPostgres"],
+            swiftSettings: strictSettings
+        ),
+    ]
+)

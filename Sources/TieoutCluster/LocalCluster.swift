@@ -1,0 +1,375 @@
+public import Foundation
+import Glibc
+public import Logging
+import TieoutPostgres
+
+/// A private PostgreSQL cluster under `.tieout/` in a working folder, so nothing is set up by hand.
+///
+/// - Data lives in `.tieout/pgdata` and survives restarts; the server log is `.tieout/postgres.log`.
+/// - The server listens on a unix socket only, in a private folder (`.tieout/run`, or a folder under
+///   `/tmp` when that path would be too long for a socket name), so it never clashes with another
+///   server and accepts no TCP connections.
+/// - It uses the installed PostgreSQL's `initdb` and `pg_ctl`; when the process runs as root they run
+///   as the `postgres` system user, because PostgreSQL refuses to run as root.
+/// - The superuser and the database are both named `tieout`.
+public struct LocalCluster: Sendable {
+    /// The `.tieout` folder.
+    public let directory: URL
+    /// The data directory (`PGDATA`).
+    public var dataDirectory: URL { directory.appendingPathComponent("pgdata") }
+    /// The server log.
+    public var logFile: URL { directory.appendingPathComponent("postgres.log") }
+    /// The database and superuser name.
+    public let databaseName = "tieout"
+    /// The port number; with a private socket folder it never clashes with another server.
+    public let port = 5432
+
+    /// The cluster of a working folder: `<folder>/.tieout`.
+    public init(workingDirectory: URL) {
+        self.directory = workingDirectory.standardizedFileURL.appendingPathComponent(".tieout")
+    }
+
+    /// The folder holding the server's unix socket.
+    public var socketDirectory: URL {
+        let preferred = directory.appendingPathComponent("run")
+        // sun_path holds 107 bytes; the socket file name adds "/.s.PGSQL.5432".
+        if preferred.path.utf8.count + 15 < 100 { return preferred }
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in directory.path.utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
+        return URL(fileURLWithPath: "/tmp/tieout-\(String(hash, radix: 16))")
+    }
+
+    /// The settings to connect with, for libpq.
+    public var connectionParameters: [(String, String)] {
+        [("host", socketDirectory.path), ("port", String(port)), ("user", databaseName), ("dbname", databaseName)]
+    }
+
+    /// The same settings as a conninfo string.
+    public var conninfo: String {
+        connectionParameters.map { "\($0.0)=\($0.1)" }.joined(separator: " ")
+    }
+
+    /// The same settings as `PG*` environment variables.
+    public var environment: [(String, String)] {
+        [("PGHOST", socketDirectory.path), ("PGPORT", String(port)), ("PGUSER", databaseName), ("PGDATABASE", databaseName)]
+    }
+
+    /// Whether the cluster exists and whether its server runs.
+    public enum State: Equatable, Sendable {
+        case notCreated
+        case stopped
+        case running(pid: Int)
+    }
+
+    /// What ``start(throwaway:logger:)`` did.
+    public enum StartOutcome: Equatable, Sendable {
+        /// A new cluster was created and started.
+        case created
+        /// An existing cluster was started.
+        case started
+        /// The server was already running.
+        case alreadyRunning
+    }
+
+    /// Reads the state from `postmaster.pid` and `pg_ctl status`.
+    public func state() throws(ClusterError) -> State {
+        guard FileManager.default.fileExists(atPath: dataDirectory.appendingPathComponent("PG_VERSION").path) else {
+            return .notCreated
+        }
+        let tools = try PostgresTools.locate()
+        let result = try run(tools.pgCtl, ["status", "-D", dataDirectory.path])
+        guard result.status == 0 else { return .stopped }
+        let pidText = (try? String(contentsOf: dataDirectory.appendingPathComponent("postmaster.pid"), encoding: .utf8))?
+            .split(separator: "\n").first.map(String.init) ?? ""
+        return .running(pid: Int(pidText) ?? 0)
+    }
+
+    /// Creates the cluster if needed, starts the server and creates the `tieout` database.
+    ///
+    /// `throwaway` turns off durability (`fsync`, `full_page_writes`, `synchronous_commit`) for a
+    /// test cluster that is deleted afterwards; never use it for data you keep.
+    @discardableResult
+    public func start(throwaway: Bool = false, logger: Logger = Logger(label: "tieout.db")) throws(ClusterError)
+        -> StartOutcome
+    {
+        let tools = try PostgresTools.locate()
+        var outcome = StartOutcome.started
+        switch try state() {
+        case .running: return .alreadyRunning
+        case .notCreated:
+            try create(tools: tools, throwaway: throwaway, logger: logger)
+            outcome = .created
+        case .stopped:
+            break
+        }
+        try prepareDirectories()
+        let result = try run(tools.pgCtl, ["start", "-w", "-t", "60", "-D", dataDirectory.path, "-l", logFile.path])
+        guard result.status == 0 else {
+            throw ClusterError(
+                "the server in \(dataDirectory.path) did not start: \(lastLines(of: logFile) ?? oneLine(result.output))"
+            )
+        }
+        try ensureDatabase()
+        return outcome
+    }
+
+    /// Stops the server (fast shutdown). Returns false when it was not running.
+    @discardableResult
+    public func stop() throws(ClusterError) -> Bool {
+        guard case .running = try state() else { return false }
+        let tools = try PostgresTools.locate()
+        let result = try run(tools.pgCtl, ["stop", "-w", "-t", "60", "-m", "fast", "-D", dataDirectory.path])
+        guard result.status == 0 else {
+            throw ClusterError("cannot stop the server in \(dataDirectory.path): \(oneLine(result.output))")
+        }
+        return true
+    }
+
+    // MARK: - Creation
+
+    private func create(tools: PostgresTools, throwaway: Bool, logger: Logger) throws(ClusterError) {
+        try prepareDirectories()
+        logger.info("creating a private PostgreSQL cluster", metadata: ["data": .string(dataDirectory.path)])
+        let result = try run(
+            tools.initdb,
+            ["-D", dataDirectory.path, "-U", databaseName, "-A", "trust", "-E", "UTF8", "--no-locale", "--no-instructions"]
+        )
+        guard result.status == 0 else {
+            throw ClusterError("initdb failed for \(dataDirectory.path): \(oneLine(result.output))")
+        }
+        var settings = """
+
+            # Added by tieout: a private server reachable only through its own unix socket folder.
+            listen_addresses = ''
+            unix_socket_directories = '\(socketDirectory.path.replacingOccurrences(of: "'", with: "''"))'
+            unix_socket_permissions = 0700
+            port = \(port)
+            timezone = 'UTC'
+            log_timezone = 'UTC'
+
+            """
+        if throwaway {
+            settings += """
+                # Throwaway test cluster: durability off for speed.
+                fsync = off
+                synchronous_commit = off
+                full_page_writes = off
+
+                """
+        }
+        let configuration = dataDirectory.appendingPathComponent("postgresql.conf")
+        do {
+            let handle = try FileHandle(forWritingTo: configuration)
+            try handle.seekToEnd()
+            try handle.write(contentsOf: Data(settings.utf8))
+            try handle.close()
+        } catch {
+            throw ClusterError("cannot write \(configuration.path): \(error.localizedDescription)")
+        }
+    }
+
+    /// Creates `.tieout`, the data and socket folders, owned by the user the server runs as.
+    private func prepareDirectories() throws(ClusterError) {
+        let manager = FileManager.default
+        do {
+            try manager.createDirectory(at: directory, withIntermediateDirectories: true)
+            try manager.createDirectory(at: socketDirectory, withIntermediateDirectories: true)
+            if !manager.fileExists(atPath: dataDirectory.path) {
+                try manager.createDirectory(at: dataDirectory, withIntermediateDirectories: false)
+            }
+            if !manager.fileExists(atPath: logFile.path) {
+                _ = manager.createFile(atPath: logFile.path, contents: nil)
+            }
+        } catch {
+            throw ClusterError("cannot create \(directory.path): \(error.localizedDescription)")
+        }
+        chmod(dataDirectory.path, 0o700)
+        chmod(socketDirectory.path, 0o700)
+        if let owner = ServerUser.current.systemUser {
+            for url in [directory, dataDirectory, socketDirectory, logFile] {
+                guard chown(url.path, owner.uid, owner.gid) == 0 else {
+                    throw ClusterError("cannot give \(url.path) to the \(owner.name) user (errno \(errno))")
+                }
+            }
+            let probe = try run(URL(fileURLWithPath: "/usr/bin/test"), ["-w", dataDirectory.path])
+            guard probe.status == 0 else {
+                throw ClusterError(
+                    "the \(owner.name) system user cannot reach \(dataDirectory.path): make its parent folders traversable (chmod o+x) or run tieout from another folder"
+                )
+            }
+        }
+    }
+
+    /// Creates the `tieout` database when it is missing (initdb creates only `postgres`).
+    private func ensureDatabase() throws(ClusterError) {
+        var parameters = connectionParameters
+        parameters[3] = ("dbname", "postgres")
+        do {
+            let connection = try PostgresConnection(configuration: .parameters(parameters))
+            let exists = try connection.query(
+                "SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = \(databaseName))"
+            ).scalar(Bool.self)
+            if !exists {
+                try connection.query("CREATE DATABASE \(identifier: databaseName)")
+            }
+        } catch {
+            throw ClusterError("the server started but the \(databaseName) database could not be created: \(error)")
+        }
+    }
+
+    // MARK: - Processes
+
+    struct ProcessResult {
+        var status: Int32
+        var output: String
+    }
+
+    /// Runs a PostgreSQL program, as the `postgres` system user when this process is root, and
+    /// returns its exit status and combined output.
+    ///
+    /// It uses `posix_spawn` and closes every descriptor above 2 in the child: `pg_ctl start`
+    /// leaves a server running that would otherwise inherit this process's descriptors (and
+    /// Foundation's `Process` would then wait for it forever).
+    func run(_ executable: URL, _ arguments: [String]) throws(ClusterError) -> ProcessResult {
+        var argv: [String]
+        if let owner = ServerUser.current.systemUser {
+            argv = ["/usr/sbin/runuser", "-u", owner.name, "--", executable.path] + arguments
+        } else {
+            argv = [executable.path] + arguments
+        }
+        // Output goes to an unlinked temporary file, which the server may keep open harmlessly.
+        var template = Array("/tmp/tieout-output-XXXXXX".utf8CString)
+        let descriptor = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
+        guard descriptor >= 0 else { throw ClusterError("cannot create a temporary file (errno \(errno))") }
+        template.withUnsafeBufferPointer { _ = unlink($0.baseAddress!) }
+        defer { close(descriptor) }
+
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_adddup2(&actions, descriptor, 1)
+        posix_spawn_file_actions_adddup2(&actions, descriptor, 2)
+        // glibc ≥ 2.34 has these; Swift does not import them, so look them up by name.
+        if let closeFrom = GlibcSpawnExtensions.addCloseFrom {
+            _ = closeFrom(&actions, 3)
+        } else {
+            // Older glibc: close the descriptors open right now, one by one.
+            for fd in openDescriptors() where fd > 2 { posix_spawn_file_actions_addclose(&actions, fd) }
+        }
+        if let changeDirectory = GlibcSpawnExtensions.addChangeDirectory {
+            _ = changeDirectory(&actions, "/")  // the server user may not be allowed into our folder
+        }
+
+        let cArguments = argv.map { strdup($0) } + [nil]
+        defer { cArguments.forEach { free($0) } }
+        var pid: pid_t = 0
+        let spawned = posix_spawn(&pid, argv[0], &actions, nil, cArguments, environ)
+        guard spawned == 0 else {
+            throw ClusterError("cannot run \(argv[0]): \(String(cString: strerror(spawned)))")
+        }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 {
+            guard errno == EINTR else { throw ClusterError("waiting for \(executable.lastPathComponent) failed (errno \(errno))") }
+        }
+        let exitStatus: Int32 = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
+
+        lseek(descriptor, 0, SEEK_SET)
+        var bytes: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 8192)
+        while true {
+            let count = buffer.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
+            if count <= 0 { break }
+            bytes.append(contentsOf: buffer[0..<count])
+        }
+        return ProcessResult(status: exitStatus, output: String(decoding: bytes, as: UTF8.self))
+    }
+
+    private func openDescriptors() -> [Int32] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? []).compactMap { Int32($0) }
+    }
+
+    private func lastLines(of file: URL) -> String? {
+        guard let text = try? String(contentsOf: file, encoding: .utf8) else { return nil }
+        let lines = text.split(separator: "\n").suffix(3)
+        return lines.isEmpty ? nil : oneLine(lines.joined(separator: " "))
+    }
+}
+
+/// A problem with the private cluster, in one line.
+public struct ClusterError: Error, Sendable, CustomStringConvertible {
+    public let description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// Who runs the server: ourselves, or the `postgres` system user when we are root.
+struct ServerUser {
+    struct SystemUser {
+        var name: String
+        var uid: uid_t
+        var gid: gid_t
+    }
+
+    /// Set when this process is root: the user initdb and pg_ctl must run as.
+    var systemUser: SystemUser?
+
+    static var current: ServerUser {
+        guard geteuid() == 0 else { return ServerUser(systemUser: nil) }
+        guard let entry = getpwnam("postgres") else { return ServerUser(systemUser: nil) }
+        return ServerUser(systemUser: SystemUser(name: "postgres", uid: entry.pointee.pw_uid, gid: entry.pointee.pw_gid))
+    }
+}
+
+/// The installed PostgreSQL server programs.
+struct PostgresTools {
+    var initdb: URL
+    var pgCtl: URL
+
+    /// Looks in `TIEOUT_PG_BINDIR`, then the newest `/usr/lib/postgresql/*/bin` (Debian), then `PATH`.
+    static func locate() throws(ClusterError) -> PostgresTools {
+        let environment = ProcessInfo.processInfo.environment
+        var candidates: [String] = []
+        if let configured = environment["TIEOUT_PG_BINDIR"], !configured.isEmpty { candidates.append(configured) }
+        let debianRoot = "/usr/lib/postgresql"
+        if let versions = try? FileManager.default.contentsOfDirectory(atPath: debianRoot) {
+            for version in versions.sorted(by: { (Int($0) ?? 0) > (Int($1) ?? 0) }) {
+                candidates.append("\(debianRoot)/\(version)/bin")
+            }
+        }
+        candidates.append(contentsOf: (environment["PATH"] ?? "").split(separator: ":").map(String.init))
+        for folder in candidates {
+            let initdb = URL(fileURLWithPath: folder).appendingPathComponent("initdb")
+            let pgCtl = URL(fileURLWithPath: folder).appendingPathComponent("pg_ctl")
+            if FileManager.default.isExecutableFile(atPath: initdb.path),
+                FileManager.default.isExecutableFile(atPath: pgCtl.path)
+            {
+                return PostgresTools(initdb: initdb, pgCtl: pgCtl)
+            }
+        }
+        throw ClusterError(
+            "PostgreSQL's initdb and pg_ctl were not found: run `make setup` (apt-get install postgresql) or set TIEOUT_PG_BINDIR"
+        )
+    }
+}
+
+func oneLine(_ text: String) -> String {
+    text.split(whereSeparator: { $0.isWhitespace }).joined(separator: " ")
+}
+
+/// glibc's non-portable `posix_spawn` file actions, looked up at run time.
+enum GlibcSpawnExtensions {
+    typealias AddCloseFrom = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32
+    typealias AddChangeDirectory = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, UnsafePointer<CChar>) -> Int32
+
+    static var addCloseFrom: AddCloseFrom? {
+        dlsym(UnsafeMutableRawPointer(bitPattern: 0), "posix_spawn_file_actions_addclosefrom_np").map {
+            unsafeBitCast($0, to: AddCloseFrom.self)
+        }
+    }
+
+    static var addChangeDirectory: AddChangeDirectory? {
+        dlsym(UnsafeMutableRawPointer(bitPattern: 0), "posix_spawn_file_actions_addchdir_np").map {
+            unsafeBitCast($0, to: AddChangeDirectory.self)
+        }
+    }
+}

@@ -1,0 +1,115 @@
+internal import CLibPQ
+import Foundation
+
+/// Where to connect, and how to name this client on the server.
+///
+/// Connections are opened with `PQconnectdbParams`, so libpq's usual sources still apply: the
+/// `PG*` environment variables (`PGHOST`, `PGPORT`, `PGUSER`, `PGDATABASE`, `PGPASSWORD`, …),
+/// `~/.pgpass`, `PGSERVICE` and `sslmode`.
+public struct ConnectionConfiguration: Sendable {
+    enum Source: Sendable {
+        case conninfo(String)
+        case parameters([(String, String)])
+        case environment
+    }
+
+    var source: Source
+
+    /// The `application_name` the server shows in `pg_stat_activity` unless the connection
+    /// settings name one.
+    public var applicationName: String = "tieout"
+
+    /// A conninfo string (`host=/tmp port=5432 dbname=x`) or a URI (`postgresql://user@host/db`).
+    /// Settings it leaves out come from the `PG*` environment variables and libpq's defaults.
+    public static func conninfo(_ conninfo: String) -> ConnectionConfiguration {
+        ConnectionConfiguration(source: .conninfo(conninfo))
+    }
+
+    /// Explicit keyword/value settings, in order (later ones win), e.g. `[("host", "/run/pg"), ("dbname", "x")]`.
+    public static func parameters(_ parameters: [(String, String)]) -> ConnectionConfiguration {
+        ConnectionConfiguration(source: .parameters(parameters))
+    }
+
+    /// Everything from the `PG*` environment variables and libpq's defaults.
+    public static var environment: ConnectionConfiguration { ConnectionConfiguration(source: .environment) }
+
+    /// Checks that a conninfo string or URI parses, without connecting. The error never quotes
+    /// the string (it may hold a password).
+    public static func validate(conninfo: String) throws(PostgresError) {
+        _ = try parseConninfo(conninfo)
+    }
+
+    /// The keyword/value pairs handed to `PQconnectdbParams`, in order.
+    func keywordValues() -> (pairs: [(String, String)], expandDatabaseName: Bool) {
+        var pairs: [(String, String)] = [("fallback_application_name", applicationName)]
+        switch source {
+        case .conninfo(let conninfo):
+            pairs.append(("dbname", conninfo))
+            return (pairs, true)
+        case .parameters(let parameters):
+            pairs.append(contentsOf: parameters)
+            return (pairs, false)
+        case .environment:
+            return (pairs, false)
+        }
+    }
+
+    /// Secrets to scrub from any message: the password given in the settings and `PGPASSWORD`.
+    func secrets() -> [String] {
+        var result: [String] = []
+        switch source {
+        case .conninfo(let conninfo):
+            if let options = try? Self.parseConninfo(conninfo), let password = options["password"] {
+                result.append(password)
+            }
+        case .parameters(let parameters):
+            result.append(contentsOf: parameters.filter { $0.0 == "password" }.map(\.1))
+        case .environment:
+            break
+        }
+        if let password = ProcessInfo.processInfo.environment["PGPASSWORD"] { result.append(password) }
+        return result.filter { !$0.isEmpty }
+    }
+
+    /// Parses a conninfo string or URI with libpq. The error redacts every quoted fragment of
+    /// libpq's message, because libpq quotes pieces of the string, which may include a password.
+    static func parseConninfo(_ conninfo: String) throws(PostgresError) -> [String: String] {
+        var errorMessage: UnsafeMutablePointer<CChar>?
+        guard let options = PQconninfoParse(conninfo, &errorMessage) else {
+            var message = "invalid connection string"
+            if let errorMessage {
+                message += ": " + redactQuoted(String(cString: errorMessage))
+                PQfreemem(errorMessage)
+            }
+            throw PostgresError(kind: .connection, message: message)
+        }
+        defer { PQconninfoFree(options) }
+        var result: [String: String] = [:]
+        var option = options
+        while let keyword = option.pointee.keyword {
+            if let value = option.pointee.val { result[String(cString: keyword)] = String(cString: value) }
+            option += 1
+        }
+        return result
+    }
+}
+
+/// Replaces every `"…"` fragment of a libpq message with `"…"` (redacted).
+func redactQuoted(_ message: String) -> String {
+    var result = ""
+    var inQuotes = false
+    for character in message {
+        if character == "\"" {
+            if inQuotes { result += "…\"" } else { result += "\"" }
+            inQuotes.toggle()
+        } else if !inQuotes {
+            result.append(character)
+        }
+    }
+    return oneLine(result)
+}
+
+/// Removes each secret from a message.
+func scrub(_ message: String, secrets: [String]) -> String {
+    secrets.reduce(message) { $0.replacingOccurrences(of: $1, with: "********") }
+}

@@ -1,0 +1,84 @@
+/// Transaction isolation levels.
+public enum IsolationLevel: String, Sendable {
+    case readCommitted = "READ COMMITTED"
+    case repeatableRead = "REPEATABLE READ"
+    case serializable = "SERIALIZABLE"
+}
+
+extension PostgresConnection {
+    /// Runs `body` inside `BEGIN … COMMIT`.
+    ///
+    /// Any error thrown by `body` (or by `COMMIT`) rolls the transaction back and is rethrown.
+    /// If the rollback fails too, a ``TransactionRollbackError`` carries both errors. A transaction
+    /// that the server already aborted (a statement failed and `body` caught the error) is rolled
+    /// back and reported, never silently committed.
+    public func withTransaction<Result>(
+        isolation: IsolationLevel = .readCommitted,
+        readOnly: Bool = false,
+        _ body: (PostgresConnection) throws -> Result
+    ) throws -> Result {
+        guard transactionStatus == .idle else {
+            throw PostgresError(
+                kind: .usage,
+                code: .activeSQLTransaction,
+                message: "a transaction is already open on this connection; use withSavepoint to nest"
+            )
+        }
+        try query("BEGIN ISOLATION LEVEL \(unescaped: isolation.rawValue)\(unescaped: readOnly ? " READ ONLY" : "")")
+        let result: Result
+        do {
+            result = try body(self)
+            if transactionStatus == .failedTransaction {
+                throw PostgresError(
+                    kind: .usage,
+                    code: .inFailedSQLTransaction,
+                    message: "the transaction was aborted by an earlier failed statement; it was rolled back"
+                )
+            }
+            let commit = try query("COMMIT")
+            if commit.commandTag != "COMMIT" {
+                throw PostgresError(kind: .server, message: "the server rolled the transaction back instead of committing")
+            }
+        } catch {
+            try rollbackAfter(error)
+            throw error
+        }
+        return result
+    }
+
+    /// Runs `body` inside a savepoint of the current transaction: an error rolls back to the
+    /// savepoint only (and is rethrown), leaving the rest of the transaction usable.
+    public func withSavepoint<Result>(_ body: (PostgresConnection) throws -> Result) throws -> Result {
+        guard transactionStatus == .inTransaction else {
+            throw PostgresError(
+                kind: .usage,
+                code: .noActiveSQLTransaction,
+                message: "a savepoint needs an open, healthy transaction"
+            )
+        }
+        let name = nextSavepointName()
+        try query("SAVEPOINT \(identifier: name)")
+        do {
+            let result = try body(self)
+            try query("RELEASE SAVEPOINT \(identifier: name)")
+            return result
+        } catch {
+            do {
+                try query("ROLLBACK TO SAVEPOINT \(identifier: name)")
+                try query("RELEASE SAVEPOINT \(identifier: name)")
+            } catch let rollbackError {
+                throw TransactionRollbackError(error: error, rollbackError: rollbackError)
+            }
+            throw error
+        }
+    }
+
+    private func rollbackAfter(_ error: any Error) throws {
+        guard transactionStatus != .idle else { return }
+        do {
+            try query("ROLLBACK")
+        } catch let rollbackError {
+            throw TransactionRollbackError(error: error, rollbackError: rollbackError)
+        }
+    }
+}

@@ -1,0 +1,78 @@
+import ArgumentParser
+import Foundation
+import TieoutCluster
+
+struct DB: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "db",
+        abstract: "Manage the private PostgreSQL cluster under .tieout/ in the working folder.",
+        subcommands: [Start.self, Stop.self, Status.self]
+    )
+
+    static var cluster: LocalCluster {
+        LocalCluster(workingDirectory: URL(fileURLWithPath: FileManager.default.currentDirectoryPath))
+    }
+
+    struct Start: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Create the cluster if needed and start it (unix socket only, data kept across restarts)."
+        )
+
+        @Flag(name: .long, help: "Turn durability off (fsync, full_page_writes): for test clusters you delete afterwards.")
+        var throwaway = false
+
+        func run() throws {
+            try reportingErrors {
+                let cluster = DB.cluster
+                switch try cluster.start(throwaway: throwaway) {
+                case .created: print("created and started the private PostgreSQL in \(cluster.directory.path)")
+                case .started: print("started the private PostgreSQL in \(cluster.directory.path)")
+                case .alreadyRunning: print("the private PostgreSQL in \(cluster.directory.path) is already running")
+                }
+                print("connect with: \(cluster.conninfo)")
+            }
+        }
+    }
+
+    struct Stop: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Stop the cluster; its data stays.")
+
+        func run() throws {
+            try reportingErrors {
+                let cluster = DB.cluster
+                print(try cluster.stop() ? "stopped the private PostgreSQL" : "the private PostgreSQL was not running")
+            }
+        }
+    }
+
+    struct Status: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Say whether the cluster runs and print its connection settings.",
+            discussion: "Exit code 0 when it runs, 3 when it is stopped or not created."
+        )
+
+        @Flag(name: .long, help: "Print only `export PG…=…` lines, for `eval \"$(tieout db status --shell)\"`.")
+        var shell = false
+
+        func run() throws {
+            try reportingErrors {
+                let cluster = DB.cluster
+                let state = try cluster.state()
+                if shell {
+                    for (name, value) in cluster.environment { print("export \(name)='\(value)'") }
+                } else {
+                    switch state {
+                    case .notCreated: print("state: not created (run `tieout db start`)")
+                    case .stopped: print("state: stopped")
+                    case .running(let pid): print("state: running (pid \(pid))")
+                    }
+                    print("data: \(cluster.dataDirectory.path)")
+                    print("log: \(cluster.logFile.path)")
+                    print("conninfo: \(cluster.conninfo)")
+                    for (name, value) in cluster.environment { print("\(name)=\(value)") }
+                }
+                if case .running = state {} else { throw ExitCode(3) }
+            }
+        }
+    }
+}

@@ -1,0 +1,59 @@
+import ArgumentParser
+import Foundation
+import Logging
+
+/// The `tieout` command. Subcommands parse their options, call a library and print the result.
+@main
+struct Tieout: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "tieout",
+        abstract: "Reconcile Dynamics 365 Project Operations (Dataverse) with Finance and Operations in PostgreSQL.",
+        discussion: """
+            Without --db or PG* variables, commands use the private PostgreSQL under .tieout/ in the
+            working folder (see `tieout db start`).
+            """,
+        subcommands: [Migrate.self, DB.self]
+    )
+}
+
+/// Options every database command accepts.
+struct ConnectionOptions: ParsableArguments {
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "A conninfo string or URI (e.g. 'host=/run/postgresql dbname=tieout' or 'postgresql://user@host/db').",
+            discussion: "Without it, the PG* environment variables are used when set, else the private cluster.",
+            valueName: "conninfo"
+        )
+    )
+    var db: String?
+
+    @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error, critical.")
+    var logLevel: String = "warning"
+
+    func validate() throws {
+        guard Logger.Level(rawValue: logLevel) != nil else {
+            throw ValidationError("unknown log level '\(logLevel)'; use trace, debug, info, notice, warning, error or critical")
+        }
+    }
+
+    /// A logger writing to standard error at the chosen level.
+    func makeLogger(_ label: String) -> Logger {
+        var logger = Logger(label: label) { StreamLogHandler.standardError(label: $0) }
+        logger.logLevel = Logger.Level(rawValue: logLevel) ?? .warning
+        return logger
+    }
+}
+
+/// Runs a command body; a failure becomes one line on standard error and a non-zero exit code,
+/// never a stack trace.
+func reportingErrors(exitCode: Int32 = 1, _ body: () throws -> Void) throws {
+    do {
+        try body()
+    } catch let exit as ExitCode {
+        throw exit
+    } catch {
+        FileHandle.standardError.write(Data("tieout: error: \(error)\n".utf8))
+        throw ExitCode(exitCode)
+    }
+}
