@@ -73,10 +73,18 @@ let package = Package(
             capability: .buildTool(),
             dependencies: ["EmbedSQL"]
         ),
+        // Shared by the test targets: the test database from `make test`, fresh databases, the binary.
+        .target(
+            name: "TieoutTestSupport",
+            dependencies: ["TieoutPostgres"],
+            path: "Tests/TieoutTestSupport",
+            swiftSettings: strictSettings
+        ),
         .testTarget(
             name: "TieoutPostgresTests",
             dependencies: [
                 "TieoutPostgres",
+                "TieoutTestSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "InMemoryLogging", package: "swift-log"),
             ],
@@ -84,12 +92,12 @@ let package = Package(
         ),
         .testTarget(
             name: "TieoutMigrationsTests",
-            dependencies: ["TieoutMigrations", "TieoutPostgres"],
+            dependencies: ["TieoutMigrations", "TieoutPostgres", "TieoutTestSupport"],
             swiftSettings: strictSettings
         ),
         .testTarget(
             name: "TieoutCLITests",
-            dependencies: ["tieout", "TieoutPostgres"],
+            dependencies: ["tieout", "TieoutPostgres", "TieoutTestSupport"],
             swiftSettings: strictSettings
         ),
     ]

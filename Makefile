@@ -1,0 +1,58 @@
+# tieout: common tasks. `make help` lists them.
+
+SWIFT ?= swift
+BIN := .build/debug/tieout
+# apt-get needs root; use sudo when we are not.
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+DEBIAN_PACKAGES := postgresql libpq-dev pkg-config
+
+.PHONY: help setup build demo test lint clean
+
+## help: list the targets
+help:
+	@sed -n 's/^## //p' $(MAKEFILE_LIST)
+
+## setup: install PostgreSQL, libpq-dev and pkg-config with apt-get if missing, then build
+setup:
+	@missing=""; \
+	for package in $(DEBIAN_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$package 2>/dev/null | grep -q "ok installed" || missing="$$missing $$package"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  $(SUDO) apt-get update -q && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$missing; \
+	fi
+	@$(MAKE) --no-print-directory build
+
+## build: compile tieout (debug)
+build:
+	$(SWIFT) build
+
+## demo: start the private PostgreSQL under .tieout/, apply the migrations and print the status
+demo: setup
+	$(BIN) db start
+	$(BIN) migrate
+	$(BIN) migrate --status
+	$(BIN) db status
+
+## test: start a throwaway PostgreSQL, run every test against it, stop it; fails if it cannot start
+test: setup
+	@set -e; \
+	dir=$$(mktemp -d /tmp/tieout-test.XXXXXX); chmod 755 "$$dir"; \
+	trap '(cd "$$dir" && "$(CURDIR)/$(BIN)" db stop >/dev/null 2>&1); rm -rf "$$dir"' EXIT; \
+	if ! (cd "$$dir" && "$(CURDIR)/$(BIN)" db start --throwaway); then \
+	  echo "make test: the throwaway PostgreSQL did not start; see $$dir/.tieout/postgres.log" >&2; \
+	  cat "$$dir/.tieout/postgres.log" >&2 || true; \
+	  exit 1; \
+	fi; \
+	eval "$$(cd "$$dir" && "$(CURDIR)/$(BIN)" db status --shell)"; \
+	export TIEOUT_TEST_REQUIRE_DB=1; \
+	$(SWIFT) test
+
+## lint: check formatting with swift format (configuration in .swift-format)
+lint:
+	$(SWIFT) format lint --strict --recursive Package.swift Sources Tests Plugins
+
+## clean: remove build products (not the private database under .tieout/)
+clean:
+	rm -rf .build

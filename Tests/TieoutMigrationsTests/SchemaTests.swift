@@ -1,0 +1,153 @@
+import Foundation
+import Testing
+import TieoutMigrations
+import TieoutPostgres
+import TieoutTestSupport
+
+/// Checks on the schema the shipped migrations build: documentation, types and keys.
+@Suite("the dataverse and fno schemas")
+struct SchemaTests {
+    func withMigratedDatabase(_ body: (PostgresConnection) throws -> Void) throws {
+        try TestDatabase.withFreshDatabase { _, configuration in
+            let conn = try PostgresConnection(configuration: configuration)
+            try Migrator(connection: conn).migrate(MigrationSet.embedded())
+            try body(conn)
+        }
+    }
+
+    @Test func everyTableAndColumnHasAComment() throws {
+        try withMigratedDatabase { conn in
+            let undocumented = try conn.query(
+                """
+                SELECT n.nspname || '.' || c.relname || coalesce('.' || a.attname, '') AS object
+                FROM pg_class c
+                JOIN pg_namespace n ON n.oid = c.relnamespace
+                LEFT JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+                WHERE n.nspname IN ('dataverse', 'fno', 'tieout') AND c.relkind IN ('r', 'v', 'p')
+                  AND (obj_description(c.oid, 'pg_class') IS NULL
+                       OR (a.attname IS NOT NULL AND col_description(c.oid, a.attnum) IS NULL))
+                ORDER BY 1
+                """
+            ).map { try $0.decode("object", as: String.self) }
+            #expect(undocumented == [])
+            let tables = try conn.query(
+                "SELECT count(*) FROM pg_tables WHERE schemaname IN ('dataverse', 'fno')"
+            ).scalar(Int.self)
+            #expect(tables >= 20)
+        }
+    }
+
+    @Test func theTablesAnalystsRelyOnExistWithTheirKeyColumns() throws {
+        let expected: [String: [String]] = [
+            "dataverse.msdyn_actual": [
+                "msdyn_actualid", "msdyn_transactiontypecode", "msdyn_transactionclassification", "msdyn_billingtype",
+                "msdyn_billingstatus", "msdyn_adjustmentstatus", "msdyn_quantity", "msdyn_price", "msdyn_amount",
+                "msdyn_amount_base", "exchangerate", "isocurrencycode", "msdyn_project", "msdyn_salescontract",
+                "msdyn_salescontractlineid", "msdyn_invoice", "msdyn_documentdate", "msdyn_accountingdate",
+                "msdyn_externalreferenceid", "msdyn_skipsync", "createdon", "modifiedon",
+            ],
+            "dataverse.msdyn_transactionconnection": [
+                "msdyn_transaction1", "msdyn_transaction1role", "msdyn_transaction2", "msdyn_transaction2role",
+            ],
+            "dataverse.invoice": [
+                "invoiceid", "invoicenumber", "salesorderid", "customerid", "isocurrencycode",
+                "msdyn_projectinvoicestatus", "totallineitemamount", "totaltax", "totalamount",
+                "msdyn_customerinvoicenumber", "createdon", "modifiedon",
+            ],
+            "dataverse.invoicedetail": [
+                "invoicedetailid", "invoiceid", "salesorderdetailid", "msdyn_billingmethod", "baseamount", "tax",
+                "extendedamount", "msdyn_chargeableamount", "msdyn_nonchargeableamount", "msdyn_complimentaryamount",
+            ],
+            "dataverse.msdyn_invoicelinetransaction": [
+                "msdyn_invoicelinetransactionid", "msdyn_invoice", "msdyn_invoicelineid",
+                "msdyn_transactionclassification", "msdyn_billingtype", "msdyn_quantity", "msdyn_price", "msdyn_amount",
+                "msdyn_correction", "msdyn_originalinvoicelinedetail",
+            ],
+            "dataverse.salesorder": ["salesorderid"],
+            "dataverse.salesorderdetail": ["salesorderdetailid"],
+            "dataverse.msdyn_project": ["msdyn_projectid"],
+            "dataverse.account": ["accountid"],
+            "dataverse.msdyn_contractlinescheduleofvalue": ["msdyn_contractlinescheduleofvalueid"],
+            "fno.projcdsactualsimport": [
+                "recid", "actualid", "transtype", "transactionclassification", "billingtype", "projectid", "contractid",
+                "contractline", "quantity", "unitprice", "amount", "amountmst", "transactioncurrencyid", "exchangerate",
+                "invoiceid", "invoiceproposalid", "vouchernumber", "accountingamount", "salestaxamount", "isprocessed",
+                "integrationcount", "isduplicate", "isjournalized", "dataareaid",
+            ],
+            "fno.projadvancedjournalline": ["actualid"],
+            "fno.projproposaljour": [
+                "proposalid", "projinvoiceprojid", "fundingsource", "currencyid", "invoicedate", "invoiceamount", "sumtax",
+                "status", "projinvoiceid", "dataareaid",
+            ],
+            "fno.projproposalline": ["proposalid", "transid", "actualid", "transtype", "qty", "salesprice", "lineamount", "taxamount"],
+            "fno.projpostedtranstable": ["transid", "actualid", "projid", "transtype", "qty", "amount", "currencyid", "voucher", "transstatus"],
+            "fno.projinvoicejour": ["projinvoiceid", "proposalid", "invoiceamount", "sumtax", "ledgervoucher", "invoicedate"],
+            "fno.projinvoiceline": ["transid", "actualid", "qty", "lineamount"],
+            "fno.generaljournalaccountentry": ["voucher", "mainaccount", "accountingcurrencyamount", "transactioncurrencyamount"],
+        ]
+        try withMigratedDatabase { conn in
+            for (table, columns) in expected.sorted(by: { $0.key < $1.key }) {
+                let parts = table.split(separator: ".").map(String.init)
+                let present = Set(
+                    try conn.query(
+                        "SELECT column_name FROM information_schema.columns WHERE table_schema = \(parts[0]) AND table_name = \(parts[1])"
+                    ).map { try $0.decode(0, as: String.self) }
+                )
+                let missing = columns.filter { !present.contains($0) }
+                #expect(missing == [], "\(table) lacks \(missing)")
+            }
+        }
+    }
+
+    @Test func amountsAreNumericAndEveryTableHasAPrimaryKey() throws {
+        try withMigratedDatabase { conn in
+            let floating = try conn.query(
+                """
+                SELECT table_schema || '.' || table_name || '.' || column_name FROM information_schema.columns
+                WHERE table_schema IN ('dataverse', 'fno') AND data_type IN ('real', 'double precision', 'money')
+                """
+            ).count
+            #expect(floating == 0)
+            let moneyColumns = try conn.query(
+                """
+                SELECT count(*) FILTER (WHERE data_type <> 'numeric') FROM information_schema.columns
+                WHERE table_schema IN ('dataverse', 'fno')
+                  AND (column_name LIKE '%amount%' OR column_name IN ('msdyn_price', 'unitprice', 'salesprice', 'exchangerate'))
+                """
+            ).scalar(Int.self)
+            #expect(moneyColumns == 0)
+            let withoutKey = try conn.query(
+                """
+                SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+                WHERE n.nspname IN ('dataverse', 'fno') AND c.relkind = 'r'
+                  AND NOT EXISTS (SELECT 1 FROM pg_constraint p WHERE p.conrelid = c.oid AND p.contype = 'p')
+                """
+            ).count
+            #expect(withoutKey == 0)
+        }
+    }
+
+    @Test func optionSetChecksRejectUnknownCodes() throws {
+        try withMigratedDatabase { conn in
+            let checked = try conn.query(
+                """
+                SELECT count(*) FROM pg_constraint c JOIN pg_namespace n ON n.oid = c.connamespace
+                WHERE n.nspname = 'dataverse' AND c.contype = 'c'
+                  AND pg_get_constraintdef(c.oid) LIKE '%msdyn_transactiontypecode%192350006%'
+                """
+            ).scalar(Int.self)
+            #expect(checked >= 1)
+            let error = #expect(throws: PostgresError.self) {
+                try conn.query(
+                    """
+                    INSERT INTO dataverse.msdyn_actual (msdyn_transactiontypecode, msdyn_transactionclassification)
+                    VALUES (\(Int32(192_350_099)), \(Int32(192_350_000)))
+                    """
+                )
+            }
+            // Either the option-set check or a NOT NULL column without a default rejects the row;
+            // with the code alone wrong, it must be the check.
+            #expect(error?.code?.class == .integrityConstraintViolation)
+        }
+    }
+}
