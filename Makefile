@@ -46,7 +46,6 @@ test: setup
 	  exit 1; \
 	fi; \
 	eval "$$(cd "$$dir" && "$(CURDIR)/$(BIN)" db status --shell)"; \
-	export TIEOUT_TEST_REQUIRE_DB=1; \
 	$(SWIFT) test
 
 ## lint: check formatting with swift format (configuration in .swift-format)

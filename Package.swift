@@ -11,7 +11,6 @@ let strictSettings: [SwiftSetting] = [
 
 let package = Package(
     name: "tieout",
-    platforms: [.macOS(.v14)],
     products: [
         .executable(name: "tieout", targets: ["tieout"]),
         .library(name: "TieoutPostgres", targets: ["TieoutPostgres"]),
@@ -27,7 +26,7 @@ let package = Package(
         .systemLibrary(
             name: "CLibPQ",
             pkgConfig: "libpq",
-            providers: [.apt(["libpq-dev"]), .brew(["libpq"])]
+            providers: [.apt(["libpq-dev"])]
         ),
         // The libpq wrapper: the only module that imports CLibPQ.
         .target(

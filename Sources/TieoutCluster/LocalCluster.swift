@@ -122,6 +122,9 @@ public struct LocalCluster: Sendable {
         guard result.status == 0 else {
             throw ClusterError("cannot stop the server in \(dataDirectory.path): \(oneLine(result.output))")
         }
+        if !socketDirectory.path.hasPrefix(directory.path) {
+            rmdir(socketDirectory.path)  // the /tmp fallback folder; only removed when empty
+        }
         return true
     }
 
@@ -231,6 +234,11 @@ public struct LocalCluster: Sendable {
     /// leaves a server running that would otherwise inherit this process's descriptors (and
     /// Foundation's `Process` would then wait for it forever).
     func run(_ executable: URL, _ arguments: [String]) throws(ClusterError) -> ProcessResult {
+        if ServerUser.current.missingServerUser {
+            throw ClusterError(
+                "running as root, but there is no postgres system user to run PostgreSQL as: install the postgresql package or run tieout as an ordinary user"
+            )
+        }
         var argv: [String]
         if let owner = ServerUser.current.systemUser {
             argv = ["/usr/sbin/runuser", "-u", owner.name, "--", executable.path] + arguments
@@ -312,10 +320,12 @@ struct ServerUser {
 
     /// Set when this process is root: the user initdb and pg_ctl must run as.
     var systemUser: SystemUser?
+    /// Root, but no `postgres` user exists: PostgreSQL cannot be run at all.
+    var missingServerUser = false
 
     static var current: ServerUser {
         guard geteuid() == 0 else { return ServerUser(systemUser: nil) }
-        guard let entry = getpwnam("postgres") else { return ServerUser(systemUser: nil) }
+        guard let entry = getpwnam("postgres") else { return ServerUser(systemUser: nil, missingServerUser: true) }
         return ServerUser(systemUser: SystemUser(name: "postgres", uid: entry.pointee.pw_uid, gid: entry.pointee.pw_gid))
     }
 }

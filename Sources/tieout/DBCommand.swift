@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Logging
 import TieoutCluster
 
 struct DB: ParsableCommand {
@@ -18,15 +19,22 @@ struct DB: ParsableCommand {
             abstract: "Create the cluster if needed and start it (unix socket only, data kept across restarts)."
         )
 
-        @Flag(name: .long, help: "Turn durability off (fsync, full_page_writes): for test clusters you delete afterwards.")
+        @Flag(
+            name: .long,
+            help: "When creating the cluster, turn durability off (fsync, synchronous_commit, full_page_writes): for test clusters you delete afterwards."
+        )
         var throwaway = false
 
         func run() throws {
             try reportingErrors {
                 let cluster = DB.cluster
-                switch try cluster.start(throwaway: throwaway) {
+                var logger = Logger(label: "tieout.db") { StreamLogHandler.standardError(label: $0) }
+                logger.logLevel = .warning
+                switch try cluster.start(throwaway: throwaway, logger: logger) {
                 case .created: print("created and started the private PostgreSQL in \(cluster.directory.path)")
-                case .started: print("started the private PostgreSQL in \(cluster.directory.path)")
+                case .started:
+                    print("started the private PostgreSQL in \(cluster.directory.path)")
+                    if throwaway { print("note: --throwaway only applies when the cluster is created; this one keeps its settings") }
                 case .alreadyRunning: print("the private PostgreSQL in \(cluster.directory.path) is already running")
                 }
                 print("connect with: \(cluster.conninfo)")
@@ -59,7 +67,9 @@ struct DB: ParsableCommand {
                 let cluster = DB.cluster
                 let state = try cluster.state()
                 if shell {
-                    for (name, value) in cluster.environment { print("export \(name)='\(value)'") }
+                    for (name, value) in cluster.environment {
+                        print("export \(name)='\(value.replacingOccurrences(of: "'", with: "'\\''"))'")
+                    }
                 } else {
                     switch state {
                     case .notCreated: print("state: not created (run `tieout db start`)")

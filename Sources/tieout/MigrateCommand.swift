@@ -7,11 +7,8 @@ import TieoutPostgres
 struct Migrate: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Apply pending schema migrations, or list them with --status.",
-        discussion: """
-            Each migration runs in its own transaction and is recorded with its SHA-256 checksum in
-            tieout.schema_migration. A second run does nothing. If a migration that was already applied
-            has changed since, nothing is applied and the command fails naming the file.
-            """
+        discussion:
+            "Each migration runs in its own transaction and is recorded with its SHA-256 checksum in tieout.schema_migration. A second run does nothing. If a migration that was already applied has changed since, nothing is applied and the command fails naming the file."
     )
 
     @OptionGroup var connection: ConnectionOptions

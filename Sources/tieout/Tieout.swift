@@ -8,10 +8,8 @@ struct Tieout: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tieout",
         abstract: "Reconcile Dynamics 365 Project Operations (Dataverse) with Finance and Operations in PostgreSQL.",
-        discussion: """
-            Without --db or PG* variables, commands use the private PostgreSQL under .tieout/ in the
-            working folder (see `tieout db start`).
-            """,
+        discussion:
+            "Without --db or PG* variables, commands use the private PostgreSQL under .tieout/ in the working folder (see `tieout db start`).",
         subcommands: [Migrate.self, DB.self]
     )
 }

@@ -1,0 +1,209 @@
+import Foundation
+import Testing
+import TieoutPostgres
+import TieoutTestSupport
+
+/// Runs the built `tieout` binary end to end and checks its output and exit code.
+struct Tieout {
+    struct Result {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+    }
+
+    static var binary: URL {
+        if let override = ProcessInfo.processInfo.environment["TIEOUT_BIN"] { return URL(fileURLWithPath: override) }
+        return packageRoot.appendingPathComponent(".build/debug/tieout")
+    }
+
+    /// Runs `tieout arguments…` in `directory`. `environment` replaces the PG* variables: pass
+    /// `[:]` to run with none, as on a machine where only the private cluster exists.
+    static func run(_ arguments: [String], in directory: URL? = nil, pgEnvironment: [String: String]? = nil) throws -> Result {
+        let process = Process()
+        process.executableURL = binary
+        process.arguments = arguments
+        if let directory { process.currentDirectoryURL = directory }
+        if let pgEnvironment {
+            var environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("PG") }
+            environment.merge(pgEnvironment) { $1 }
+            process.environment = environment
+        }
+        let out = Pipe()
+        let err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let stdout = out.fileHandleForReading.readDataToEndOfFile()
+        let stderr = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Result(
+            status: process.terminationStatus,
+            stdout: String(decoding: stdout, as: UTF8.self),
+            stderr: String(decoding: stderr, as: UTF8.self)
+        )
+    }
+}
+
+@Suite("tieout migrate")
+struct MigrateCommandTests {
+    @Test func runningTwiceTheSecondRunIsANoOp() throws {
+        try TestDatabase.withFreshDatabase { name, _ in
+            let db = TestDatabase.conninfo(database: name)
+            let first = try Tieout.run(["migrate", "--db", db])
+            #expect(first.status == 0, "\(first.stderr)")
+            #expect(first.stdout.hasPrefix("applied 0001_schemas.sql\napplied 0002_dataverse.sql\napplied 0003_fno.sql\n"))
+            let second = try Tieout.run(["migrate", "--db", db])
+            #expect(second.status == 0)
+            #expect(second.stdout == "database is up to date\n")
+            #expect(second.stderr == "")
+            let status = try Tieout.run(["migrate", "--status", "--db", db])
+            #expect(status.status == 0)
+            #expect(status.stdout.split(separator: "\n").first?.hasPrefix("applied  0001_schemas.sql applied ") == true)
+            #expect(status.stdout.hasSuffix("0 pending, 0 changed or missing\n"))
+        }
+    }
+
+    @Test func anEditedAppliedFileFailsNamingTheFile() throws {
+        try TestDatabase.withFreshDatabase { name, _ in
+            let db = TestDatabase.conninfo(database: name)
+            let folder = try makeTemporaryDirectory()
+            defer { try? FileManager.default.removeItem(at: folder) }
+            let source = packageRoot.appendingPathComponent("sql")
+            for file in try FileManager.default.contentsOfDirectory(atPath: source.path) where file.hasSuffix(".sql") {
+                try FileManager.default.copyItem(at: source.appendingPathComponent(file), to: folder.appendingPathComponent(file))
+            }
+            #expect(try Tieout.run(["migrate", "--sql-dir", folder.path, "--db", db]).status == 0)
+
+            let edited = folder.appendingPathComponent("0002_dataverse.sql")
+            let text = try String(contentsOf: edited, encoding: .utf8)
+            try (text + "\nCOMMENT ON SCHEMA dataverse IS 'edited';\n").write(to: edited, atomically: true, encoding: .utf8)
+            let pending = "CREATE TABLE fno.added_later (id int);"
+            try pending.write(to: folder.appendingPathComponent("0099_later.sql"), atomically: true, encoding: .utf8)
+
+            let result = try Tieout.run(["migrate", "--sql-dir", folder.path, "--db", db])
+            #expect(result.status == 1)
+            #expect(result.stdout == "")
+            #expect(result.stderr.hasPrefix("tieout: error: \(folder.path)/0002_dataverse.sql has changed since it was applied"))
+            #expect(result.stderr.split(separator: "\n").count == 1)
+
+            let status = try Tieout.run(["migrate", "--status", "--sql-dir", folder.path, "--db", db])
+            #expect(status.status == 1)
+            #expect(status.stdout.contains("changed  0002_dataverse.sql"))
+            #expect(status.stdout.contains("pending  0099_later.sql"))
+            let conn = try PostgresConnection(configuration: .conninfo(db))
+            #expect(try conn.query("SELECT to_regclass('fno.added_later') IS NULL").scalar(Bool.self))
+        }
+    }
+}
+
+@Suite("connection errors")
+struct ConnectionErrorTests {
+    func expectOneLineError(_ arguments: [String], naming target: String) throws {
+        let result = try Tieout.run(arguments)
+        #expect(result.status == 1)
+        #expect(result.stdout == "")
+        let lines = result.stderr.split(separator: "\n")
+        #expect(lines.count == 1, "\(result.stderr)")
+        #expect(result.stderr.hasPrefix("tieout: error: cannot connect to \(target)"), "\(result.stderr)")
+        #expect(!result.stderr.contains("Sup3rS3cret"))
+        #expect(!result.stderr.contains("Fatal error"))
+        #expect(!result.stderr.contains("Stack dump"))
+    }
+
+    @Test func wrongDatabase() throws {
+        let db = TestDatabase.conninfo(database: "no_such_database") + " password=Sup3rS3cret"
+        try expectOneLineError(["migrate", "--db", db], naming: "database \"no_such_database\"")
+    }
+
+    @Test func wrongPort() throws {
+        try expectOneLineError(
+            ["migrate", "--db", "postgresql://tieout:Sup3rS3cret@127.0.0.1:1/tieout?connect_timeout=5"],
+            naming: "database \"tieout\" on 127.0.0.1:1 as user \"tieout\""
+        )
+    }
+
+    @Test func wrongHost() throws {
+        try expectOneLineError(
+            ["migrate", "--status", "--db", "host=/nonexistent/socket/dir port=5432 dbname=tieout password=Sup3rS3cret"],
+            naming: "database \"tieout\" on /nonexistent/socket/dir:5432"
+        )
+    }
+
+    @Test func malformedConninfo() throws {
+        let result = try Tieout.run(["migrate", "--db", "host=x password=Sup3rS3cret garbage"])
+        #expect(result.status == 1)
+        #expect(result.stderr.hasPrefix("tieout: error: invalid connection string: "))
+        #expect(!result.stderr.contains("Sup3rS3cret"))
+    }
+
+    @Test func noDatabaseConfiguredAndNoPrivateCluster() throws {
+        let folder = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let result = try Tieout.run(["migrate"], in: folder, pgEnvironment: [:])
+        #expect(result.status == 1)
+        #expect(result.stderr == "tieout: error: no database configured: run `tieout db start` to create a private cluster here, or set PG* variables, or pass --db\n")
+    }
+}
+
+@Suite("tieout db: the private cluster")
+struct PrivateClusterTests {
+    @Test func startStatusStopKeepsDataAcrossRestarts() throws {
+        let folder = try makeTemporaryDirectory()
+        defer {
+            _ = try? Tieout.run(["db", "stop"], in: folder, pgEnvironment: [:])
+            try? FileManager.default.removeItem(at: folder)
+        }
+        let before = try Tieout.run(["db", "status"], in: folder, pgEnvironment: [:])
+        #expect(before.status == 3)
+        #expect(before.stdout.hasPrefix("state: not created"))
+
+        let start = try Tieout.run(["db", "start", "--throwaway"], in: folder, pgEnvironment: [:])
+        #expect(start.status == 0, "\(start.stderr)")
+        #expect(start.stdout.hasPrefix("created and started the private PostgreSQL in \(folder.path)/.tieout\n"))
+        let again = try Tieout.run(["db", "start"], in: folder, pgEnvironment: [:])
+        #expect(again.stdout.hasPrefix("the private PostgreSQL in \(folder.path)/.tieout is already running"))
+
+        let status = try Tieout.run(["db", "status"], in: folder, pgEnvironment: [:])
+        #expect(status.status == 0)
+        #expect(status.stdout.hasPrefix("state: running (pid "))
+        let socket = "\(folder.path)/.tieout/run"
+        #expect(status.stdout.contains("conninfo: host=\(socket) port=5432 user=tieout dbname=tieout\n"))
+        #expect(status.stdout.contains("PGHOST=\(socket)\nPGPORT=5432\nPGUSER=tieout\nPGDATABASE=tieout\n"))
+        let shell = try Tieout.run(["db", "status", "--shell"], in: folder, pgEnvironment: [:])
+        #expect(shell.stdout == "export PGHOST='\(socket)'\nexport PGPORT='5432'\nexport PGUSER='tieout'\nexport PGDATABASE='tieout'\n")
+
+        // With no PG* variables and no --db, commands use the private cluster.
+        let migrate = try Tieout.run(["migrate"], in: folder, pgEnvironment: [:])
+        #expect(migrate.status == 0, "\(migrate.stderr)")
+        #expect(migrate.stdout.hasSuffix("3 migration(s) applied\n"))
+
+        // It accepts no TCP connections: only the private socket.
+        let conn = try PostgresConnection(configuration: .conninfo("host=\(socket) port=5432 user=tieout dbname=tieout"))
+        #expect(try conn.query("SHOW listen_addresses").scalar(String.self) == "")
+        try conn.query("CREATE TABLE public.kept (note text)")
+        try conn.query("INSERT INTO public.kept VALUES (\("survives restarts"))")
+        conn.close()
+
+        let stop = try Tieout.run(["db", "stop"], in: folder, pgEnvironment: [:])
+        #expect(stop.stdout == "stopped the private PostgreSQL\n")
+        let stopped = try Tieout.run(["db", "status"], in: folder, pgEnvironment: [:])
+        #expect(stopped.status == 3)
+        #expect(stopped.stdout.hasPrefix("state: stopped\n"))
+        let refused = try Tieout.run(["migrate", "--status"], in: folder, pgEnvironment: [:])
+        #expect(refused.status == 1)
+        #expect(refused.stderr.contains("is stopped: run `tieout db start`"))
+
+        let restart = try Tieout.run(["db", "start"], in: folder, pgEnvironment: [:])
+        #expect(restart.stdout.hasPrefix("started the private PostgreSQL in "))
+        let reopened = try PostgresConnection(configuration: .conninfo("host=\(socket) port=5432 user=tieout dbname=tieout"))
+        #expect(try reopened.query("SELECT note FROM public.kept").scalar(String.self) == "survives restarts")
+        let upToDate = try Tieout.run(["migrate"], in: folder, pgEnvironment: [:])
+        #expect(upToDate.stdout == "database is up to date\n")
+    }
+
+    @Test func badOptionsAreOneLineUsageErrors() throws {
+        let result = try Tieout.run(["migrate", "--log-level", "loud", "--db", "x"])
+        #expect(result.status == 64)
+        #expect(result.stderr.hasPrefix("Error: unknown log level 'loud'"))
+    }
+}
