@@ -51,7 +51,10 @@ public struct LocalCluster: Sendable {
 
     /// The same settings as `PG*` environment variables.
     public var environment: [(String, String)] {
-        [("PGHOST", socketDirectory.path), ("PGPORT", String(port)), ("PGUSER", databaseName), ("PGDATABASE", databaseName)]
+        [
+            ("PGHOST", socketDirectory.path), ("PGPORT", String(port)), ("PGUSER", databaseName),
+            ("PGDATABASE", databaseName),
+        ]
     }
 
     /// Whether the cluster exists and whether its server runs.
@@ -79,7 +82,8 @@ public struct LocalCluster: Sendable {
         let tools = try PostgresTools.locate()
         let result = try run(tools.pgCtl, ["status", "-D", dataDirectory.path])
         guard result.status == 0 else { return .stopped }
-        let pidText = (try? String(contentsOf: dataDirectory.appendingPathComponent("postmaster.pid"), encoding: .utf8))?
+        let pidText =
+            (try? String(contentsOf: dataDirectory.appendingPathComponent("postmaster.pid"), encoding: .utf8))?
             .split(separator: "\n").first.map(String.init) ?? ""
         return .running(pid: Int(pidText) ?? 0)
     }
@@ -135,7 +139,10 @@ public struct LocalCluster: Sendable {
         logger.info("creating a private PostgreSQL cluster", metadata: ["data": .string(dataDirectory.path)])
         let result = try run(
             tools.initdb,
-            ["-D", dataDirectory.path, "-U", databaseName, "-A", "trust", "-E", "UTF8", "--no-locale", "--no-instructions"]
+            [
+                "-D", dataDirectory.path, "-U", databaseName, "-A", "trust", "-E", "UTF8", "--no-locale",
+                "--no-instructions",
+            ]
         )
         guard result.status == 0 else {
             throw ClusterError("initdb failed for \(dataDirectory.path): \(oneLine(result.output))")
@@ -278,7 +285,9 @@ public struct LocalCluster: Sendable {
         }
         var status: Int32 = 0
         while waitpid(pid, &status, 0) < 0 {
-            guard errno == EINTR else { throw ClusterError("waiting for \(executable.lastPathComponent) failed (errno \(errno))") }
+            guard errno == EINTR else {
+                throw ClusterError("waiting for \(executable.lastPathComponent) failed (errno \(errno))")
+            }
         }
         let exitStatus: Int32 = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
 
@@ -326,7 +335,8 @@ struct ServerUser {
     static var current: ServerUser {
         guard geteuid() == 0 else { return ServerUser(systemUser: nil) }
         guard let entry = getpwnam("postgres") else { return ServerUser(systemUser: nil, missingServerUser: true) }
-        return ServerUser(systemUser: SystemUser(name: "postgres", uid: entry.pointee.pw_uid, gid: entry.pointee.pw_gid))
+        return ServerUser(
+            systemUser: SystemUser(name: "postgres", uid: entry.pointee.pw_uid, gid: entry.pointee.pw_gid))
     }
 }
 
@@ -369,7 +379,8 @@ func oneLine(_ text: String) -> String {
 /// glibc's non-portable `posix_spawn` file actions, looked up at run time.
 enum GlibcSpawnExtensions {
     typealias AddCloseFrom = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32
-    typealias AddChangeDirectory = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, UnsafePointer<CChar>) -> Int32
+    typealias AddChangeDirectory =
+        @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, UnsafePointer<CChar>) -> Int32
 
     static var addCloseFrom: AddCloseFrom? {
         dlsym(UnsafeMutableRawPointer(bitPattern: 0), "posix_spawn_file_actions_addclosefrom_np").map {

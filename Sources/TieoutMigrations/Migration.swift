@@ -26,7 +26,9 @@ public struct Migration: Sendable, Equatable {
         guard name.hasSuffix(".sql") else { return nil }
         let stem = name.dropLast(4)
         let digits = stem.prefix { $0.isASCII && $0.isNumber }
-        guard digits.count >= 4, stem.dropFirst(digits.count).first == "_", stem.count > digits.count + 1 else { return nil }
+        guard digits.count >= 4, stem.dropFirst(digits.count).first == "_", stem.count > digits.count + 1 else {
+            return nil
+        }
         let description = stem.dropFirst(digits.count + 1)
         guard description.allSatisfy({ $0.isASCII && ($0.isLowercase || $0.isNumber || $0 == "_") }) else { return nil }
         return Int(digits)

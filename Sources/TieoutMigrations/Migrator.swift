@@ -74,7 +74,8 @@ public struct Migrator {
                 try connection.withTransaction { conn in
                     try conn.executeScript(migration.sql)
                     let elapsed = started.duration(to: clock.now)
-                    let milliseconds = Int(elapsed.components.seconds) * 1000
+                    let milliseconds =
+                        Int(elapsed.components.seconds) * 1000
                         + Int(elapsed.components.attoseconds / 1_000_000_000_000_000)
                     try conn.query(
                         """
@@ -130,7 +131,8 @@ public struct Migrator {
         }
         let known = Set(set.migrations.map(\.version))
         for record in records where !known.contains(record.version) {
-            result.append(Entry(version: record.version, name: record.name, state: .missing, appliedAt: record.appliedAt))
+            result.append(
+                Entry(version: record.version, name: record.name, state: .missing, appliedAt: record.appliedAt))
         }
         return result.sorted { $0.version < $1.version }
     }

@@ -234,7 +234,8 @@ extension Date: PostgresEncodable, PostgresDecodable {
         let date = PostgresDate(daysSinceEpoch: days)
         let seconds = rest / 1_000_000
         let fraction = rest % 1_000_000
-        var text = date.description + " " + twoDigits(seconds / 3600) + ":" + twoDigits(seconds / 60 % 60) + ":"
+        var text =
+            date.description + " " + twoDigits(seconds / 3600) + ":" + twoDigits(seconds / 60 % 60) + ":"
             + twoDigits(seconds % 60)
         if fraction != 0 {
             let f = String(fraction)

@@ -40,7 +40,9 @@ extension PostgresConnection {
             try? drainResults()
             throw producerError
         }
-        guard PQputCopyEnd(conn, nil) == 1 else { throw lastError(kind: .client, prefix: "cannot end COPY", query: text) }
+        guard PQputCopyEnd(conn, nil) == 1 else {
+            throw lastError(kind: .client, prefix: "cannot end COPY", query: text)
+        }
         return try finishCopy(query: text)
     }
 
@@ -97,7 +99,8 @@ extension PostgresConnection {
 
     private func copyStatementText(_ statement: PostgresQuery) throws(PostgresError) -> String {
         guard statement.binds.isEmpty else {
-            throw PostgresError(kind: .usage, message: "COPY takes no bind parameters; use identifiers or a staging table")
+            throw PostgresError(
+                kind: .usage, message: "COPY takes no bind parameters; use identifiers or a staging table")
         }
         return try render(statement)
     }

@@ -18,7 +18,9 @@ public final class PostgresConnection {
 
     /// Opens a connection. A failure throws a one-line ``PostgresError`` of kind `.connection`
     /// that names the target (database, host, port, user) and never the password.
-    public init(configuration: ConnectionConfiguration = .environment, logger: Logger = Logger(label: "tieout.postgres"))
+    public init(
+        configuration: ConnectionConfiguration = .environment, logger: Logger = Logger(label: "tieout.postgres")
+    )
         throws(PostgresError)
     {
         if case .conninfo(let conninfo) = configuration.source {
@@ -38,7 +40,8 @@ public final class PostgresConnection {
             let target = Self.describeTarget(connection)
             let reason = scrub(oneLine(String(cString: PQerrorMessage(connection))), secrets: secrets)
             PQfinish(connection)
-            throw PostgresError(kind: .connection, code: .connectionFailure, message: "cannot connect to \(target): \(reason)")
+            throw PostgresError(
+                kind: .connection, code: .connectionFailure, message: "cannot connect to \(target): \(reason)")
         }
         self.conn = connection
         self.logger = logger
@@ -76,7 +79,8 @@ public final class PostgresConnection {
         let host = text(PQhost(conn))
         let port = text(PQport(conn))
         let user = text(PQuser(conn))
-        return "database \"\(database)\" on \(host.isEmpty ? "localhost" : host):\(port.isEmpty ? "5432" : port) as user \"\(user)\""
+        return
+            "database \"\(database)\" on \(host.isEmpty ? "localhost" : host):\(port.isEmpty ? "5432" : port) as user \"\(user)\""
     }
 
     /// The server's version, e.g. 150018.
@@ -134,7 +138,10 @@ public final class PostgresConnection {
     /// Limits how long each later statement may run (`SET statement_timeout`); nil removes the limit.
     /// A statement that runs longer fails with SQLSTATE 57014 (`SQLState.queryCanceled`).
     public func setStatementTimeout(_ timeout: Duration?) throws(PostgresError) {
-        let milliseconds = timeout.map { max(1, Int($0.components.seconds) * 1000 + Int($0.components.attoseconds / 1_000_000_000_000_000)) } ?? 0
+        let milliseconds =
+            timeout.map {
+                max(1, Int($0.components.seconds) * 1000 + Int($0.components.attoseconds / 1_000_000_000_000_000))
+            } ?? 0
         try query("SELECT set_config('statement_timeout', \(String(milliseconds)), false)")
     }
 
@@ -158,7 +165,8 @@ public final class PostgresConnection {
         case PGRES_COMMAND_OK, PGRES_TUPLES_OK, PGRES_EMPTY_QUERY:
             return PostgresResult(copying: result)
         case PGRES_COPY_IN, PGRES_COPY_OUT, PGRES_COPY_BOTH:
-            throw PostgresError(kind: .usage, message: "COPY statements must run through copyIn or copyOut", query: query)
+            throw PostgresError(
+                kind: .usage, message: "COPY statements must run through copyIn or copyOut", query: query)
         default:
             throw error(from: result, query: query, binds: binds)
         }

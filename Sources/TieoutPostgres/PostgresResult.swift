@@ -87,7 +87,8 @@ public struct PostgresRow: Sendable {
     }
 
     /// Decodes a column by name.
-    public func decode<Value: PostgresDecodable>(_ column: String, as type: Value.Type = Value.self) throws(PostgresError)
+    public func decode<Value: PostgresDecodable>(_ column: String, as type: Value.Type = Value.self)
+        throws(PostgresError)
         -> Value
     {
         guard let index = result.columnIndex[column] else {

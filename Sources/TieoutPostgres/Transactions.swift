@@ -37,7 +37,8 @@ extension PostgresConnection {
             }
             let commit = try query("COMMIT")
             if commit.commandTag != "COMMIT" {
-                throw PostgresError(kind: .server, message: "the server rolled the transaction back instead of committing")
+                throw PostgresError(
+                    kind: .server, message: "the server rolled the transaction back instead of committing")
             }
         } catch {
             try rollbackAfter(error)

@@ -21,7 +21,8 @@ struct DB: ParsableCommand {
 
         @Flag(
             name: .long,
-            help: "When creating the cluster, turn durability off (fsync, synchronous_commit, full_page_writes): for test clusters you delete afterwards."
+            help:
+                "When creating the cluster, turn durability off (fsync, synchronous_commit, full_page_writes): for test clusters you delete afterwards."
         )
         var throwaway = false
 
@@ -34,7 +35,9 @@ struct DB: ParsableCommand {
                 case .created: print("created and started the private PostgreSQL in \(cluster.directory.path)")
                 case .started:
                     print("started the private PostgreSQL in \(cluster.directory.path)")
-                    if throwaway { print("note: --throwaway only applies when the cluster is created; this one keeps its settings") }
+                    if throwaway {
+                        print("note: --throwaway only applies when the cluster is created; this one keeps its settings")
+                    }
                 case .alreadyRunning: print("the private PostgreSQL in \(cluster.directory.path) is already running")
                 }
                 print("connect with: \(cluster.conninfo)")

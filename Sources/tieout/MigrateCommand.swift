@@ -29,7 +29,8 @@ struct Migrate: ParsableCommand {
     func run() throws {
         try reportingErrors {
             let logger = connection.makeLogger("tieout.migrate")
-            let set = try sqlDir.map { try MigrationSet.load(directory: URL(fileURLWithPath: $0)) } ?? MigrationSet.embedded()
+            let set =
+                try sqlDir.map { try MigrationSet.load(directory: URL(fileURLWithPath: $0)) } ?? MigrationSet.embedded()
             let configuration = try ConnectionTarget.resolve(db: connection.db)
             let conn = try PostgresConnection(configuration: configuration, logger: logger)
             let migrator = Migrator(connection: conn, logger: logger)
@@ -37,11 +38,14 @@ struct Migrate: ParsableCommand {
                 let entries = try migrator.status(of: set)
                 for entry in entries {
                     let when = entry.appliedAt.map { " applied \($0.postgresText)" } ?? ""
-                    print("\(entry.state.rawValue.padding(toLength: 8, withPad: " ", startingAt: 0)) \(entry.name)\(when)")
+                    print(
+                        "\(entry.state.rawValue.padding(toLength: 8, withPad: " ", startingAt: 0)) \(entry.name)\(when)"
+                    )
                 }
                 let pending = entries.filter { $0.state == .pending }.count
                 let problems = entries.filter { $0.state == .changed || $0.state == .missing }.count
-                print("\(entries.count - pending - problems) applied, \(pending) pending, \(problems) changed or missing")
+                print(
+                    "\(entries.count - pending - problems) applied, \(pending) pending, \(problems) changed or missing")
                 if problems > 0 { throw ExitCode(1) }
             } else {
                 let applied = try migrator.migrate(set)

@@ -18,7 +18,9 @@ struct Tieout {
 
     /// Runs `tieout arguments…` in `directory`. `environment` replaces the PG* variables: pass
     /// `[:]` to run with none, as on a machine where only the private cluster exists.
-    static func run(_ arguments: [String], in directory: URL? = nil, pgEnvironment: [String: String]? = nil) throws -> Result {
+    static func run(_ arguments: [String], in directory: URL? = nil, pgEnvironment: [String: String]? = nil) throws
+        -> Result
+    {
         let process = Process()
         process.executableURL = binary
         process.arguments = arguments
@@ -51,7 +53,8 @@ struct MigrateCommandTests {
             let db = TestDatabase.conninfo(database: name)
             let first = try Tieout.run(["migrate", "--db", db])
             #expect(first.status == 0, "\(first.stderr)")
-            #expect(first.stdout.hasPrefix("applied 0001_schemas.sql\napplied 0002_dataverse.sql\napplied 0003_fno.sql\n"))
+            #expect(
+                first.stdout.hasPrefix("applied 0001_schemas.sql\napplied 0002_dataverse.sql\napplied 0003_fno.sql\n"))
             let second = try Tieout.run(["migrate", "--db", db])
             #expect(second.status == 0)
             #expect(second.stdout == "database is up to date\n")
@@ -70,20 +73,24 @@ struct MigrateCommandTests {
             defer { try? FileManager.default.removeItem(at: folder) }
             let source = packageRoot.appendingPathComponent("sql")
             for file in try FileManager.default.contentsOfDirectory(atPath: source.path) where file.hasSuffix(".sql") {
-                try FileManager.default.copyItem(at: source.appendingPathComponent(file), to: folder.appendingPathComponent(file))
+                try FileManager.default.copyItem(
+                    at: source.appendingPathComponent(file), to: folder.appendingPathComponent(file))
             }
             #expect(try Tieout.run(["migrate", "--sql-dir", folder.path, "--db", db]).status == 0)
 
             let edited = folder.appendingPathComponent("0002_dataverse.sql")
             let text = try String(contentsOf: edited, encoding: .utf8)
-            try (text + "\nCOMMENT ON SCHEMA dataverse IS 'edited';\n").write(to: edited, atomically: true, encoding: .utf8)
+            try (text + "\nCOMMENT ON SCHEMA dataverse IS 'edited';\n").write(
+                to: edited, atomically: true, encoding: .utf8)
             let pending = "CREATE TABLE fno.added_later (id int);"
             try pending.write(to: folder.appendingPathComponent("0099_later.sql"), atomically: true, encoding: .utf8)
 
             let result = try Tieout.run(["migrate", "--sql-dir", folder.path, "--db", db])
             #expect(result.status == 1)
             #expect(result.stdout == "")
-            #expect(result.stderr.hasPrefix("tieout: error: \(folder.path)/0002_dataverse.sql has changed since it was applied"))
+            #expect(
+                result.stderr.hasPrefix(
+                    "tieout: error: \(folder.path)/0002_dataverse.sql has changed since it was applied"))
             #expect(result.stderr.split(separator: "\n").count == 1)
 
             let status = try Tieout.run(["migrate", "--status", "--sql-dir", folder.path, "--db", db])
@@ -124,7 +131,10 @@ struct ConnectionErrorTests {
 
     @Test func wrongHost() throws {
         try expectOneLineError(
-            ["migrate", "--status", "--db", "host=/nonexistent/socket/dir port=5432 dbname=tieout password=Sup3rS3cret"],
+            [
+                "migrate", "--status", "--db",
+                "host=/nonexistent/socket/dir port=5432 dbname=tieout password=Sup3rS3cret",
+            ],
             naming: "database \"tieout\" on /nonexistent/socket/dir:5432"
         )
     }
@@ -141,7 +151,10 @@ struct ConnectionErrorTests {
         defer { try? FileManager.default.removeItem(at: folder) }
         let result = try Tieout.run(["migrate"], in: folder, pgEnvironment: [:])
         #expect(result.status == 1)
-        #expect(result.stderr == "tieout: error: no database configured: run `tieout db start` to create a private cluster here, or set PG* variables, or pass --db\n")
+        #expect(
+            result.stderr
+                == "tieout: error: no database configured: run `tieout db start` to create a private cluster here, or set PG* variables, or pass --db\n"
+        )
     }
 }
 
@@ -170,7 +183,10 @@ struct PrivateClusterTests {
         #expect(status.stdout.contains("conninfo: host=\(socket) port=5432 user=tieout dbname=tieout\n"))
         #expect(status.stdout.contains("PGHOST=\(socket)\nPGPORT=5432\nPGUSER=tieout\nPGDATABASE=tieout\n"))
         let shell = try Tieout.run(["db", "status", "--shell"], in: folder, pgEnvironment: [:])
-        #expect(shell.stdout == "export PGHOST='\(socket)'\nexport PGPORT='5432'\nexport PGUSER='tieout'\nexport PGDATABASE='tieout'\n")
+        #expect(
+            shell.stdout
+                == "export PGHOST='\(socket)'\nexport PGPORT='5432'\nexport PGUSER='tieout'\nexport PGDATABASE='tieout'\n"
+        )
 
         // With no PG* variables and no --db, commands use the private cluster.
         let migrate = try Tieout.run(["migrate"], in: folder, pgEnvironment: [:])
@@ -178,7 +194,8 @@ struct PrivateClusterTests {
         #expect(migrate.stdout.hasSuffix("3 migration(s) applied\n"))
 
         // It accepts no TCP connections: only the private socket.
-        let conn = try PostgresConnection(configuration: .conninfo("host=\(socket) port=5432 user=tieout dbname=tieout"))
+        let conn = try PostgresConnection(
+            configuration: .conninfo("host=\(socket) port=5432 user=tieout dbname=tieout"))
         #expect(try conn.query("SHOW listen_addresses").scalar(String.self) == "")
         try conn.query("CREATE TABLE public.kept (note text)")
         try conn.query("INSERT INTO public.kept VALUES (\("survives restarts"))")
@@ -195,7 +212,8 @@ struct PrivateClusterTests {
 
         let restart = try Tieout.run(["db", "start"], in: folder, pgEnvironment: [:])
         #expect(restart.stdout.hasPrefix("started the private PostgreSQL in "))
-        let reopened = try PostgresConnection(configuration: .conninfo("host=\(socket) port=5432 user=tieout dbname=tieout"))
+        let reopened = try PostgresConnection(
+            configuration: .conninfo("host=\(socket) port=5432 user=tieout dbname=tieout"))
         #expect(try reopened.query("SELECT note FROM public.kept").scalar(String.self) == "survives restarts")
         let upToDate = try Tieout.run(["migrate"], in: folder, pgEnvironment: [:])
         #expect(upToDate.stdout == "database is up to date\n")

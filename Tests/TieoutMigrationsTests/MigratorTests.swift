@@ -10,7 +10,8 @@ struct MigratorTests {
         let embedded = try MigrationSet.embedded()
         let onDisk = try MigrationSet.load(directory: packageRoot.appendingPathComponent("sql"))
         #expect(embedded.migrations == onDisk.migrations)
-        #expect(embedded.migrations.map(\.name).prefix(3) == ["0001_schemas.sql", "0002_dataverse.sql", "0003_fno.sql"])
+        #expect(
+            embedded.migrations.map(\.name).prefix(3) == ["0001_schemas.sql", "0002_dataverse.sql", "0003_fno.sql"])
         #expect(embedded.migrations.map(\.version) == embedded.migrations.map(\.version).sorted())
     }
 
@@ -35,7 +36,8 @@ struct MigratorTests {
         #expect(throws: MigrationError.self) { try Migration(name: "0001-dash.sql", sql: "") }
         #expect(throws: MigrationError.self) { try Migration(name: "0001_Upper.sql", sql: "") }
         let error = #expect(throws: MigrationError.self) {
-            try MigrationSet([Migration(name: "0002_a.sql", sql: ""), Migration(name: "0002_b.sql", sql: "")], origin: "sql/")
+            try MigrationSet(
+                [Migration(name: "0002_a.sql", sql: ""), Migration(name: "0002_b.sql", sql: "")], origin: "sql/")
         }
         #expect(error?.description == "0002_a.sql and 0002_b.sql have the same version number 2")
     }
@@ -49,7 +51,8 @@ struct MigratorTests {
             let applied = try migrator.migrate(set)
             #expect(applied.map(\.name) == set.migrations.map(\.name))
             #expect(try migrator.migrate(set).isEmpty)
-            #expect(try migrator.status(of: set).map(\.state) == Array(repeating: .applied, count: set.migrations.count))
+            #expect(
+                try migrator.status(of: set).map(\.state) == Array(repeating: .applied, count: set.migrations.count))
             let recorded = try conn.query("SELECT name, checksum FROM tieout.schema_migration ORDER BY version")
                 .map { "\(try $0.decode("name", as: String.self)) \(try $0.decode("checksum", as: String.self))" }
             #expect(recorded == set.migrations.map { "\($0.name) \($0.checksum)" })
@@ -92,9 +95,12 @@ struct MigratorTests {
                 origin: "sql/"
             )
             let error = #expect(throws: MigrationError.self) { try migrator.migrate(set) }
-            #expect(error?.description.hasPrefix("sql/0002_bad.sql failed and was rolled back: relation \"missing_table\" does not exist") == true)
+            #expect(
+                error?.description.hasPrefix(
+                    "sql/0002_bad.sql failed and was rolled back: relation \"missing_table\" does not exist") == true)
             #expect(try migrator.status(of: set).map(\.state) == [.applied, .pending, .pending])
-            #expect(try conn.query("SELECT to_regclass('half') IS NULL AND to_regclass('later') IS NULL").scalar(Bool.self))
+            #expect(
+                try conn.query("SELECT to_regclass('half') IS NULL AND to_regclass('later') IS NULL").scalar(Bool.self))
         }
     }
 
@@ -105,7 +111,9 @@ struct MigratorTests {
             try migrator.migrate(MigrationSet([Migration(name: "0001_one.sql", sql: "SELECT 1;")], origin: "sql/"))
             let older = try MigrationSet([], origin: "sql/")
             let error = #expect(throws: MigrationError.self) { try migrator.migrate(older) }
-            #expect(error?.description.hasPrefix("0001_one.sql was applied to this database but sql/ has no migration with version 1") == true)
+            #expect(
+                error?.description.hasPrefix(
+                    "0001_one.sql was applied to this database but sql/ has no migration with version 1") == true)
             #expect(try migrator.status(of: older).map(\.state) == [.missing])
         }
     }

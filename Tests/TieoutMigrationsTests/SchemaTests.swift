@@ -76,14 +76,23 @@ struct SchemaTests {
             ],
             "fno.projadvancedjournalline": ["actualid"],
             "fno.projproposaljour": [
-                "proposalid", "projinvoiceprojid", "fundingsource", "currencyid", "invoicedate", "invoiceamount", "sumtax",
+                "proposalid", "projinvoiceprojid", "fundingsource", "currencyid", "invoicedate", "invoiceamount",
+                "sumtax",
                 "status", "projinvoiceid", "dataareaid",
             ],
-            "fno.projproposalline": ["proposalid", "transid", "actualid", "transtype", "qty", "salesprice", "lineamount", "taxamount"],
-            "fno.projpostedtranstable": ["transid", "actualid", "projid", "transtype", "qty", "amount", "currencyid", "voucher", "transstatus"],
-            "fno.projinvoicejour": ["projinvoiceid", "proposalid", "invoiceamount", "sumtax", "ledgervoucher", "invoicedate"],
+            "fno.projproposalline": [
+                "proposalid", "transid", "actualid", "transtype", "qty", "salesprice", "lineamount", "taxamount",
+            ],
+            "fno.projpostedtranstable": [
+                "transid", "actualid", "projid", "transtype", "qty", "amount", "currencyid", "voucher", "transstatus",
+            ],
+            "fno.projinvoicejour": [
+                "projinvoiceid", "proposalid", "invoiceamount", "sumtax", "ledgervoucher", "invoicedate",
+            ],
             "fno.projinvoiceline": ["transid", "actualid", "qty", "lineamount"],
-            "fno.generaljournalaccountentry": ["voucher", "mainaccount", "accountingcurrencyamount", "transactioncurrencyamount"],
+            "fno.generaljournalaccountentry": [
+                "voucher", "mainaccount", "accountingcurrencyamount", "transactioncurrencyamount",
+            ],
         ]
         try withMigratedDatabase { conn in
             for (table, columns) in expected.sorted(by: { $0.key < $1.key }) {

@@ -39,7 +39,8 @@ struct ConnectionTests {
 
     @Test func aWrongPortOrHostIsAOneLineError() throws {
         let error = #expect(throws: PostgresError.self) {
-            try PostgresConnection(configuration: .conninfo("postgresql://tieout:Sup3rS3cret@127.0.0.1:1/tieout?connect_timeout=5"))
+            try PostgresConnection(
+                configuration: .conninfo("postgresql://tieout:Sup3rS3cret@127.0.0.1:1/tieout?connect_timeout=5"))
         }
         let e = try #require(error)
         #expect(e.description.hasPrefix("cannot connect to database \"tieout\" on 127.0.0.1:1 as user \"tieout\": "))

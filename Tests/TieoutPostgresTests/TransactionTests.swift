@@ -35,8 +35,10 @@ struct TransactionTests {
     @Test func isolationLevelAndReadOnlyAreApplied() throws {
         let conn = try TestDatabase.connect()
         let level = try conn.withTransaction(isolation: .repeatableRead, readOnly: true) { tx in
-            try tx.query("SELECT current_setting('transaction_isolation') || '/' || current_setting('transaction_read_only')")
-                .scalar(String.self)
+            try tx.query(
+                "SELECT current_setting('transaction_isolation') || '/' || current_setting('transaction_read_only')"
+            )
+            .scalar(String.self)
         }
         #expect(level == "repeatable read/on")
         let error = #expect(throws: PostgresError.self) {
