@@ -146,17 +146,31 @@ struct SchemaTests {
                 """
             ).scalar(Int.self)
             #expect(checked >= 1)
+            // Every NOT NULL column is given; only the transaction type is not a known code. Checks
+            // run before the foreign-key triggers, so the check is what rejects the row.
             let error = #expect(throws: PostgresError.self) {
                 try conn.query(
                     """
-                    INSERT INTO dataverse.msdyn_actual (msdyn_transactiontypecode, msdyn_transactionclassification)
-                    VALUES (\(Int32(192_350_099)), \(Int32(192_350_000)))
+                    INSERT INTO dataverse.msdyn_actual
+                        (msdyn_transactiontypecode, msdyn_transactionclassification, isocurrencycode,
+                         msdyn_project, msdyn_documentdate)
+                    VALUES (\(Int32(192_350_099)), \(Int32(192_350_000)), 'USD', \(UUID()), '2026-11-02')
                     """
                 )
             }
-            // Either the option-set check or a NOT NULL column without a default rejects the row;
-            // with the code alone wrong, it must be the check.
-            #expect(error?.code?.class == .integrityConstraintViolation)
+            #expect(error?.code == .checkViolation)
+            #expect(error?.constraint == "msdyn_actual_msdyn_transactiontypecode_check")
+            let unknownStatus = #expect(throws: PostgresError.self) {
+                try conn.query(
+                    """
+                    INSERT INTO dataverse.invoice
+                        (invoicenumber, name, salesorderid, customerid, isocurrencycode, msdyn_projectinvoicestatus)
+                    VALUES ('INV-1', 'x', \(UUID()), \(UUID()), 'EUR', \(Int32(7)))
+                    """
+                )
+            }
+            #expect(unknownStatus?.code == .checkViolation)
+            #expect(unknownStatus?.constraint == "invoice_msdyn_projectinvoicestatus_check")
         }
     }
 }
