@@ -212,8 +212,8 @@ public struct LocalCluster: Sendable {
 
     /// Creates the `tieout` database when it is missing (initdb creates only `postgres`).
     private func ensureDatabase() throws(ClusterError) {
-        var parameters = connectionParameters
-        parameters[3] = ("dbname", "postgres")
+        // initdb creates only the `postgres` maintenance database; connect there to create ours.
+        let parameters = connectionParameters.map { $0.0 == "dbname" ? ("dbname", "postgres") : $0 }
         do {
             let connection = try PostgresConnection(configuration: .parameters(parameters))
             let exists = try connection.query(

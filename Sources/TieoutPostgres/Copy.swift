@@ -15,11 +15,13 @@ extension PostgresConnection {
     @discardableResult
     public func copyIn(_ statement: PostgresQuery, _ produce: (CopyInWriter) throws -> Void) throws -> Int {
         let text = try copyStatementText(statement)
-        let start = PQexec(conn, text)
-        guard let start, PQresultStatus(start) == PGRES_COPY_IN else {
+        guard let start = PQexec(conn, text) else {
+            throw lastError(kind: .connection, prefix: "the connection failed", query: text)
+        }
+        guard PQresultStatus(start) == PGRES_COPY_IN else {
             // Not a COPY FROM STDIN, or the server refused it.
-            defer { if let start { PQclear(start) } }
-            if let start, PQresultStatus(start) == PGRES_FATAL_ERROR {
+            defer { PQclear(start) }
+            if PQresultStatus(start) == PGRES_FATAL_ERROR {
                 throw error(from: start, query: text, binds: [])
             }
             try? drainResults()
@@ -53,10 +55,12 @@ extension PostgresConnection {
     @discardableResult
     public func copyOut(_ statement: PostgresQuery, _ consume: (UnsafeRawBufferPointer) throws -> Void) throws -> Int {
         let text = try copyStatementText(statement)
-        let start = PQexec(conn, text)
-        guard let start, PQresultStatus(start) == PGRES_COPY_OUT else {
-            defer { if let start { PQclear(start) } }
-            if let start, PQresultStatus(start) == PGRES_FATAL_ERROR {
+        guard let start = PQexec(conn, text) else {
+            throw lastError(kind: .connection, prefix: "the connection failed", query: text)
+        }
+        guard PQresultStatus(start) == PGRES_COPY_OUT else {
+            defer { PQclear(start) }
+            if PQresultStatus(start) == PGRES_FATAL_ERROR {
                 throw error(from: start, query: text, binds: [])
             }
             try? drainResults()
