@@ -195,7 +195,7 @@ public struct LocalCluster: Sendable {
         }
         chmod(dataDirectory.path, 0o700)
         chmod(socketDirectory.path, 0o700)
-        if let owner = ServerUser.current.systemUser {
+        if let owner = try ServerUser.current() {
             for url in [directory, dataDirectory, socketDirectory, logFile] {
                 guard chown(url.path, owner.uid, owner.gid) == 0 else {
                     throw ClusterError("cannot give \(url.path) to the \(owner.name) user (errno \(errno))")
@@ -241,13 +241,8 @@ public struct LocalCluster: Sendable {
     /// leaves a server running that would otherwise inherit this process's descriptors (and
     /// Foundation's `Process` would then wait for it forever).
     func run(_ executable: URL, _ arguments: [String]) throws(ClusterError) -> ProcessResult {
-        if ServerUser.current.missingServerUser {
-            throw ClusterError(
-                "running as root, but there is no postgres system user to run PostgreSQL as: install the postgresql package or run tieout as an ordinary user"
-            )
-        }
         var argv: [String]
-        if let owner = ServerUser.current.systemUser {
+        if let owner = try ServerUser.current() {
             argv = ["/usr/sbin/runuser", "-u", owner.name, "--", executable.path] + arguments
         } else {
             argv = [executable.path] + arguments
@@ -319,24 +314,22 @@ public struct ClusterError: Error, Sendable, CustomStringConvertible {
     init(_ description: String) { self.description = description }
 }
 
-/// Who runs the server: ourselves, or the `postgres` system user when we are root.
+/// The system user the server runs as when this process is root (PostgreSQL refuses root).
 struct ServerUser {
-    struct SystemUser {
-        var name: String
-        var uid: uid_t
-        var gid: gid_t
-    }
+    var name: String
+    var uid: uid_t
+    var gid: gid_t
 
-    /// Set when this process is root: the user initdb and pg_ctl must run as.
-    var systemUser: SystemUser?
-    /// Root, but no `postgres` user exists: PostgreSQL cannot be run at all.
-    var missingServerUser = false
-
-    static var current: ServerUser {
-        guard geteuid() == 0 else { return ServerUser(systemUser: nil) }
-        guard let entry = getpwnam("postgres") else { return ServerUser(systemUser: nil, missingServerUser: true) }
-        return ServerUser(
-            systemUser: SystemUser(name: "postgres", uid: entry.pointee.pw_uid, gid: entry.pointee.pw_gid))
+    /// nil when we are not root: the server then runs as ourselves. Throws when we are root and
+    /// there is no `postgres` user to run it as.
+    static func current() throws(ClusterError) -> ServerUser? {
+        guard geteuid() == 0 else { return nil }
+        guard let entry = getpwnam("postgres") else {
+            throw ClusterError(
+                "running as root, but there is no postgres system user to run PostgreSQL as: install the postgresql package or run tieout as an ordinary user"
+            )
+        }
+        return ServerUser(name: "postgres", uid: entry.pointee.pw_uid, gid: entry.pointee.pw_gid)
     }
 }
 

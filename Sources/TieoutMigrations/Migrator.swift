@@ -68,19 +68,15 @@ public struct Migrator {
         let appliedVersions = Set(records.map(\.version))
         var applied: [Migration] = []
         for migration in set.migrations where !appliedVersions.contains(migration.version) {
-            let clock = ContinuousClock()
-            let started = clock.now
             do {
                 try connection.withTransaction { conn in
                     try conn.executeScript(migration.sql)
-                    let elapsed = started.duration(to: clock.now)
-                    let milliseconds =
-                        Int(elapsed.components.seconds) * 1000
-                        + Int(elapsed.components.attoseconds / 1_000_000_000_000_000)
                     try conn.query(
                         """
                         INSERT INTO tieout.schema_migration (version, name, checksum, duration_ms)
-                        VALUES (\(migration.version), \(migration.name), \(migration.checksum), \(milliseconds))
+                        VALUES (\(migration.version), \(migration.name), \(migration.checksum),
+                                -- now() is when this migration's transaction began
+                                (extract(epoch FROM clock_timestamp() - now()) * 1000)::integer)
                         """
                     )
                 }

@@ -40,9 +40,7 @@ extension PostgresConnection {
         while received.isEmpty {
             let remaining = clock.now.duration(to: deadline)
             if remaining <= .zero { break }
-            let milliseconds = Int32(
-                clamping: remaining.components.seconds * 1000 + remaining.components.attoseconds / 1_000_000_000_000_000
-                    + 1)
+            let milliseconds = Int32(clamping: remaining.wholeMilliseconds + 1)
             var descriptor = pollfd(fd: socket, events: Int16(POLLIN), revents: 0)
             let ready = poll(&descriptor, 1, milliseconds)
             if ready < 0 {

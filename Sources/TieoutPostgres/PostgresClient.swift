@@ -68,6 +68,7 @@ public actor PostgresClient {
     }
 
     /// Runs blocking work with the connection, on the client's queue. Calls are serialized.
+    @discardableResult
     public func withConnection<Result: Sendable>(_ body: (PostgresConnection) throws -> Result) throws -> Result {
         guard let connection else { throw PostgresError(kind: .usage, message: "the client is closed") }
         return try body(connection)

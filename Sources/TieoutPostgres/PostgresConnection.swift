@@ -138,10 +138,7 @@ public final class PostgresConnection {
     /// Limits how long each later statement may run (`SET statement_timeout`); nil removes the limit.
     /// A statement that runs longer fails with SQLSTATE 57014 (`SQLState.queryCanceled`).
     public func setStatementTimeout(_ timeout: Duration?) throws(PostgresError) {
-        let milliseconds =
-            timeout.map {
-                max(1, Int($0.components.seconds) * 1000 + Int($0.components.attoseconds / 1_000_000_000_000_000))
-            } ?? 0
+        let milliseconds = timeout.map { max(1, $0.wholeMilliseconds) } ?? 0
         try query("SELECT set_config('statement_timeout', \(String(milliseconds)), false)")
     }
 
@@ -278,4 +275,11 @@ func withOptionalCStringArray<R>(_ strings: [String?], _ body: (UnsafePointer<Un
     defer { duplicates.forEach { free($0) } }
     let pointers: [UnsafePointer<CChar>?] = duplicates.map { $0.map { UnsafePointer($0) } } + [nil]
     return pointers.withUnsafeBufferPointer { body($0.baseAddress) }
+}
+
+extension Duration {
+    /// The duration in whole milliseconds, rounded down.
+    var wholeMilliseconds: Int {
+        Int(components.seconds) * 1000 + Int(components.attoseconds / 1_000_000_000_000_000)
+    }
 }

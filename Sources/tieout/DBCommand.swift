@@ -1,6 +1,5 @@
 import ArgumentParser
 import Foundation
-import Logging
 import TieoutCluster
 
 struct DB: ParsableCommand {
@@ -29,9 +28,7 @@ struct DB: ParsableCommand {
         func run() throws {
             try reportingErrors {
                 let cluster = DB.cluster
-                var logger = Logger(label: "tieout.db") { StreamLogHandler.standardError(label: $0) }
-                logger.logLevel = .warning
-                switch try cluster.start(throwaway: throwaway, logger: logger) {
+                switch try cluster.start(throwaway: throwaway, logger: standardErrorLogger("tieout.db")) {
                 case .created: print("created and started the private PostgreSQL in \(cluster.directory.path)")
                 case .started:
                     print("started the private PostgreSQL in \(cluster.directory.path)")

@@ -38,10 +38,15 @@ struct ConnectionOptions: ParsableArguments {
 
     /// A logger writing to standard error at the chosen level.
     func makeLogger(_ label: String) -> Logger {
-        var logger = Logger(label: label) { StreamLogHandler.standardError(label: $0) }
-        logger.logLevel = Logger.Level(rawValue: logLevel) ?? .warning
-        return logger
+        standardErrorLogger(label, level: Logger.Level(rawValue: logLevel) ?? .warning)
     }
+}
+
+/// A logger writing to standard error.
+func standardErrorLogger(_ label: String, level: Logger.Level = .warning) -> Logger {
+    var logger = Logger(label: label) { StreamLogHandler.standardError(label: $0) }
+    logger.logLevel = level
+    return logger
 }
 
 /// Runs a command body; a failure becomes one line on standard error and a non-zero exit code,

@@ -56,6 +56,10 @@ struct MigratorTests {
             let recorded = try conn.query("SELECT name, checksum FROM tieout.schema_migration ORDER BY version")
                 .map { "\(try $0.decode("name", as: String.self)) \(try $0.decode("checksum", as: String.self))" }
             #expect(recorded == set.migrations.map { "\($0.name) \($0.checksum)" })
+            let durations = try conn.query(
+                "SELECT count(*) FROM tieout.schema_migration WHERE duration_ms >= 0 AND applied_at <= now()"
+            ).scalar(Int.self)
+            #expect(durations == set.migrations.count)
         }
     }
 
