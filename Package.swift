@@ -16,10 +16,13 @@ let package = Package(
         .library(name: "TieoutPostgres", targets: ["TieoutPostgres"]),
         .library(name: "TieoutMigrations", targets: ["TieoutMigrations"]),
         .library(name: "TieoutCluster", targets: ["TieoutCluster"]),
+        .library(name: "TieoutMaps", targets: ["TieoutMaps"]),
+        .library(name: "TieoutSync", targets: ["TieoutSync"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
         // The only C in the package: libpq's header, found through pkg-config.
@@ -50,6 +53,19 @@ let package = Package(
             dependencies: ["TieoutPostgres", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strictSettings
         ),
+        // Table maps: the YAML definitions in `maps/`, their validation against the live catalog, and
+        // the SQL they compile to. Shared by the sync engine and reconciliation.
+        .target(
+            name: "TieoutMaps",
+            dependencies: ["TieoutPostgres", .product(name: "Yams", package: "Yams")],
+            swiftSettings: strictSettings
+        ),
+        // The dual-write sync engine: capture, apply, checkpoints, errors, initial sync, benchmarks.
+        .target(
+            name: "TieoutSync",
+            dependencies: ["TieoutPostgres", "TieoutMaps", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strictSettings
+        ),
         // The command line: parse, call a library, print.
         .executableTarget(
             name: "tieout",
@@ -57,6 +73,8 @@ let package = Package(
                 "TieoutPostgres",
                 "TieoutMigrations",
                 "TieoutCluster",
+                "TieoutMaps",
+                "TieoutSync",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -92,6 +110,19 @@ let package = Package(
         .testTarget(
             name: "TieoutMigrationsTests",
             dependencies: ["TieoutMigrations", "TieoutPostgres", "TieoutTestSupport"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "TieoutMapsTests",
+            dependencies: ["TieoutMaps", "TieoutMigrations", "TieoutPostgres", "TieoutTestSupport"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "TieoutSyncTests",
+            dependencies: [
+                "TieoutSync", "TieoutMaps", "TieoutMigrations", "TieoutPostgres", "TieoutTestSupport",
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: strictSettings
         ),
         .testTarget(

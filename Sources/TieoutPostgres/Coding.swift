@@ -325,3 +325,63 @@ struct DigitScanner {
         return (value, index - start)
     }
 }
+
+// MARK: - Text arrays
+
+extension Array: PostgresEncodable where Element == String {
+    public static var postgresTypeOID: UInt32 { 1009 }  // text[]
+    /// The array literal `{"a","b"}`, every element quoted (so commas, braces and NULL stay text).
+    public var postgresText: String {
+        "{" + map { element in
+            var quoted = "\""
+            for character in element {
+                if character == "\\" || character == "\"" { quoted.append("\\") }
+                quoted.append(character)
+            }
+            return quoted + "\""
+        }.joined(separator: ",") + "}"
+    }
+}
+
+extension Array: PostgresDecodable where Element == String {
+    /// Parses a one-dimensional text[] in the server's output form. A NULL element is refused.
+    public init(postgresText text: String) throws(PostgresDecodingFailure) {
+        var characters = text[...]
+        guard characters.first == "{", characters.last == "}" else {
+            throw PostgresDecodingFailure("not a one-dimensional array")
+        }
+        characters = characters.dropFirst().dropLast()
+        var result: [String] = []
+        guard !characters.isEmpty else {
+            self = result
+            return
+        }
+        var current = ""
+        var quoted = false
+        var wasQuoted = false
+        var escaped = false
+        for character in characters {
+            if escaped {
+                current.append(character)
+                escaped = false
+            } else if character == "\\" {
+                escaped = true
+            } else if character == "\"" {
+                quoted.toggle()
+                wasQuoted = true
+            } else if character == "," && !quoted {
+                guard wasQuoted || current != "NULL" else { throw PostgresDecodingFailure("NULL array element") }
+                result.append(current)
+                current = ""
+                wasQuoted = false
+            } else if character == "{" && !quoted {
+                throw PostgresDecodingFailure("multi-dimensional arrays are not supported")
+            } else {
+                current.append(character)
+            }
+        }
+        guard wasQuoted || current != "NULL" else { throw PostgresDecodingFailure("NULL array element") }
+        result.append(current)
+        self = result
+    }
+}

@@ -1,0 +1,278 @@
+public import TieoutPostgres
+
+/// Checks maps against the live catalog, like dual-write's pre-run validation, and compiles the
+/// valid ones.
+///
+/// Source-side checks (source and lookup tables, expressions, filter) run on the connection that
+/// holds the source schema; target-side checks (target columns, type compatibility, references) on
+/// the one that holds the target schema. Both may be the same connection.
+public struct MapValidator {
+    /// The connection holding each schema (`dataverse`, `fno`).
+    public let connections: [String: PostgresConnection]
+
+    public init(connections: [String: PostgresConnection]) {
+        self.connections = connections
+    }
+
+    /// One connection for every schema.
+    public init(connection: PostgresConnection) {
+        self.connections = ["dataverse": connection, "fno": connection]
+    }
+
+    /// Validates every map; throws ``InvalidMapsError`` listing every problem, or returns the
+    /// compiled maps in apply order.
+    public func compile(_ set: MapSet) throws -> [CompiledMap] {
+        var problems: [MapProblem] = []
+        var compiled: [CompiledMap] = []
+        for map in set.maps {
+            let result = try check(map)
+            problems += result.problems
+            if let map = result.compiled { compiled.append(map) }
+        }
+        guard problems.isEmpty else { throw InvalidMapsError(problems) }
+        return compiled
+    }
+
+    /// The problems of one map (empty when it is valid).
+    public func problems(in map: TableMap) throws -> [MapProblem] { try check(map).problems }
+
+    private func connection(for table: QualifiedName) -> PostgresConnection? { connections[table.schema] }
+
+    private func check(_ map: TableMap) throws -> (compiled: CompiledMap?, problems: [MapProblem]) {
+        var problems: [MapProblem] = []
+        func report(_ location: SourceLocation, _ message: String) { problems.append(MapProblem(location, message)) }
+
+        guard let sourceConnection = connection(for: map.source) else {
+            report(map.location(of: "source"), "no database is configured for schema '\(map.source.schema)'")
+            return (nil, problems)
+        }
+        guard let targetConnection = connection(for: map.target) else {
+            report(map.location(of: "target"), "no database is configured for schema '\(map.target.schema)'")
+            return (nil, problems)
+        }
+        let sourceTable = try CatalogReader.table(map.source, on: sourceConnection)
+        let targetTable = try CatalogReader.table(map.target, on: targetConnection)
+        if sourceTable == nil { report(map.location(of: "source"), "source table \(map.source) does not exist") }
+        if targetTable == nil { report(map.location(of: "target"), "target table \(map.target) does not exist") }
+        guard let sourceTable, let targetTable else { return (nil, problems) }
+        if sourceTable.primaryKey.isEmpty {
+            report(map.location(of: "source"), "source table \(map.source) has no primary key, so changes cannot be captured")
+        }
+
+        // Lookups.
+        var lookupTables: [String: TableCatalog] = [:]
+        for lookup in map.lookups {
+            guard let table = try CatalogReader.table(lookup.table, on: sourceConnection) else {
+                report(lookup.location, "lookup '\(lookup.alias)': table \(lookup.table) does not exist")
+                continue
+            }
+            lookupTables[lookup.alias] = table
+            for pair in lookup.on {
+                if table.column(pair.lookupColumn) == nil {
+                    report(lookup.location, "lookup '\(lookup.alias)': \(lookup.table) has no column '\(pair.lookupColumn)'")
+                }
+                if sourceTable.column(pair.sourceColumn) == nil {
+                    report(lookup.location, "lookup '\(lookup.alias)': source \(map.source) has no column '\(pair.sourceColumn)'")
+                }
+            }
+        }
+        let lookupsAreValid = lookupTables.count == map.lookups.count && problems.isEmpty
+
+        // Fields: target columns exist, sources exist, and values fit.
+        var sourceTypes: [String: String] = [:]  // target column → type of the value before the cast
+        for field in map.fields {
+            guard let column = targetTable.column(field.target) else {
+                report(field.location, "target \(map.target) has no column '\(field.target)'")
+                continue
+            }
+            switch field.value {
+            case .column(let reference):
+                let table = reference.alias.map { lookupTables[$0] } ?? sourceTable
+                guard let table else {
+                    if map.lookup(reference.alias ?? "") == nil {
+                        report(field.location, "source of '\(field.target)' names an unknown lookup '\(reference.alias ?? "")'")
+                    }
+                    continue
+                }
+                guard let sourceColumn = table.column(reference.column) else {
+                    report(field.location, "source \(table.name) has no column '\(reference.column)' (mapped to '\(field.target)')")
+                    continue
+                }
+                sourceTypes[field.target] = sourceColumn.type
+                if let valueMap = field.valueMap, reference.alias == nil,
+                    let codes = sourceTable.optionSets[reference.column]
+                {
+                    let missing = codes.filter { code in !valueMap.contains { $0.source == code } }
+                    if !missing.isEmpty {
+                        report(
+                            field.location,
+                            "value map of '\(field.target)' has no entry for option-set code(s) \(missing.joined(separator: ", ")) of \(map.source).\(reference.column)"
+                        )
+                    }
+                }
+            case .expression(let sql):
+                guard lookupsAreValid else { continue }
+                do {
+                    sourceTypes[field.target] = try expressionType(sql, map: map, on: sourceConnection)
+                } catch let error as PostgresError where error.kind == .server {
+                    report(field.location, "expression of '\(field.target)' does not work: \(error.message)")
+                    continue
+                }
+            case .constant:
+                break
+            }
+            // Type compatibility: the server decides whether the value may be assigned to the column.
+            if let valueMap = field.valueMap {
+                for entry in valueMap {
+                    if let type = sourceTypes[field.target],
+                        let message = try castProblem(entry.source, to: type, on: sourceConnection)
+                    {
+                        report(entry.location, "value-map key \(entry.source) of '\(field.target)': \(message)")
+                    }
+                    if let message = try castProblem(entry.target, to: column.type, on: targetConnection) {
+                        report(entry.location, "value-map value \(entry.target) of '\(field.target)': \(message)")
+                    } else if let allowed = targetTable.optionSets[field.target], !allowed.contains(entry.target) {
+                        report(
+                            entry.location,
+                            "value-map value \(entry.target) of '\(field.target)' is not an allowed code of \(map.target).\(field.target) (\(allowed.joined(separator: ", ")))"
+                        )
+                    }
+                }
+            } else if let type = sourceTypes[field.target],
+                let message = try assignmentProblem(from: type, to: field.target, of: map.target, on: targetConnection)
+            {
+                report(field.location, "type mismatch for '\(field.target)': \(message)")
+            }
+            if let value = field.defaultValue, let message = try castProblem(value, to: column.type, on: targetConnection) {
+                report(field.location, "default of '\(field.target)': \(message)")
+            }
+        }
+
+        // Key, NOT NULL coverage, touch columns.
+        for column in map.key {
+            if targetTable.column(column) == nil {
+                report(map.location(of: "key"), "key column '\(column)' does not exist in \(map.target)")
+            } else if map.field(for: column) == nil {
+                report(map.location(of: "key"), "key column '\(column)' is not mapped by any field")
+            }
+        }
+        if map.mode == .upsert {
+            for column in targetTable.columns where column.notNull && !column.hasDefault {
+                if map.field(for: column.name) == nil && !map.touch.contains(column.name) {
+                    report(
+                        map.location(of: "fields"),
+                        "\(map.target).\(column.name) is NOT NULL without a default and is not mapped or given a default")
+                }
+            }
+        }
+        for column in map.touch {
+            if targetTable.column(column) == nil {
+                report(map.location(of: "touch"), "touch column '\(column)' does not exist in \(map.target)")
+            } else if map.field(for: column) != nil {
+                report(map.location(of: "touch"), "touch column '\(column)' is also mapped by a field")
+            }
+        }
+        if map.deletes == .propagate {
+            for column in map.key {
+                guard case .column(let reference)? = map.field(for: column)?.value, reference.alias == nil,
+                    sourceTable.primaryKey.contains(reference.column), map.field(for: column)?.valueMap == nil
+                else {
+                    report(
+                        map.location(of: "deletes"),
+                        "deletes: propagate needs key column '\(column)' to be mapped from a primary key column of \(map.source)")
+                    continue
+                }
+            }
+        }
+
+        // References.
+        for reference in map.references {
+            guard let table = try CatalogReader.table(reference.table, on: targetConnection) else {
+                report(reference.location, "referenced table \(reference.table) does not exist")
+                continue
+            }
+            for pair in reference.columns {
+                if map.field(for: pair.targetColumn) == nil {
+                    report(reference.location, "reference to \(reference.table): '\(pair.targetColumn)' is not a mapped column")
+                }
+                if table.column(pair.referencedColumn) == nil {
+                    report(reference.location, "referenced table \(reference.table) has no column '\(pair.referencedColumn)'")
+                }
+            }
+        }
+
+        // The filter parses and is a condition.
+        if let filter = map.filter, lookupsAreValid {
+            do {
+                try connectionCheck(sourceConnection) { connection in
+                    try connection.query(
+                        "SELECT 1 FROM \(fragment: CompiledMap.fromClause(map)) WHERE (\(unescaped: filter)) LIMIT 0")
+                }
+            } catch let error as PostgresError where error.kind == .server {
+                report(map.location(of: "filter"), "filter does not work: \(error.message)")
+            }
+        }
+
+        guard problems.isEmpty else { return (nil, problems) }
+        return (
+            CompiledMap(map: map, sourceTable: sourceTable, targetTable: targetTable, lookupTables: lookupTables),
+            []
+        )
+    }
+
+    /// The type of an expression over the source row, from the server.
+    private func expressionType(_ sql: String, map: TableMap, on connection: PostgresConnection) throws -> String {
+        try connectionCheck(connection) { connection in
+            try connection.query(
+                """
+                SELECT pg_typeof(\(unescaped: sql))::text FROM (SELECT 1) AS _one
+                  LEFT JOIN \(fragment: CompiledMap.fromClause(map, joinSourceOn: "false"))
+                """
+            ).scalar(String.self)
+        }
+    }
+
+    /// Why `value` cannot be read as `type`, or nil when it can.
+    private func castProblem(_ value: String, to type: String, on connection: PostgresConnection) throws -> String? {
+        do {
+            try connectionCheck(connection) { connection in
+                try connection.query("SELECT CAST(\(value) AS \(unescaped: type))")
+            }
+            return nil
+        } catch let error as PostgresError where error.kind == .server {
+            return error.message
+        }
+    }
+
+    /// Why a value of `type` cannot be assigned to `column` of `table`, or nil when it can.
+    /// PREPARE runs the parser's type checks of an INSERT without running it.
+    private func assignmentProblem(
+        from type: String, to column: String, of table: QualifiedName, on connection: PostgresConnection
+    ) throws -> String? {
+        do {
+            try connectionCheck(connection) { connection in
+                try connection.query(
+                    """
+                    PREPARE tieout_assignment_check AS INSERT INTO \(identifier: table.schema, table.name)
+                        (\(identifier: column)) VALUES (CAST(NULL AS \(unescaped: type)))
+                    """)
+                try connection.query("DEALLOCATE tieout_assignment_check")
+            }
+            return nil
+        } catch let error as PostgresError where error.kind == .server {
+            return error.message
+        }
+    }
+
+    /// Runs a check inside a savepoint when a transaction is open, so a failed check does not
+    /// abort the caller's transaction.
+    @discardableResult
+    private func connectionCheck<Result>(
+        _ connection: PostgresConnection, _ body: (PostgresConnection) throws -> Result
+    ) throws -> Result {
+        if connection.transactionStatus == .inTransaction {
+            return try connection.withSavepoint(body)
+        }
+        return try connection.withTransaction(readOnly: false) { connection in try body(connection) }
+    }
+}

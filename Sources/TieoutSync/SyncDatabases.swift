@@ -1,0 +1,48 @@
+public import TieoutPostgres
+
+/// The databases that hold the `dataverse` and `fno` schemas: one database for both, or two
+/// (possibly on different servers).
+///
+/// Every map reads from the database of its source schema and writes to the database of its
+/// target schema. Change capture lives with the source; the checkpoint and the error queue live
+/// with the target, in the same transaction as the rows each batch writes.
+public final class SyncDatabases {
+    public let dataverse: PostgresConnection
+    public let fno: PostgresConnection
+
+    /// Both schemas in one database.
+    public init(single connection: PostgresConnection) {
+        dataverse = connection
+        fno = connection
+    }
+
+    /// Each schema in its own database.
+    public init(dataverse: PostgresConnection, fno: PostgresConnection) {
+        self.dataverse = dataverse
+        self.fno = fno
+    }
+
+    /// True when both schemas share one connection.
+    public var isSingle: Bool { dataverse === fno }
+
+    /// The connection per schema name, for the map validator.
+    public var bySchema: [String: PostgresConnection] { ["dataverse": dataverse, "fno": fno] }
+
+    /// The connection that holds `schema`.
+    public func connection(for schema: String) throws -> PostgresConnection {
+        switch schema {
+        case "dataverse": return dataverse
+        case "fno": return fno
+        default: throw SyncError("no database is configured for schema '\(schema)'")
+        }
+    }
+
+    /// The distinct connections (one or two).
+    var all: [PostgresConnection] { isSingle ? [dataverse] : [dataverse, fno] }
+}
+
+/// A sync failure that is not a database error: a message for the user.
+public struct SyncError: Error, Sendable, CustomStringConvertible {
+    public var description: String
+    public init(_ description: String) { self.description = description }
+}

@@ -1,0 +1,345 @@
+import Foundation
+public import Logging
+public import TieoutMaps
+import TieoutPostgres
+
+/// The dual-write sync engine: applies table maps between the `dataverse` and `fno` schemas.
+///
+/// Guarantees:
+/// - **Capture** is a trigger on every source table: a change and its change-log row commit
+///   together, so a committed change cannot be missed.
+/// - **Ordering**: the log is read in (transaction id, log id) order, only below the xmin of the
+///   reader's snapshot, so a transaction that committed after a higher-numbered one is never
+///   skipped. A batch applies each key's *current* source row, so the target ends in the state of
+///   the last committed change, whatever order the batches saw them in.
+/// - **Atomic batches**: each batch's target rows, errors and checkpoint commit in one transaction
+///   (on the target's database). A crash loses nothing and applies nothing twice.
+/// - **Failed rows** go to `sync.error`; the rest of the batch still applies. Later changes of a
+///   failed key wait behind it until `retry` or `skip`.
+/// - **One engine per map**: a session-level advisory lock on the target database.
+public final class SyncEngine {
+    /// Tuning and hooks.
+    public struct Configuration: Sendable {
+        /// Change-log rows read per live batch.
+        public var batchSize = 5_000
+        /// Source rows per initial-sync batch.
+        public var initialBatchSize = 50_000
+        /// How long `follow` waits for a notification before it polls anyway.
+        public var pollInterval: Duration = .seconds(1)
+        /// Wait for another engine to release a map instead of failing.
+        public var waitForLock = false
+        /// Called at named points (`"before-commit"`); throwing there simulates a crash. For tests.
+        public var failpoint: (@Sendable (String) throws -> Void)?
+
+        public init() {}
+    }
+
+    /// What a drain did for one map.
+    public struct MapRun: Sendable, Equatable {
+        public var map: String
+        /// Change-log rows consumed.
+        public var changes = 0
+        public var batches = 0
+        public var counts = ApplyCounts()
+        /// Set when the map is (or became) paused.
+        public var pausedReason: String?
+    }
+
+    public let maps: [CompiledMap]
+    public let databases: SyncDatabases
+    public var configuration: Configuration
+    public let logger: Logger
+    private var lockedMaps: Set<String> = []
+    private var preparedStages: Set<String> = []
+
+    /// Validates every map against the live catalog (refusing to start when one is invalid),
+    /// installs change capture on the source tables and registers each map's state.
+    public init(
+        maps set: MapSet, databases: SyncDatabases, configuration: Configuration = Configuration(), logger: Logger
+    ) throws {
+        self.databases = databases
+        self.configuration = configuration
+        self.logger = logger
+        self.maps = try MapValidator(connections: databases.bySchema).compile(set)
+        try installCapture()
+        try register()
+    }
+
+    /// The compiled map called `name`.
+    public func map(named name: String) throws -> CompiledMap {
+        guard let map = maps.first(where: { $0.name == name }) else {
+            throw SyncError("no map named '\(name)' (maps: \(maps.map(\.name).joined(separator: ", ")))")
+        }
+        return map
+    }
+
+    /// The maps called `names` in apply order (all maps when empty).
+    public func select(_ names: [String]) throws -> [CompiledMap] {
+        for name in names { _ = try map(named: name) }
+        return names.isEmpty ? maps : maps.filter { names.contains($0.name) }
+    }
+
+    func source(of map: CompiledMap) throws -> PostgresConnection { try databases.connection(for: map.map.source.schema) }
+    func target(of map: CompiledMap) throws -> PostgresConnection { try databases.connection(for: map.map.target.schema) }
+
+    // MARK: - Setup
+
+    private func installCapture() throws {
+        var done: Set<QualifiedName> = []
+        for map in maps where !done.contains(map.map.source) {
+            done.insert(map.map.source)
+            try source(of: map).query(
+                "SELECT sync.enable_capture(to_regclass(format('%I.%I', \(map.map.source.schema)::text, \(map.map.source.name)::text)))"
+            )
+        }
+    }
+
+    private func register() throws {
+        for map in maps {
+            try target(of: map).query(
+                """
+                INSERT INTO sync.map_state (map, version, source_table, target_table)
+                VALUES (\(map.name), \(map.map.version), \(map.map.source.description), \(map.map.target.description))
+                ON CONFLICT (map) DO UPDATE SET version = EXCLUDED.version, source_table = EXCLUDED.source_table,
+                                               target_table = EXCLUDED.target_table
+                """)
+        }
+    }
+
+    // MARK: - Locks
+
+    /// Takes the engine lock of each map (session-level advisory lock on the target database).
+    /// Another engine holding one makes this wait (`waitForLock`) or fail with a message naming it.
+    public func lock(_ selected: [CompiledMap]) throws {
+        for map in selected where !lockedMaps.contains(map.name) {
+            let connection = try target(of: map)
+            if configuration.waitForLock {
+                try connection.query("SELECT pg_advisory_lock(hashtext('tieout.sync'), hashtext(\(map.name)))")
+            } else {
+                let locked = try connection.query(
+                    "SELECT pg_try_advisory_lock(hashtext('tieout.sync'), hashtext(\(map.name)))"
+                ).scalar(Bool.self)
+                guard locked else {
+                    let holder = try Self.lockHolder(map: map.name, on: connection)
+                    throw SyncError(
+                        "map '\(map.name)' is being synced by another process\(holder.map { " (server pid \($0))" } ?? ""); wait for it to finish, stop it, or pass --wait"
+                    )
+                }
+            }
+            lockedMaps.insert(map.name)
+        }
+    }
+
+    /// Releases the engine locks this engine holds.
+    public func unlockAll() throws {
+        for name in lockedMaps {
+            let map = try map(named: name)
+            try target(of: map).query("SELECT pg_advisory_unlock(hashtext('tieout.sync'), hashtext(\(name)))")
+        }
+        lockedMaps = []
+    }
+
+    /// The server pid of the session holding a map's engine lock, if any.
+    static func lockHolder(map: String, on connection: PostgresConnection) throws -> Int? {
+        try connection.query(
+            """
+            SELECT pid FROM pg_locks
+             WHERE locktype = 'advisory' AND granted AND objsubid = 2
+               AND classid::bigint = (hashtext('tieout.sync')::bigint & 4294967295)
+               AND objid::bigint = (hashtext(\(map))::bigint & 4294967295)
+               AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
+             LIMIT 1
+            """
+        ).first.map { try $0.decode(0, as: Int.self) }
+    }
+
+    /// Runs `body` in the transaction(s) a batch of `map` needs: the target's, and in two-database
+    /// mode a read-only repeatable-read transaction on the source around it. The batch lock
+    /// (transaction-level) keeps `retry`/`skip` from interleaving with a running batch.
+    func inBatchTransaction<Result>(_ map: CompiledMap, _ body: (Applier) throws -> Result) throws -> Result {
+        let source = try source(of: map)
+        let target = try target(of: map)
+        let applier = Applier(map: map, source: source, target: target)
+        if !preparedStages.contains(map.name) {
+            try applier.prepareStage()
+            preparedStages.insert(map.name)
+        }
+        func inTarget() throws -> Result {
+            try target.withTransaction { target in
+                try target.query(
+                    """
+                    SELECT pg_advisory_xact_lock(hashtext('tieout.batch'), hashtext(\(map.name))),
+                           set_config('tieout.origin', \("sync:" + map.name), true)
+                    """)
+                return try body(applier)
+            }
+        }
+        if source === target { return try inTarget() }
+        return try source.withTransaction(isolation: .repeatableRead, readOnly: true) { _ in try inTarget() }
+    }
+
+    // MARK: - Live sync
+
+    /// Applies every queued change of the selected maps, in apply order, and returns what each did.
+    /// Paused maps are left alone (their changes stay queued).
+    public func drain(_ names: [String] = [], shouldStop: () -> Bool = { false }) throws -> [MapRun] {
+        let selected = try select(names)
+        try lock(selected)
+        var runs: [MapRun] = []
+        for map in selected {
+            var run = MapRun(map: map.name)
+            while !shouldStop() {
+                let batch = try applyNextBatch(map)
+                if let reason = batch.pausedReason { run.pausedReason = reason }
+                guard batch.changes > 0 else { break }
+                run.changes += batch.changes
+                run.batches += 1
+                run.counts = run.counts + batch.counts
+                if batch.pausedReason != nil { break }
+            }
+            runs.append(run)
+        }
+        try trimChangeLog()
+        return runs
+    }
+
+    struct BatchResult {
+        var changes = 0
+        var counts = ApplyCounts()
+        var pausedReason: String?
+    }
+
+    /// Reads the next batch of the change log past the map's checkpoint and applies it, with the
+    /// new checkpoint, in one transaction.
+    func applyNextBatch(_ map: CompiledMap) throws -> BatchResult {
+        let source = try source(of: map)
+        return try inBatchTransaction(map) { applier in
+            let target = applier.target
+            let state = try target.query(
+                "SELECT paused, pause_reason, checkpoint_txid::text, checkpoint_id FROM sync.map_state WHERE map = \(map.name)"
+            )
+            guard let row = state.first else { throw SyncError("map '\(map.name)' is not registered") }
+            if try row.decode("paused", as: Bool.self) {
+                return BatchResult(pausedReason: try row.decode("pause_reason", as: String?.self) ?? "paused")
+            }
+            let entries = try source.query(
+                """
+                SELECT pk::text AS key, txid::text AS txid, id FROM sync.change_log
+                 WHERE source_table = \(map.map.source.description)
+                   AND (txid, id) > (CAST(\(try row.decode("checkpoint_txid", as: String.self)) AS xid8), \(try row.decode("checkpoint_id", as: Int64.self)))
+                   AND txid < pg_snapshot_xmin(pg_current_snapshot())
+                 ORDER BY txid, id
+                 LIMIT \(configuration.batchSize)
+                """)
+            guard let last = entries.last else { return BatchResult() }
+            var seen: Set<String> = []
+            var keys: [String] = []
+            for entry in entries {
+                let key = try entry.decode("key", as: String.self)
+                if seen.insert(key).inserted { keys.append(key) }
+            }
+            // Keys with an open error wait behind it: count the change and leave the key alone.
+            let held = try target.query(
+                """
+                UPDATE sync.error AS e SET held_changes = e.held_changes + 1
+                  FROM unnest(CAST(\(keys) AS text[])) AS k(key)
+                 WHERE e.map = \(map.name) AND e.status = 'open' AND e.key = CAST(k.key AS text[])
+                RETURNING k.key
+                """
+            ).map { try $0.decode(0, as: String.self) }
+            let heldSet = Set(held)
+            var result = BatchResult(changes: entries.count)
+            result.counts = try applier.apply(keys: heldSet.isEmpty ? keys : keys.filter { !heldSet.contains($0) })
+            if result.counts.failed > 0 { result.pausedReason = try pauseIfOverThreshold(map, on: target) }
+            try configuration.failpoint?("before-commit")
+            try target.query(
+                """
+                UPDATE sync.map_state
+                   SET checkpoint_txid = CAST(\(try last.decode("txid", as: String.self)) AS xid8),
+                       checkpoint_id = \(try last.decode("id", as: Int64.self)),
+                       applied_changes = applied_changes + \(entries.count), last_applied_at = now()
+                 WHERE map = \(map.name)
+                """)
+            logger.info(
+                "batch applied",
+                metadata: [
+                    "map": "\(map.name)", "changes": "\(entries.count)", "keys": "\(keys.count)",
+                    "written": "\(result.counts.written)", "deleted": "\(result.counts.deleted)",
+                    "failed": "\(result.counts.failed)", "held": "\(held.count)",
+                ])
+            return result
+        }
+    }
+
+    /// Pauses the map when its failed rows within the window reach the threshold; returns the reason.
+    func pauseIfOverThreshold(_ map: CompiledMap, on target: PostgresConnection) throws -> String? {
+        let threshold = map.map.pauseAfter
+        let seconds = threshold.window.components.seconds
+        let recent = try target.query(
+            """
+            SELECT count(*) FROM sync.error
+             WHERE map = \(map.name) AND last_failed_at > now() - make_interval(secs => \(Int(seconds)))
+            """
+        ).scalar(Int.self)
+        guard recent >= threshold.errors else { return nil }
+        let reason =
+            "paused automatically: \(recent) failed rows within \(Self.describe(seconds: seconds)) (threshold \(threshold.errors))"
+        try target.query(
+            "UPDATE sync.map_state SET paused = true, pause_reason = \(reason), paused_at = now() WHERE map = \(map.name)"
+        )
+        logger.warning("map paused", metadata: ["map": "\(map.name)", "reason": "\(reason)"])
+        return reason
+    }
+
+    static func describe(seconds: Int64) -> String {
+        if seconds % 3600 == 0 { return "\(seconds / 3600)h" }
+        if seconds % 60 == 0 { return "\(seconds / 60)m" }
+        return "\(seconds)s"
+    }
+
+    /// Deletes change-log rows that every map reading their table has applied.
+    func trimChangeLog() throws {
+        for (table, readers) in Dictionary(grouping: maps, by: { $0.map.source }) {
+            // xid8 is a 64-bit integer; positions compare as (txid, id).
+            var lowest: (txid: UInt64, id: Int64)?
+            for map in readers {
+                guard
+                    let row = try target(of: map).query(
+                        "SELECT checkpoint_txid::text, checkpoint_id FROM sync.map_state WHERE map = \(map.name)"
+                    ).first,
+                    let txid = UInt64(try row.decode(0, as: String.self))
+                else { return }
+                let position = (txid, try row.decode(1, as: Int64.self))
+                if lowest == nil || position < lowest! { lowest = position }
+            }
+            guard let lowest, let reader = readers.first else { continue }
+            let deleted = try source(of: reader).query(
+                """
+                DELETE FROM sync.change_log
+                 WHERE source_table = \(table.description)
+                   AND (txid, id) <= (CAST(\(String(lowest.txid)) AS xid8), \(lowest.id))
+                """
+            ).affectedRows ?? 0
+            if deleted > 0 { logger.debug("change log trimmed", metadata: ["table": "\(table)", "rows": "\(deleted)"]) }
+        }
+    }
+
+    /// Stays live: drains, then waits for a notification from a capture trigger (or the poll
+    /// interval) and drains again, until `shouldStop` says so.
+    public func follow(_ names: [String] = [], shouldStop: () -> Bool, onRun: ([MapRun]) -> Void = { _ in }) throws {
+        let sources = databases.all
+        for connection in sources { try connection.listen("tieout_sync") }
+        defer { for connection in sources { try? connection.unlisten("tieout_sync") } }
+        while !shouldStop() {
+            let runs = try drain(names, shouldStop: shouldStop)
+            onRun(runs)
+            if shouldStop() { break }
+            // Wait on the first database; the second (two-database mode) is checked without waiting.
+            var woke = try !sources[0].notifications(timeout: configuration.pollInterval).isEmpty
+            for connection in sources.dropFirst() {
+                woke = try !connection.notifications(timeout: .zero).isEmpty || woke
+            }
+            logger.trace("follow woke", metadata: ["notified": "\(woke)"])
+        }
+    }
+}

@@ -1,0 +1,186 @@
+-- 0005_sync.sql
+-- Schema sync: the dual-write sync engine's change capture, checkpoints and error queue.
+--
+-- Capture: sync.enable_capture(table) adds three statement-level triggers with transition tables to a
+-- source table. Each INSERT/UPDATE/DELETE statement appends the primary keys of the rows it touched to
+-- sync.change_log, in the same transaction as the change, and notifies channel tieout_sync.
+--
+-- Ordering: every log row carries the id of the transaction that wrote it (txid). A reader only takes
+-- rows whose txid is below the xmin of its snapshot (every transaction below xmin has finished, so no
+-- row can still appear there) and keeps its position as (txid, id). A transaction that took a lower id
+-- but commits later is therefore never skipped: its rows stay behind the position until it finishes.
+--
+-- State lives where the target rows are: sync.map_state (checkpoint) and sync.error are written in
+-- the same transaction as the target rows of each batch.
+
+CREATE SCHEMA sync;
+COMMENT ON SCHEMA sync IS
+  'Dual-write sync engine: change capture (change_log), per-map checkpoints (map_state) and failed rows (error).';
+
+CREATE TABLE sync.change_log (
+    source_table text        NOT NULL,
+    txid         xid8        NOT NULL DEFAULT pg_current_xact_id(),
+    id           bigint      GENERATED ALWAYS AS IDENTITY,
+    op           text        NOT NULL,
+    pk           text[]      NOT NULL,
+    logged_at    timestamptz NOT NULL DEFAULT now(),
+    CONSTRAINT change_log_pkey PRIMARY KEY (source_table, txid, id),
+    CONSTRAINT change_log_op_check CHECK (op IN ('I', 'U', 'D', 'R'))
+);
+COMMENT ON TABLE sync.change_log IS
+  'Changes to mapped source tables, one row per changed row and statement, written by the capture triggers in '
+  'the same transaction as the change. Read in (txid, id) order; rows every map has passed are deleted.';
+COMMENT ON COLUMN sync.change_log.source_table IS 'Qualified name of the changed table, e.g. dataverse.msdyn_actual.';
+COMMENT ON COLUMN sync.change_log.txid IS 'Id of the transaction that made the change (pg_current_xact_id()).';
+COMMENT ON COLUMN sync.change_log.id IS 'Order of the change within the log (a sequence: commit order may differ).';
+COMMENT ON COLUMN sync.change_log.op IS 'I insert, U update, D delete, R re-queued by `tieout sync skip`.';
+COMMENT ON COLUMN sync.change_log.pk IS 'Primary key values of the changed row, as text, in primary key column order.';
+COMMENT ON COLUMN sync.change_log.logged_at IS 'Start time of the transaction that made the change (for lag).';
+
+CREATE TABLE sync.map_state (
+    map                 text        NOT NULL,
+    version             integer     NOT NULL,
+    source_table        text        NOT NULL,
+    target_table        text        NOT NULL,
+    paused              boolean     NOT NULL DEFAULT false,
+    pause_reason        text,
+    paused_at           timestamptz,
+    checkpoint_txid     xid8        NOT NULL DEFAULT '0',
+    checkpoint_id       bigint      NOT NULL DEFAULT 0,
+    applied_changes     bigint      NOT NULL DEFAULT 0,
+    last_applied_at     timestamptz,
+    initial_status      text        NOT NULL DEFAULT 'none',
+    initial_last_key    text[],
+    initial_rows        bigint      NOT NULL DEFAULT 0,
+    initial_started_at  timestamptz,
+    initial_finished_at timestamptz,
+    registered_at       timestamptz NOT NULL DEFAULT now(),
+    CONSTRAINT map_state_pkey PRIMARY KEY (map),
+    CONSTRAINT map_state_initial_status_check CHECK (initial_status IN ('none', 'running', 'done'))
+);
+COMMENT ON TABLE sync.map_state IS
+  'One row per table map: whether it is paused and why, and its checkpoint, updated in the same transaction as '
+  'each batch it applies (so a crash never loses or repeats a batch).';
+COMMENT ON COLUMN sync.map_state.map IS 'Map name (maps/<name>.yaml).';
+COMMENT ON COLUMN sync.map_state.version IS 'Version of the map file that applied the last batch.';
+COMMENT ON COLUMN sync.map_state.source_table IS 'Source table of the map (schema.table).';
+COMMENT ON COLUMN sync.map_state.target_table IS 'Target table of the map (schema.table).';
+COMMENT ON COLUMN sync.map_state.paused IS 'True while the map is paused: its changes queue in sync.change_log.';
+COMMENT ON COLUMN sync.map_state.pause_reason IS 'Why the map is paused (by a user, or by the error threshold).';
+COMMENT ON COLUMN sync.map_state.paused_at IS 'When the map was paused.';
+COMMENT ON COLUMN sync.map_state.checkpoint_txid IS 'Transaction id part of the position of the last applied change.';
+COMMENT ON COLUMN sync.map_state.checkpoint_id IS 'Log id part of the position of the last applied change.';
+COMMENT ON COLUMN sync.map_state.applied_changes IS 'Number of change-log rows applied so far.';
+COMMENT ON COLUMN sync.map_state.last_applied_at IS 'When the last batch was applied.';
+COMMENT ON COLUMN sync.map_state.initial_status IS 'Initial sync: none, running (resumable) or done.';
+COMMENT ON COLUMN sync.map_state.initial_last_key IS 'Initial sync: source primary key of the last row copied.';
+COMMENT ON COLUMN sync.map_state.initial_rows IS 'Initial sync: source rows read so far.';
+COMMENT ON COLUMN sync.map_state.initial_started_at IS 'Initial sync: when it started.';
+COMMENT ON COLUMN sync.map_state.initial_finished_at IS 'Initial sync: when it finished.';
+COMMENT ON COLUMN sync.map_state.registered_at IS 'When the engine first saw the map.';
+
+CREATE TABLE sync.error (
+    id              bigint      GENERATED ALWAYS AS IDENTITY,
+    map             text        NOT NULL,
+    key             text[]      NOT NULL,
+    sqlstate        text        NOT NULL,
+    message         text        NOT NULL,
+    detail          text,
+    payload         jsonb,
+    status          text        NOT NULL DEFAULT 'open',
+    attempts        integer     NOT NULL DEFAULT 1,
+    held_changes    integer     NOT NULL DEFAULT 0,
+    first_failed_at timestamptz NOT NULL DEFAULT now(),
+    last_failed_at  timestamptz NOT NULL DEFAULT now(),
+    resolved_at     timestamptz,
+    CONSTRAINT error_pkey PRIMARY KEY (id),
+    CONSTRAINT error_status_check CHECK (status IN ('open', 'resolved', 'skipped'))
+);
+CREATE UNIQUE INDEX error_open_key_idx ON sync.error (map, key) WHERE status = 'open';
+CREATE INDEX error_map_failed_idx ON sync.error (map, first_failed_at);
+COMMENT ON TABLE sync.error IS
+  'Rows a map could not apply. While a row''s error is open, later changes of the same key wait behind it. '
+  '`tieout sync retry` applies the row''s current state again; `tieout sync skip` gives up on it.';
+COMMENT ON COLUMN sync.error.id IS 'Error id (used by `tieout sync retry --id` and `skip --id`).';
+COMMENT ON COLUMN sync.error.map IS 'Map that failed.';
+COMMENT ON COLUMN sync.error.key IS 'Source primary key values of the failed row.';
+COMMENT ON COLUMN sync.error.sqlstate IS
+  'SQLSTATE of the failure: the server''s, or 22023 (no value-map entry) and 23503 (missing reference) from the engine.';
+COMMENT ON COLUMN sync.error.message IS 'What went wrong, in one line.';
+COMMENT ON COLUMN sync.error.detail IS 'The server''s detail text, when it gave one.';
+COMMENT ON COLUMN sync.error.payload IS 'The source row as JSON when it failed.';
+COMMENT ON COLUMN sync.error.status IS 'open, resolved (a retry applied it) or skipped (a user gave up on it).';
+COMMENT ON COLUMN sync.error.attempts IS 'How many times the row failed.';
+COMMENT ON COLUMN sync.error.held_changes IS 'Later changes of the same key that arrived while the error was open.';
+COMMENT ON COLUMN sync.error.first_failed_at IS 'When the row first failed.';
+COMMENT ON COLUMN sync.error.last_failed_at IS 'When the row last failed.';
+COMMENT ON COLUMN sync.error.resolved_at IS 'When the error was resolved or skipped.';
+
+-- The capture trigger function. TG_ARGV[0] is the SQL that turns a row alias `r` into its primary key
+-- as text[]; sync.enable_capture builds it from the catalog, with every identifier quoted.
+CREATE FUNCTION sync.capture() RETURNS trigger
+LANGUAGE plpgsql AS $$
+DECLARE
+    name   text := TG_TABLE_SCHEMA || '.' || TG_TABLE_NAME;
+    logged bigint;
+BEGIN
+    IF TG_OP = 'INSERT' THEN
+        EXECUTE format('INSERT INTO sync.change_log (source_table, op, pk) SELECT %L, %L, %s FROM new_rows r',
+                       name, 'I', TG_ARGV[0]);
+    ELSIF TG_OP = 'UPDATE' THEN
+        -- Both images: a changed primary key must reach the reader as a delete of the old key.
+        EXECUTE format('INSERT INTO sync.change_log (source_table, op, pk) '
+                       'SELECT %L, %L, pk FROM (SELECT %s AS pk FROM new_rows r '
+                       'UNION SELECT %s FROM old_rows r) k',
+                       name, 'U', TG_ARGV[0], TG_ARGV[0]);
+    ELSE
+        EXECUTE format('INSERT INTO sync.change_log (source_table, op, pk) SELECT %L, %L, %s FROM old_rows r',
+                       name, 'D', TG_ARGV[0]);
+    END IF;
+    GET DIAGNOSTICS logged = ROW_COUNT;
+    IF logged > 0 THEN
+        PERFORM pg_notify('tieout_sync', name);
+    END IF;
+    RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION sync.capture() IS
+  'Statement-level capture trigger: logs the primary keys of the changed rows (from the transition tables).';
+
+-- Installs (or re-installs) capture on a table: three statement-level triggers with transition tables.
+CREATE FUNCTION sync.enable_capture(target regclass) RETURNS void
+LANGUAGE plpgsql AS $$
+DECLARE
+    pk_sql text;
+BEGIN
+    SELECT 'ARRAY[' || string_agg(format('r.%I::text', a.attname), ', ' ORDER BY k.ord) || ']'
+      INTO pk_sql
+      FROM pg_index i
+      CROSS JOIN LATERAL unnest(i.indkey) WITH ORDINALITY AS k(attnum, ord)
+      JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum
+     WHERE i.indrelid = target AND i.indisprimary;
+    IF pk_sql IS NULL THEN
+        RAISE EXCEPTION 'table % has no primary key, so its changes cannot be captured', target
+            USING ERRCODE = '55000';
+    END IF;
+    IF (SELECT count(*) FROM pg_trigger t
+         WHERE t.tgrelid = target
+           AND t.tgname IN ('tieout_capture_insert', 'tieout_capture_update', 'tieout_capture_delete')
+           AND encode(t.tgargs, 'escape') = pk_sql || '\000') = 3 THEN
+        RETURN;  -- already installed for this primary key
+    END IF;
+    PERFORM set_config('client_min_messages', 'warning', true);
+    EXECUTE format('DROP TRIGGER IF EXISTS tieout_capture_insert ON %s', target);
+    EXECUTE format('DROP TRIGGER IF EXISTS tieout_capture_update ON %s', target);
+    EXECUTE format('DROP TRIGGER IF EXISTS tieout_capture_delete ON %s', target);
+    EXECUTE format('CREATE TRIGGER tieout_capture_insert AFTER INSERT ON %s REFERENCING NEW TABLE AS new_rows '
+                   'FOR EACH STATEMENT EXECUTE FUNCTION sync.capture(%L)', target, pk_sql);
+    EXECUTE format('CREATE TRIGGER tieout_capture_update AFTER UPDATE ON %s '
+                   'REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows '
+                   'FOR EACH STATEMENT EXECUTE FUNCTION sync.capture(%L)', target, pk_sql);
+    EXECUTE format('CREATE TRIGGER tieout_capture_delete AFTER DELETE ON %s REFERENCING OLD TABLE AS old_rows '
+                   'FOR EACH STATEMENT EXECUTE FUNCTION sync.capture(%L)', target, pk_sql);
+END
+$$;
+COMMENT ON FUNCTION sync.enable_capture(regclass) IS
+  'Adds the capture triggers to a table (idempotent). The sync engine calls it for every map''s source table.';
