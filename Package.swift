@@ -66,6 +66,15 @@ let package = Package(
             dependencies: ["TieoutPostgres", "TieoutMaps", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strictSettings
         ),
+        // Benchmarks that print figures (`tieout bench`, `make bench`); not timed tests.
+        .target(
+            name: "TieoutBench",
+            dependencies: [
+                "TieoutPostgres", "TieoutMaps", "TieoutSync", "TieoutMigrations",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings
+        ),
         // The command line: parse, call a library, print.
         .executableTarget(
             name: "tieout",
@@ -75,6 +84,7 @@ let package = Package(
                 "TieoutCluster",
                 "TieoutMaps",
                 "TieoutSync",
+                "TieoutBench",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -93,7 +103,7 @@ let package = Package(
         // Shared by the test targets: the test database from `make test`, fresh databases, the binary.
         .target(
             name: "TieoutTestSupport",
-            dependencies: ["TieoutPostgres"],
+            dependencies: ["TieoutPostgres", "TieoutMigrations"],
             path: "Tests/TieoutTestSupport",
             swiftSettings: strictSettings
         ),

@@ -1,37 +1,37 @@
 -- 0005_sync.sql
--- Schema sync: the dual-write sync engine's change capture, checkpoints and error queue.
+-- Schema sync: the dual-write sync engine's change capture, map state and error queue.
 --
--- Capture: sync.enable_capture(table) adds three statement-level triggers with transition tables to a
+-- Capture: sync.enable_capture(table, maps) adds three statement-level triggers with transition tables to a
 -- source table. Each INSERT/UPDATE/DELETE statement appends the primary keys of the rows it touched to
--- sync.change_log, in the same transaction as the change, and notifies channel tieout_sync.
+-- sync.change_log, once per map that reads the table, in the same transaction as the change, and notifies
+-- channel tieout_sync.
 --
--- Ordering: every log row carries the id of the transaction that wrote it (txid). A reader only takes
--- rows whose txid is below the xmin of its snapshot (every transaction below xmin has finished, so no
--- row can still appear there) and keeps its position as (txid, id). A transaction that took a lower id
--- but commits later is therefore never skipped: its rows stay behind the position until it finishes.
+-- Consumption: a map's engine reads its log rows in id order and deletes the ones it applied in the same
+-- transaction as the target rows (one database), or records their ids in sync.map_state in that transaction
+-- and deletes them right after (two databases). A row only becomes visible when its transaction commits, and
+-- every visible row stays until it is applied, so a transaction that took a lower id but committed later is
+-- never skipped: there is no position to move past it.
 --
--- State lives where the target rows are: sync.map_state (checkpoint) and sync.error are written in
--- the same transaction as the target rows of each batch.
+-- State lives where the target rows are: sync.map_state and sync.error are written in the same transaction as
+-- the target rows of each batch.
 
 CREATE SCHEMA sync;
 COMMENT ON SCHEMA sync IS
-  'Dual-write sync engine: change capture (change_log), per-map checkpoints (map_state) and failed rows (error).';
+  'Dual-write sync engine: change capture (change_log), per-map state (map_state) and failed rows (error).';
 
 CREATE TABLE sync.change_log (
-    source_table text        NOT NULL,
-    txid         xid8        NOT NULL DEFAULT pg_current_xact_id(),
+    map          text        NOT NULL,
     id           bigint      GENERATED ALWAYS AS IDENTITY,
     op           text        NOT NULL,
     pk           text[]      NOT NULL,
     logged_at    timestamptz NOT NULL DEFAULT now(),
-    CONSTRAINT change_log_pkey PRIMARY KEY (source_table, txid, id),
+    CONSTRAINT change_log_pkey PRIMARY KEY (map, id),
     CONSTRAINT change_log_op_check CHECK (op IN ('I', 'U', 'D', 'R'))
 );
 COMMENT ON TABLE sync.change_log IS
-  'Changes to mapped source tables, one row per changed row and statement, written by the capture triggers in '
-  'the same transaction as the change. Read in (txid, id) order; rows every map has passed are deleted.';
-COMMENT ON COLUMN sync.change_log.source_table IS 'Qualified name of the changed table, e.g. dataverse.msdyn_actual.';
-COMMENT ON COLUMN sync.change_log.txid IS 'Id of the transaction that made the change (pg_current_xact_id()).';
+  'Changes waiting to be applied: one row per changed source row, statement and map reading the table, written by '
+  'the capture triggers in the same transaction as the change. A map''s engine deletes the rows it applied.';
+COMMENT ON COLUMN sync.change_log.map IS 'The map that will apply the change (maps/<map>.yaml).';
 COMMENT ON COLUMN sync.change_log.id IS 'Order of the change within the log (a sequence: commit order may differ).';
 COMMENT ON COLUMN sync.change_log.op IS 'I insert, U update, D delete, R re-queued by `tieout sync skip`.';
 COMMENT ON COLUMN sync.change_log.pk IS 'Primary key values of the changed row, as text, in primary key column order.';
@@ -45,8 +45,7 @@ CREATE TABLE sync.map_state (
     paused              boolean     NOT NULL DEFAULT false,
     pause_reason        text,
     paused_at           timestamptz,
-    checkpoint_txid     xid8        NOT NULL DEFAULT '0',
-    checkpoint_id       bigint      NOT NULL DEFAULT 0,
+    applied_log_ids     bigint[],
     applied_changes     bigint      NOT NULL DEFAULT 0,
     last_applied_at     timestamptz,
     initial_status      text        NOT NULL DEFAULT 'none',
@@ -59,8 +58,8 @@ CREATE TABLE sync.map_state (
     CONSTRAINT map_state_initial_status_check CHECK (initial_status IN ('none', 'running', 'done'))
 );
 COMMENT ON TABLE sync.map_state IS
-  'One row per table map: whether it is paused and why, and its checkpoint, updated in the same transaction as '
-  'each batch it applies (so a crash never loses or repeats a batch).';
+  'One row per table map: whether it is paused and why, what it applied, and its initial sync; updated in the same '
+  'transaction as each batch it applies (so a crash never loses or repeats a batch).';
 COMMENT ON COLUMN sync.map_state.map IS 'Map name (maps/<name>.yaml).';
 COMMENT ON COLUMN sync.map_state.version IS 'Version of the map file that applied the last batch.';
 COMMENT ON COLUMN sync.map_state.source_table IS 'Source table of the map (schema.table).';
@@ -68,8 +67,9 @@ COMMENT ON COLUMN sync.map_state.target_table IS 'Target table of the map (schem
 COMMENT ON COLUMN sync.map_state.paused IS 'True while the map is paused: its changes queue in sync.change_log.';
 COMMENT ON COLUMN sync.map_state.pause_reason IS 'Why the map is paused (by a user, or by the error threshold).';
 COMMENT ON COLUMN sync.map_state.paused_at IS 'When the map was paused.';
-COMMENT ON COLUMN sync.map_state.checkpoint_txid IS 'Transaction id part of the position of the last applied change.';
-COMMENT ON COLUMN sync.map_state.checkpoint_id IS 'Log id part of the position of the last applied change.';
+COMMENT ON COLUMN sync.map_state.applied_log_ids IS
+  'Two-database mode: ids of the change-log rows the last batch applied, recorded with its target rows; the engine '
+  'deletes them from the source''s change log before it reads the next batch.';
 COMMENT ON COLUMN sync.map_state.applied_changes IS 'Number of change-log rows applied so far.';
 COMMENT ON COLUMN sync.map_state.last_applied_at IS 'When the last batch was applied.';
 COMMENT ON COLUMN sync.map_state.initial_status IS 'Initial sync: none, running (resumable) or done.';
@@ -116,42 +116,47 @@ COMMENT ON COLUMN sync.error.first_failed_at IS 'When the row first failed.';
 COMMENT ON COLUMN sync.error.last_failed_at IS 'When the row last failed.';
 COMMENT ON COLUMN sync.error.resolved_at IS 'When the error was resolved or skipped.';
 
--- The capture trigger function. TG_ARGV[0] is the SQL that turns a row alias `r` into its primary key
--- as text[]; sync.enable_capture builds it from the catalog, with every identifier quoted.
+-- The capture trigger function. TG_ARGV[0] is the SQL that turns a row alias `r` into its primary key as text[]
+-- (sync.enable_capture builds it from the catalog, with every identifier quoted); TG_ARGV[1] is the text[]
+-- literal of the maps that read the table.
 CREATE FUNCTION sync.capture() RETURNS trigger
 LANGUAGE plpgsql AS $$
 DECLARE
-    name   text := TG_TABLE_SCHEMA || '.' || TG_TABLE_NAME;
     logged bigint;
 BEGIN
     IF TG_OP = 'INSERT' THEN
-        EXECUTE format('INSERT INTO sync.change_log (source_table, op, pk) SELECT %L, %L, %s FROM new_rows r',
-                       name, 'I', TG_ARGV[0]);
+        EXECUTE format('INSERT INTO sync.change_log (map, op, pk) '
+                       'SELECT m, %L, %s FROM new_rows r CROSS JOIN unnest(%L::text[]) AS m',
+                       'I', TG_ARGV[0], TG_ARGV[1]);
     ELSIF TG_OP = 'UPDATE' THEN
-        -- Both images: a changed primary key must reach the reader as a delete of the old key.
-        EXECUTE format('INSERT INTO sync.change_log (source_table, op, pk) '
-                       'SELECT %L, %L, pk FROM (SELECT %s AS pk FROM new_rows r '
-                       'UNION SELECT %s FROM old_rows r) k',
-                       name, 'U', TG_ARGV[0], TG_ARGV[0]);
+        -- Both images: a changed primary key must reach the engine as a delete of the old key.
+        EXECUTE format('INSERT INTO sync.change_log (map, op, pk) '
+                       'SELECT m, %L, pk FROM (SELECT %s AS pk FROM new_rows r '
+                       'UNION SELECT %s FROM old_rows r) k CROSS JOIN unnest(%L::text[]) AS m',
+                       'U', TG_ARGV[0], TG_ARGV[0], TG_ARGV[1]);
     ELSE
-        EXECUTE format('INSERT INTO sync.change_log (source_table, op, pk) SELECT %L, %L, %s FROM old_rows r',
-                       name, 'D', TG_ARGV[0]);
+        EXECUTE format('INSERT INTO sync.change_log (map, op, pk) '
+                       'SELECT m, %L, %s FROM old_rows r CROSS JOIN unnest(%L::text[]) AS m',
+                       'D', TG_ARGV[0], TG_ARGV[1]);
     END IF;
     GET DIAGNOSTICS logged = ROW_COUNT;
     IF logged > 0 THEN
-        PERFORM pg_notify('tieout_sync', name);
+        PERFORM pg_notify('tieout_sync', TG_TABLE_SCHEMA || '.' || TG_TABLE_NAME);
     END IF;
     RETURN NULL;
 END
 $$;
 COMMENT ON FUNCTION sync.capture() IS
-  'Statement-level capture trigger: logs the primary keys of the changed rows (from the transition tables).';
+  'Statement-level capture trigger: logs the primary keys of the changed rows (from the transition tables) for '
+  'every map that reads the table.';
 
--- Installs (or re-installs) capture on a table: three statement-level triggers with transition tables.
-CREATE FUNCTION sync.enable_capture(target regclass) RETURNS void
+-- Installs (or re-installs) capture on a table for the maps that read it: three statement-level triggers with
+-- transition tables. Without maps it removes capture.
+CREATE FUNCTION sync.enable_capture(target regclass, maps text[]) RETURNS void
 LANGUAGE plpgsql AS $$
 DECLARE
     pk_sql text;
+    args   text;
 BEGIN
     SELECT 'ARRAY[' || string_agg(format('r.%I::text', a.attname), ', ' ORDER BY k.ord) || ']'
       INTO pk_sql
@@ -163,24 +168,29 @@ BEGIN
         RAISE EXCEPTION 'table % has no primary key, so its changes cannot be captured', target
             USING ERRCODE = '55000';
     END IF;
+    args := pk_sql || '\000' || maps::text || '\000';
     IF (SELECT count(*) FROM pg_trigger t
          WHERE t.tgrelid = target
            AND t.tgname IN ('tieout_capture_insert', 'tieout_capture_update', 'tieout_capture_delete')
-           AND encode(t.tgargs, 'escape') = pk_sql || '\000') = 3 THEN
-        RETURN;  -- already installed for this primary key
+           AND encode(t.tgargs, 'escape') = args) = 3 THEN
+        RETURN;  -- already installed for this primary key and these maps
     END IF;
     PERFORM set_config('client_min_messages', 'warning', true);
     EXECUTE format('DROP TRIGGER IF EXISTS tieout_capture_insert ON %s', target);
     EXECUTE format('DROP TRIGGER IF EXISTS tieout_capture_update ON %s', target);
     EXECUTE format('DROP TRIGGER IF EXISTS tieout_capture_delete ON %s', target);
+    IF cardinality(maps) = 0 THEN
+        RETURN;
+    END IF;
     EXECUTE format('CREATE TRIGGER tieout_capture_insert AFTER INSERT ON %s REFERENCING NEW TABLE AS new_rows '
-                   'FOR EACH STATEMENT EXECUTE FUNCTION sync.capture(%L)', target, pk_sql);
+                   'FOR EACH STATEMENT EXECUTE FUNCTION sync.capture(%L, %L)', target, pk_sql, maps::text);
     EXECUTE format('CREATE TRIGGER tieout_capture_update AFTER UPDATE ON %s '
                    'REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows '
-                   'FOR EACH STATEMENT EXECUTE FUNCTION sync.capture(%L)', target, pk_sql);
+                   'FOR EACH STATEMENT EXECUTE FUNCTION sync.capture(%L, %L)', target, pk_sql, maps::text);
     EXECUTE format('CREATE TRIGGER tieout_capture_delete AFTER DELETE ON %s REFERENCING OLD TABLE AS old_rows '
-                   'FOR EACH STATEMENT EXECUTE FUNCTION sync.capture(%L)', target, pk_sql);
+                   'FOR EACH STATEMENT EXECUTE FUNCTION sync.capture(%L, %L)', target, pk_sql, maps::text);
 END
 $$;
-COMMENT ON FUNCTION sync.enable_capture(regclass) IS
-  'Adds the capture triggers to a table (idempotent). The sync engine calls it for every map''s source table.';
+COMMENT ON FUNCTION sync.enable_capture(regclass, text[]) IS
+  'Adds the capture triggers to a table for the maps that read it (idempotent). The sync engine calls it for every '
+  'map''s source table when it starts.';

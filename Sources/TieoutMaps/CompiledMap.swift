@@ -54,10 +54,13 @@ public struct CompiledMap: Sendable {
     static func lookupJoins(_ map: TableMap) -> PostgresQuery {
         var query: PostgresQuery = ""
         for lookup in map.lookups {
-            query.append("\nLEFT JOIN \(identifier: lookup.table.schema, lookup.table.name) AS \(identifier: lookup.alias) ON ")
+            query.append(
+                "\nLEFT JOIN \(identifier: lookup.table.schema, lookup.table.name) AS \(identifier: lookup.alias) ON ")
             for (index, pair) in lookup.on.enumerated() {
                 if index > 0 { query.append(" AND ") }
-                query.append("\(identifier: lookup.alias).\(identifier: pair.lookupColumn) = src.\(identifier: pair.sourceColumn)")
+                query.append(
+                    "\(identifier: lookup.alias).\(identifier: pair.lookupColumn) = src.\(identifier: pair.sourceColumn)"
+                )
             }
         }
         return query
@@ -98,7 +101,8 @@ public struct CompiledMap: Sendable {
             guard let valueMap = field.valueMap else { continue }
             let source: PostgresQuery
             switch field.value {
-            case .column(let reference): source = "\(identifier: reference.alias ?? "src").\(identifier: reference.column)"
+            case .column(let reference):
+                source = "\(identifier: reference.alias ?? "src").\(identifier: reference.column)"
             case .expression(let sql): source = "(\(unescaped: sql))"
             case .constant: continue
             }
@@ -405,7 +409,8 @@ public struct CompiledMap: Sendable {
             old.append(")")
             new.append(")")
             query.append(
-                "\nWHEN MATCHED AND \(fragment: old) IS DISTINCT FROM \(fragment: new) THEN UPDATE SET \(fragment: set)")
+                "\nWHEN MATCHED AND \(fragment: old) IS DISTINCT FROM \(fragment: new) THEN UPDATE SET \(fragment: set)"
+            )
         }
         if map.mode == .upsert {
             var touchColumns: PostgresQuery = ""
@@ -434,7 +439,8 @@ public struct CompiledMap: Sendable {
             else { return nil }
             if index > 0 { match.append(" AND ") }
             match.append(
-                "t.\(identifier: column) = CAST(s._key[\(unescaped: String(position + 1))] AS \(unescaped: targetType(column)))")
+                "t.\(identifier: column) = CAST(s._key[\(unescaped: String(position + 1))] AS \(unescaped: targetType(column)))"
+            )
         }
         return """
             DELETE FROM \(identifier: map.target.schema, map.target.name) AS t

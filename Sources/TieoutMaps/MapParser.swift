@@ -37,7 +37,8 @@ enum MapParser {
             do {
                 root = try Yams.compose(yaml: text)
             } catch let error as YamlError {
-                problems.append(MapProblem(SourceLocation(file: file, line: Self.line(of: error)), Self.describe(error)))
+                problems.append(
+                    MapProblem(SourceLocation(file: file, line: Self.line(of: error)), Self.describe(error)))
                 return nil
             } catch {
                 problems.append(MapProblem(SourceLocation(file: file, line: 1), "cannot read YAML: \(error)"))
@@ -55,7 +56,9 @@ enum MapParser {
                     continue
                 }
                 guard MapParser.topLevelKeys.contains(key) else {
-                    problem(keyNode, "unknown key '\(key)' (known: \(MapParser.topLevelKeys.sorted().joined(separator: ", ")))")
+                    problem(
+                        keyNode,
+                        "unknown key '\(key)' (known: \(MapParser.topLevelKeys.sorted().joined(separator: ", ")))")
                     continue
                 }
                 if values[key] != nil { problem(keyNode, "'\(key)' is given twice") }
@@ -74,7 +77,11 @@ enum MapParser {
             }
             var version = 0
             if let node = values["version"] {
-                if let value = node.int, value > 0 { version = value } else { problem(node, "version must be a positive integer") }
+                if let value = node.int, value > 0 {
+                    version = value
+                } else {
+                    problem(node, "version must be a positive integer")
+                }
             } else {
                 problem(root, "missing 'version'")
             }
@@ -201,7 +208,9 @@ enum MapParser {
                     problem(child(item, "alias"), "lookup alias '\(alias)' must be a lower-case name other than 'src'")
                     continue
                 }
-                if result.contains(where: { $0.alias == alias }) { problem(child(item, "alias"), "lookup alias '\(alias)' is used twice") }
+                if result.contains(where: { $0.alias == alias }) {
+                    problem(child(item, "alias"), "lookup alias '\(alias)' is used twice")
+                }
                 guard let on = child(item, "on")?.mapping, !on.isEmpty else {
                     problem(item, "lookup '\(alias)' needs 'on: {lookup_column: source_column}'")
                     continue
@@ -331,7 +340,11 @@ enum MapParser {
             checkKeys(mapping, allowed: ["errors", "within"], what: "pauseAfter")
             var threshold = TableMap.PauseThreshold.default
             if let errors = child(node, "errors") {
-                if let count = errors.int, count > 0 { threshold.errors = count } else { problem(errors, "errors must be a positive integer") }
+                if let count = errors.int, count > 0 {
+                    threshold.errors = count
+                } else {
+                    problem(errors, "errors must be a positive integer")
+                }
             }
             if let within = child(node, "within") {
                 if let text = within.string, let duration = Self.duration(text) {
@@ -346,7 +359,10 @@ enum MapParser {
         mutating func checkKeys(_ mapping: Node.Mapping, allowed: Set<String>, what: String) {
             for (key, _) in mapping {
                 guard let name = key.string, allowed.contains(name) else {
-                    problem(key, "unknown \(what) key '\(key.string ?? "?")' (known: \(allowed.sorted().joined(separator: ", ")))")
+                    problem(
+                        key,
+                        "unknown \(what) key '\(key.string ?? "?")' (known: \(allowed.sorted().joined(separator: ", ")))"
+                    )
                     continue
                 }
             }

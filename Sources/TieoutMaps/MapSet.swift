@@ -11,13 +11,15 @@ public struct MapSet: Sendable {
         var byName: [String: TableMap] = [:]
         for map in maps {
             if let other = byName[map.name] {
-                problems.append(MapProblem(map.location(of: "name"), "map '\(map.name)' is also defined in \(other.file)"))
+                problems.append(
+                    MapProblem(map.location(of: "name"), "map '\(map.name)' is also defined in \(other.file)"))
             }
             byName[map.name] = map
         }
         for map in maps {
             for dependency in map.dependsOn where byName[dependency] == nil {
-                problems.append(MapProblem(map.location(of: "dependsOn"), "dependsOn names an unknown map '\(dependency)'"))
+                problems.append(
+                    MapProblem(map.location(of: "dependsOn"), "dependsOn names an unknown map '\(dependency)'"))
             }
         }
         guard problems.isEmpty else { throw InvalidMapsError(problems) }
@@ -31,7 +33,9 @@ public struct MapSet: Sendable {
                 let cycle = remaining.keys.sorted()
                 throw InvalidMapsError(
                     cycle.compactMap { byName[$0] }.map {
-                        MapProblem($0.location(of: "dependsOn"), "dependsOn forms a cycle among: \(cycle.joined(separator: ", "))")
+                        MapProblem(
+                            $0.location(of: "dependsOn"),
+                            "dependsOn forms a cycle among: \(cycle.joined(separator: ", "))")
                     })
             }
             remaining[next] = nil
@@ -57,7 +61,8 @@ public struct MapSet: Sendable {
         for file in files {
             let url = directory.appendingPathComponent(file)
             let shown = displayPath(url)
-            guard let data = FileManager.default.contents(atPath: url.path), let text = String(data: data, encoding: .utf8)
+            guard let data = FileManager.default.contents(atPath: url.path),
+                let text = String(data: data, encoding: .utf8)
             else {
                 problems.append(MapProblem(SourceLocation(file: shown, line: 1), "cannot read the file as UTF-8 text"))
                 continue

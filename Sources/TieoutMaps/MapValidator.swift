@@ -56,7 +56,9 @@ public struct MapValidator {
         if targetTable == nil { report(map.location(of: "target"), "target table \(map.target) does not exist") }
         guard let sourceTable, let targetTable else { return (nil, problems) }
         if sourceTable.primaryKey.isEmpty {
-            report(map.location(of: "source"), "source table \(map.source) has no primary key, so changes cannot be captured")
+            report(
+                map.location(of: "source"),
+                "source table \(map.source) has no primary key, so changes cannot be captured")
         }
 
         // Lookups.
@@ -69,10 +71,14 @@ public struct MapValidator {
             lookupTables[lookup.alias] = table
             for pair in lookup.on {
                 if table.column(pair.lookupColumn) == nil {
-                    report(lookup.location, "lookup '\(lookup.alias)': \(lookup.table) has no column '\(pair.lookupColumn)'")
+                    report(
+                        lookup.location,
+                        "lookup '\(lookup.alias)': \(lookup.table) has no column '\(pair.lookupColumn)'")
                 }
                 if sourceTable.column(pair.sourceColumn) == nil {
-                    report(lookup.location, "lookup '\(lookup.alias)': source \(map.source) has no column '\(pair.sourceColumn)'")
+                    report(
+                        lookup.location,
+                        "lookup '\(lookup.alias)': source \(map.source) has no column '\(pair.sourceColumn)'")
                 }
             }
         }
@@ -90,12 +96,16 @@ public struct MapValidator {
                 let table = reference.alias.map { lookupTables[$0] } ?? sourceTable
                 guard let table else {
                     if map.lookup(reference.alias ?? "") == nil {
-                        report(field.location, "source of '\(field.target)' names an unknown lookup '\(reference.alias ?? "")'")
+                        report(
+                            field.location,
+                            "source of '\(field.target)' names an unknown lookup '\(reference.alias ?? "")'")
                     }
                     continue
                 }
                 guard let sourceColumn = table.column(reference.column) else {
-                    report(field.location, "source \(table.name) has no column '\(reference.column)' (mapped to '\(field.target)')")
+                    report(
+                        field.location,
+                        "source \(table.name) has no column '\(reference.column)' (mapped to '\(field.target)')")
                     continue
                 }
                 sourceTypes[field.target] = sourceColumn.type
@@ -143,7 +153,9 @@ public struct MapValidator {
             {
                 report(field.location, "type mismatch for '\(field.target)': \(message)")
             }
-            if let value = field.defaultValue, let message = try castProblem(value, to: column.type, on: targetConnection) {
+            if let value = field.defaultValue,
+                let message = try castProblem(value, to: column.type, on: targetConnection)
+            {
                 report(field.location, "default of '\(field.target)': \(message)")
             }
         }
@@ -161,7 +173,8 @@ public struct MapValidator {
                 if map.field(for: column.name) == nil && !map.touch.contains(column.name) {
                     report(
                         map.location(of: "fields"),
-                        "\(map.target).\(column.name) is NOT NULL without a default and is not mapped or given a default")
+                        "\(map.target).\(column.name) is NOT NULL without a default and is not mapped or given a default"
+                    )
                 }
             }
         }
@@ -179,7 +192,8 @@ public struct MapValidator {
                 else {
                     report(
                         map.location(of: "deletes"),
-                        "deletes: propagate needs key column '\(column)' to be mapped from a primary key column of \(map.source)")
+                        "deletes: propagate needs key column '\(column)' to be mapped from a primary key column of \(map.source)"
+                    )
                     continue
                 }
             }
@@ -193,10 +207,14 @@ public struct MapValidator {
             }
             for pair in reference.columns {
                 if map.field(for: pair.targetColumn) == nil {
-                    report(reference.location, "reference to \(reference.table): '\(pair.targetColumn)' is not a mapped column")
+                    report(
+                        reference.location,
+                        "reference to \(reference.table): '\(pair.targetColumn)' is not a mapped column")
                 }
                 if table.column(pair.referencedColumn) == nil {
-                    report(reference.location, "referenced table \(reference.table) has no column '\(pair.referencedColumn)'")
+                    report(
+                        reference.location,
+                        "referenced table \(reference.table) has no column '\(pair.referencedColumn)'")
                 }
             }
         }

@@ -138,6 +138,11 @@ public struct TableMap: Sendable, Identifiable {
         public var errors: Int
         public var window: Duration
 
+        public init(errors: Int, window: Duration) {
+            self.errors = errors
+            self.window = window
+        }
+
         public static let `default` = PauseThreshold(errors: 100, window: .seconds(600))
     }
 

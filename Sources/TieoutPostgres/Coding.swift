@@ -332,14 +332,15 @@ extension Array: PostgresEncodable where Element == String {
     public static var postgresTypeOID: UInt32 { 1009 }  // text[]
     /// The array literal `{"a","b"}`, every element quoted (so commas, braces and NULL stay text).
     public var postgresText: String {
-        "{" + map { element in
-            var quoted = "\""
-            for character in element {
-                if character == "\\" || character == "\"" { quoted.append("\\") }
-                quoted.append(character)
-            }
-            return quoted + "\""
-        }.joined(separator: ",") + "}"
+        "{"
+            + map { element in
+                var quoted = "\""
+                for character in element {
+                    if character == "\\" || character == "\"" { quoted.append("\\") }
+                    quoted.append(character)
+                }
+                return quoted + "\""
+            }.joined(separator: ",") + "}"
     }
 }
 

@@ -14,6 +14,15 @@ public struct ConnectionConfiguration: Sendable {
     }
 
     var source: Source
+    /// Settings applied after the source's (later ones win), e.g. another database name.
+    var overrides: [(String, String)] = []
+
+    /// The same server and settings, but database `name`.
+    public func database(_ name: String) -> ConnectionConfiguration {
+        var copy = self
+        copy.overrides.append(("dbname", name))
+        return copy
+    }
 
     /// The `application_name` the server shows in `pg_stat_activity` unless the connection
     /// settings name one.
@@ -44,13 +53,14 @@ public struct ConnectionConfiguration: Sendable {
         var pairs: [(String, String)] = [("fallback_application_name", applicationName)]
         switch source {
         case .conninfo(let conninfo):
+            // Only the first dbname is expanded as a conninfo; a later one is a plain database name.
             pairs.append(("dbname", conninfo))
-            return (pairs, true)
+            return (pairs + overrides, true)
         case .parameters(let parameters):
             pairs.append(contentsOf: parameters)
-            return (pairs, false)
+            return (pairs + overrides, false)
         case .environment:
-            return (pairs, false)
+            return (pairs + overrides, false)
         }
     }
 

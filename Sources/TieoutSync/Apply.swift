@@ -18,7 +18,8 @@ public struct ApplyCounts: Sendable, Equatable {
     }
 
     static func + (lhs: ApplyCounts, rhs: ApplyCounts) -> ApplyCounts {
-        ApplyCounts(written: lhs.written + rhs.written, deleted: lhs.deleted + rhs.deleted, failed: lhs.failed + rhs.failed)
+        ApplyCounts(
+            written: lhs.written + rhs.written, deleted: lhs.deleted + rhs.deleted, failed: lhs.failed + rhs.failed)
     }
 }
 
@@ -47,7 +48,7 @@ struct Applier {
         guard !keys.isEmpty else { return ApplyCounts() }
         do {
             return try inSavepoints { try attempt(fill: { try fillStage(map.projection(keys: keys)) }) }
-        } catch where Self.isRowError(error) {
+        } catch  where Self.isRowError(error) {
             guard keys.count > 1 else {
                 try recordFailure(key: keys[0], error: error)
                 return ApplyCounts(failed: 1)
@@ -66,8 +67,10 @@ struct Applier {
                 let counts = try attempt(fill: { read = try fillStage(map.projection(after: lower, through: upper)) })
                 return (counts, read)
             }
-        } catch where Self.isRowError(error) {
-            let keys = try source.query(map.rangeKeys(after: lower, through: upper)).map { try $0.decode(0, as: String.self) }
+        } catch  where Self.isRowError(error) {
+            let keys = try source.query(map.rangeKeys(after: lower, through: upper)).map {
+                try $0.decode(0, as: String.self)
+            }
             return (try apply(keys: keys), keys.count)
         }
     }
@@ -90,12 +93,26 @@ struct Applier {
     @discardableResult
     private func fillStage(_ projection: PostgresQuery) throws -> Int {
         try target.query("TRUNCATE \(identifier: map.stageName)")
+        let staged: Int
         if isSingle {
-            return try target.query(map.fillStage(from: projection)).affectedRows ?? 0
+            staged = try target.query(map.fillStage(from: projection)).affectedRows ?? 0
+        } else {
+            staged = try copyIntoStage(projection)
         }
+        // Temporary tables get no statistics on their own. Without them a big stage is planned as a
+        // tiny one and the MERGE into a still-small target (initial sync) rescans it per row.
+        if staged >= Self.analyzeThreshold { try target.query("ANALYZE \(identifier: map.stageName)") }
+        return staged
+    }
+
+    /// Stages of at least this many rows are analyzed before they are merged.
+    static let analyzeThreshold = 20_000
+
+    private func copyIntoStage(_ projection: PostgresQuery) throws -> Int {
         // Two databases: run the projection on the source and stream its rows into the stage.
         let rows = try source.query(projection)
-        return try target.copyIn("COPY \(identifier: map.stageName) (\(fragment: map.stageColumns())) FROM STDIN") { writer in
+        return try target.copyIn("COPY \(identifier: map.stageName) (\(fragment: map.stageColumns())) FROM STDIN") {
+            writer in
             var line = ""
             for row in rows {
                 line.removeAll(keepingCapacity: true)

@@ -58,6 +58,11 @@ public struct SyncErrorRecord: Sendable {
 public struct RetryResult: Sendable, Equatable {
     public var resolved = 0
     public var stillFailing = 0
+
+    public init(resolved: Int = 0, stillFailing: Int = 0) {
+        self.resolved = resolved
+        self.stillFailing = stillFailing
+    }
 }
 
 extension SyncEngine {
@@ -80,7 +85,8 @@ extension SyncEngine {
         var lastKey = try row.decode("initial_last_key", as: [String]?.self)
         var rows = try row.decode("initial_rows", as: Int.self)
         if status == "done" && !restart {
-            throw SyncError("the initial sync of '\(map.name)' is already done (\(rows) rows); pass --restart to copy again")
+            throw SyncError(
+                "the initial sync of '\(map.name)' is already done (\(rows) rows); pass --restart to copy again")
         }
         if restart || status == "none" {
             lastKey = nil
@@ -166,7 +172,7 @@ extension SyncEngine {
             guard
                 let state = try target.query(
                     """
-                    SELECT s.paused, s.pause_reason, s.checkpoint_txid::text AS txid, s.checkpoint_id, s.applied_changes,
+                    SELECT s.paused, s.pause_reason, s.applied_log_ids::text AS pending, s.applied_changes,
                            s.last_applied_at, s.initial_status, s.initial_rows,
                            (SELECT count(*) FROM sync.error e WHERE e.map = s.map AND e.status = 'open') AS open_errors
                       FROM sync.map_state s WHERE s.map = \(map.name)
@@ -178,8 +184,8 @@ extension SyncEngine {
                 SELECT count(*) AS queued,
                        (EXTRACT(EPOCH FROM (now() - min(logged_at))) * 1000)::bigint AS lag
                   FROM sync.change_log
-                 WHERE source_table = \(map.map.source.description)
-                   AND (txid, id) > (CAST(\(try state.decode("txid", as: String.self)) AS xid8), \(try state.decode("checkpoint_id", as: Int64.self)))
+                 WHERE map = \(map.name)
+                   AND NOT (id = ANY (COALESCE(CAST(\(try state.decode("pending", as: String?.self)) AS bigint[]), '{}')))
                 """
             ).first
             return MapStatus(
@@ -199,7 +205,8 @@ extension SyncEngine {
         let selected = try select(names)
         var records: [SyncErrorRecord] = []
         var seen: Set<ObjectIdentifier> = []
-        for connection in try selected.map({ try target(of: $0) }) where seen.insert(ObjectIdentifier(connection)).inserted {
+        for connection in try selected.map({ try target(of: $0) })
+        where seen.insert(ObjectIdentifier(connection)).inserted {
             let rows = try connection.query(
                 """
                 SELECT id, map, key::text AS key, sqlstate, message, detail, status, attempts, held_changes,
@@ -215,7 +222,8 @@ extension SyncEngine {
                         sqlstate: try row.decode("sqlstate"), message: try row.decode("message"),
                         detail: try row.decode("detail"), status: try row.decode("status"),
                         attempts: try row.decode("attempts"), heldChanges: try row.decode("held_changes"),
-                        firstFailedAt: try row.decode("first_failed_at"), lastFailedAt: try row.decode("last_failed_at"),
+                        firstFailedAt: try row.decode("first_failed_at"),
+                        lastFailedAt: try row.decode("last_failed_at"),
                         payload: try row.decode("payload")))
             }
         }
@@ -240,19 +248,21 @@ extension SyncEngine {
                 let errorIDs = try open.map { try $0.decode("id", as: Int64.self) }
                 found.formUnion(errorIDs)
                 _ = try applier.apply(keys: try open.map { try $0.decode("key", as: String.self) })
-                let resolved = try applier.target.query(
-                    """
-                    UPDATE sync.error AS e SET status = 'resolved', resolved_at = now()
-                      FROM unnest(CAST(\(errorIDs.map(String.init)) AS bigint[]),
-                                  CAST(\(try open.map { String(try $0.decode("attempts", as: Int.self)) }) AS integer[]))
-                           AS r(id, attempts)
-                     WHERE e.id = r.id AND e.attempts = r.attempts AND e.status = 'open'
-                    """
-                ).affectedRows ?? 0
+                let resolved =
+                    try applier.target.query(
+                        """
+                        UPDATE sync.error AS e SET status = 'resolved', resolved_at = now()
+                          FROM unnest(CAST(\(errorIDs.map(String.init)) AS bigint[]),
+                                      CAST(\(try open.map { String(try $0.decode("attempts", as: Int.self)) }) AS integer[]))
+                               AS r(id, attempts)
+                         WHERE e.id = r.id AND e.attempts = r.attempts AND e.status = 'open'
+                        """
+                    ).affectedRows ?? 0
                 result.resolved += resolved
                 result.stillFailing += open.count - resolved
                 logger.info(
-                    "retry", metadata: ["map": "\(map.name)", "resolved": "\(resolved)", "failing": "\(open.count - resolved)"])
+                    "retry",
+                    metadata: ["map": "\(map.name)", "resolved": "\(resolved)", "failing": "\(open.count - resolved)"])
             }
         }
         try checkAllFound(ids, found: found)
@@ -282,8 +292,8 @@ extension SyncEngine {
             if !requeue.isEmpty {
                 try source(of: map).query(
                     """
-                    INSERT INTO sync.change_log (source_table, op, pk)
-                    SELECT \(map.map.source.description), 'R', CAST(k AS text[]) FROM unnest(CAST(\(requeue) AS text[])) AS k
+                    INSERT INTO sync.change_log (map, op, pk)
+                    SELECT \(map.name), 'R', CAST(k AS text[]) FROM unnest(CAST(\(requeue) AS text[])) AS k
                     """)
             }
             skipped +=
@@ -302,7 +312,8 @@ extension SyncEngine {
         let missing = ids.filter { !found.contains($0) }
         guard missing.isEmpty else {
             throw SyncError(
-                "no open sync error with id \(missing.map(String.init).joined(separator: ", ")) (see `tieout sync errors`)")
+                "no open sync error with id \(missing.map(String.init).joined(separator: ", ")) (see `tieout sync errors`)"
+            )
         }
     }
 }

@@ -4,8 +4,9 @@ public import TieoutPostgres
 /// (possibly on different servers).
 ///
 /// Every map reads from the database of its source schema and writes to the database of its
-/// target schema. Change capture lives with the source; the checkpoint and the error queue live
-/// with the target, in the same transaction as the rows each batch writes.
+/// target schema. Change capture lives with the source; the map state (with the ids of the log rows a
+/// batch applied) and the error queue live with the target, in the same transaction as the rows each
+/// batch writes.
 public final class SyncDatabases {
     public let dataverse: PostgresConnection
     public let fno: PostgresConnection

@@ -8,12 +8,13 @@ import TieoutPostgres
 /// Guarantees:
 /// - **Capture** is a trigger on every source table: a change and its change-log row commit
 ///   together, so a committed change cannot be missed.
-/// - **Ordering**: the log is read in (transaction id, log id) order, only below the xmin of the
-///   reader's snapshot, so a transaction that committed after a higher-numbered one is never
+/// - **No gaps**: a log row becomes visible when its transaction commits and stays until a batch
+///   that applied it commits, so a change that committed after a higher-numbered one is never
 ///   skipped. A batch applies each key's *current* source row, so the target ends in the state of
-///   the last committed change, whatever order the batches saw them in.
-/// - **Atomic batches**: each batch's target rows, errors and checkpoint commit in one transaction
-///   (on the target's database). A crash loses nothing and applies nothing twice.
+///   the last committed change of every key, which is what applying them in commit order gives.
+/// - **Atomic batches**: each batch's target rows, errors and consumed log rows (or, with two
+///   databases, the ids of those rows) commit in one transaction on the target's database. A crash
+///   loses nothing and applies nothing twice.
 /// - **Failed rows** go to `sync.error`; the rest of the batch still applies. Later changes of a
 ///   failed key wait behind it until `retry` or `skip`.
 /// - **One engine per map**: a session-level advisory lock on the target database.
@@ -79,18 +80,23 @@ public final class SyncEngine {
         return names.isEmpty ? maps : maps.filter { names.contains($0.name) }
     }
 
-    func source(of map: CompiledMap) throws -> PostgresConnection { try databases.connection(for: map.map.source.schema) }
-    func target(of map: CompiledMap) throws -> PostgresConnection { try databases.connection(for: map.map.target.schema) }
+    func source(of map: CompiledMap) throws -> PostgresConnection {
+        try databases.connection(for: map.map.source.schema)
+    }
+    func target(of map: CompiledMap) throws -> PostgresConnection {
+        try databases.connection(for: map.map.target.schema)
+    }
 
     // MARK: - Setup
 
+    /// Installs capture on every source table, for the maps that read it.
     private func installCapture() throws {
-        var done: Set<QualifiedName> = []
-        for map in maps where !done.contains(map.map.source) {
-            done.insert(map.map.source)
-            try source(of: map).query(
-                "SELECT sync.enable_capture(to_regclass(format('%I.%I', \(map.map.source.schema)::text, \(map.map.source.name)::text)))"
-            )
+        for (table, readers) in Dictionary(grouping: maps, by: { $0.map.source }) {
+            try source(of: readers[0]).query(
+                """
+                SELECT sync.enable_capture(to_regclass(format('%I.%I', \(table.schema)::text, \(table.name)::text)),
+                                           CAST(\(readers.map(\.name).sorted()) AS text[]))
+                """)
         }
     }
 
@@ -199,7 +205,6 @@ public final class SyncEngine {
             }
             runs.append(run)
         }
-        try trimChangeLog()
         return runs
     }
 
@@ -209,29 +214,35 @@ public final class SyncEngine {
         var pausedReason: String?
     }
 
-    /// Reads the next batch of the change log past the map's checkpoint and applies it, with the
-    /// new checkpoint, in one transaction.
+    /// Takes the next batch of the map's change log and applies it; the batch's log rows are
+    /// consumed in the same transaction as the target rows (see `sql/0005_sync.sql`).
     func applyNextBatch(_ map: CompiledMap) throws -> BatchResult {
         let source = try source(of: map)
-        return try inBatchTransaction(map) { applier in
-            let target = applier.target
-            let state = try target.query(
-                "SELECT paused, pause_reason, checkpoint_txid::text, checkpoint_id FROM sync.map_state WHERE map = \(map.name)"
-            )
+        let target = try target(of: map)
+        let single = source === target
+        if !single { try deleteAppliedLogRows(map, source: source, target: target) }
+        var consumed: [String] = []
+        let result = try inBatchTransaction(map) { applier -> BatchResult in
+            let state = try target.query("SELECT paused, pause_reason FROM sync.map_state WHERE map = \(map.name)")
             guard let row = state.first else { throw SyncError("map '\(map.name)' is not registered") }
             if try row.decode("paused", as: Bool.self) {
                 return BatchResult(pausedReason: try row.decode("pause_reason", as: String?.self) ?? "paused")
             }
+            // One database: delete the batch's log rows now; they come back if the transaction rolls back.
+            // Two databases: read them, and record their ids with the target rows.
             let entries = try source.query(
-                """
-                SELECT pk::text AS key, txid::text AS txid, id FROM sync.change_log
-                 WHERE source_table = \(map.map.source.description)
-                   AND (txid, id) > (CAST(\(try row.decode("checkpoint_txid", as: String.self)) AS xid8), \(try row.decode("checkpoint_id", as: Int64.self)))
-                   AND txid < pg_snapshot_xmin(pg_current_snapshot())
-                 ORDER BY txid, id
-                 LIMIT \(configuration.batchSize)
-                """)
-            guard let last = entries.last else { return BatchResult() }
+                single
+                    ? """
+                    DELETE FROM sync.change_log
+                     WHERE map = \(map.name)
+                       AND id IN (SELECT id FROM sync.change_log WHERE map = \(map.name) ORDER BY id LIMIT \(configuration.batchSize))
+                    RETURNING id, pk::text AS key
+                    """
+                    : """
+                    SELECT id, pk::text AS key FROM sync.change_log
+                     WHERE map = \(map.name) ORDER BY id LIMIT \(configuration.batchSize)
+                    """)
+            guard !entries.isEmpty else { return BatchResult() }
             var seen: Set<String> = []
             var keys: [String] = []
             for entry in entries {
@@ -251,12 +262,12 @@ public final class SyncEngine {
             var result = BatchResult(changes: entries.count)
             result.counts = try applier.apply(keys: heldSet.isEmpty ? keys : keys.filter { !heldSet.contains($0) })
             if result.counts.failed > 0 { result.pausedReason = try pauseIfOverThreshold(map, on: target) }
+            if !single { consumed = try entries.map { try $0.decode("id", as: String.self) } }
             try configuration.failpoint?("before-commit")
             try target.query(
                 """
                 UPDATE sync.map_state
-                   SET checkpoint_txid = CAST(\(try last.decode("txid", as: String.self)) AS xid8),
-                       checkpoint_id = \(try last.decode("id", as: Int64.self)),
+                   SET applied_log_ids = CAST(\(single ? nil : consumed) AS bigint[]),
                        applied_changes = applied_changes + \(entries.count), last_applied_at = now()
                  WHERE map = \(map.name)
                 """)
@@ -269,6 +280,19 @@ public final class SyncEngine {
                 ])
             return result
         }
+        if !consumed.isEmpty { try deleteAppliedLogRows(map, source: source, target: target) }
+        return result
+    }
+
+    /// Two databases: deletes from the source's change log the rows the last committed batch
+    /// recorded as applied. Safe to repeat; a crash before it only delays it to the next batch.
+    func deleteAppliedLogRows(_ map: CompiledMap, source: PostgresConnection, target: PostgresConnection) throws {
+        guard
+            let ids = try target.query("SELECT applied_log_ids::text FROM sync.map_state WHERE map = \(map.name)")
+                .first?.decode(0, as: [String]?.self), !ids.isEmpty
+        else { return }
+        try source.query(
+            "DELETE FROM sync.change_log WHERE map = \(map.name) AND id = ANY (CAST(\(ids) AS bigint[]))")
     }
 
     /// Pauses the map when its failed rows within the window reach the threshold; returns the reason.
@@ -295,33 +319,6 @@ public final class SyncEngine {
         if seconds % 3600 == 0 { return "\(seconds / 3600)h" }
         if seconds % 60 == 0 { return "\(seconds / 60)m" }
         return "\(seconds)s"
-    }
-
-    /// Deletes change-log rows that every map reading their table has applied.
-    func trimChangeLog() throws {
-        for (table, readers) in Dictionary(grouping: maps, by: { $0.map.source }) {
-            // xid8 is a 64-bit integer; positions compare as (txid, id).
-            var lowest: (txid: UInt64, id: Int64)?
-            for map in readers {
-                guard
-                    let row = try target(of: map).query(
-                        "SELECT checkpoint_txid::text, checkpoint_id FROM sync.map_state WHERE map = \(map.name)"
-                    ).first,
-                    let txid = UInt64(try row.decode(0, as: String.self))
-                else { return }
-                let position = (txid, try row.decode(1, as: Int64.self))
-                if lowest == nil || position < lowest! { lowest = position }
-            }
-            guard let lowest, let reader = readers.first else { continue }
-            let deleted = try source(of: reader).query(
-                """
-                DELETE FROM sync.change_log
-                 WHERE source_table = \(table.description)
-                   AND (txid, id) <= (CAST(\(String(lowest.txid)) AS xid8), \(lowest.id))
-                """
-            ).affectedRows ?? 0
-            if deleted > 0 { logger.debug("change log trimmed", metadata: ["table": "\(table)", "rows": "\(deleted)"]) }
-        }
     }
 
     /// Stays live: drains, then waits for a notification from a capture trigger (or the poll

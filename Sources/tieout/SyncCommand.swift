@@ -13,7 +13,8 @@ struct SyncOptions: ParsableArguments {
 
     @Option(
         name: .long,
-        help: ArgumentHelp("Database (conninfo) of the dataverse schema when it is not the --db one.", valueName: "conninfo"))
+        help: ArgumentHelp(
+            "Database (conninfo) of the dataverse schema when it is not the --db one.", valueName: "conninfo"))
     var dataverseDB: String?
 
     @Option(
@@ -32,9 +33,11 @@ struct SyncOptions: ParsableArguments {
     func openDatabases(logger: Logger) throws -> SyncDatabases {
         guard dataverseDB != nil || fnoDB != nil else {
             return SyncDatabases(
-                single: try PostgresConnection(configuration: ConnectionTarget.resolve(db: connection.db), logger: logger))
+                single: try PostgresConnection(
+                    configuration: ConnectionTarget.resolve(db: connection.db), logger: logger))
         }
-        let dataverse = try dataverseDB.map { ConnectionConfiguration.conninfo($0) }
+        let dataverse =
+            try dataverseDB.map { ConnectionConfiguration.conninfo($0) }
             ?? ConnectionTarget.resolve(db: connection.db)
         let fno = try fnoDB.map { ConnectionConfiguration.conninfo($0) } ?? ConnectionTarget.resolve(db: connection.db)
         return SyncDatabases(
@@ -42,13 +45,16 @@ struct SyncOptions: ParsableArguments {
             fno: try PostgresConnection(configuration: fno, logger: logger))
     }
 
-    func makeEngine(_ label: String, configure: (inout SyncEngine.Configuration) -> Void = { _ in }) throws -> SyncEngine {
+    func makeEngine(_ label: String, configure: (inout SyncEngine.Configuration) -> Void = { _ in }) throws
+        -> SyncEngine
+    {
         let logger = connection.makeLogger(label)
         let set = try loadMaps()
         var configuration = SyncEngine.Configuration()
         configuration.failpoint = Failpoint.fromEnvironment()
         configure(&configuration)
-        return try SyncEngine(maps: set, databases: try openDatabases(logger: logger), configuration: configuration, logger: logger)
+        return try SyncEngine(
+            maps: set, databases: try openDatabases(logger: logger), configuration: configuration, logger: logger)
     }
 }
 
@@ -164,7 +170,8 @@ struct Sync: ParsableCommand {
                 let engine = try options.makeEngine("tieout.sync") { $0.initialBatchSize = batchSize }
                 let started = ContinuousClock.now
                 let result = try engine.initialSync(map, restart: restart) { progress in
-                    let seconds = Double((ContinuousClock.now - started).components.attoseconds) / 1e18
+                    let seconds =
+                        Double((ContinuousClock.now - started).components.attoseconds) / 1e18
                         + Double((ContinuousClock.now - started).components.seconds)
                     FileHandle.standardError.write(
                         Data(
@@ -211,7 +218,8 @@ struct Sync: ParsableCommand {
         }
 
         static func lag(_ milliseconds: Int64) -> String {
-            milliseconds < 1000 ? "\(milliseconds)ms" : milliseconds < 120_000 ? "\(milliseconds / 1000)s" : "\(milliseconds / 60_000)m"
+            milliseconds < 1000
+                ? "\(milliseconds)ms" : milliseconds < 120_000 ? "\(milliseconds / 1000)s" : "\(milliseconds / 60_000)m"
         }
 
         static func timestamp(_ date: Date) -> String {

@@ -10,7 +10,7 @@ struct Tieout: ParsableCommand {
         abstract: "Reconcile Dynamics 365 Project Operations (Dataverse) with Finance and Operations in PostgreSQL.",
         discussion:
             "Without --db or PG* variables, commands use the private PostgreSQL under .tieout/ in the working folder (see `tieout db start`).",
-        subcommands: [Migrate.self, DB.self, Maps.self, Sync.self]
+        subcommands: [Migrate.self, DB.self, Maps.self, Sync.self, Bench.self]
     )
 }
 

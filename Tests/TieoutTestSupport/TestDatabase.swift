@@ -1,4 +1,5 @@
 public import Foundation
+import TieoutMigrations
 public import TieoutPostgres
 
 /// The PostgreSQL server the tests run against: the one `make test` starts and exports through
@@ -62,4 +63,19 @@ public func makeTemporaryDirectory() throws -> URL {
     try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
     try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: url.path)
     return url
+}
+
+extension TestDatabase {
+    /// A fresh database with every migration applied; `body` gets a connection to it and its name.
+    public static func withMigratedDatabase<Result>(
+        _ body: (_ connection: PostgresConnection, _ name: String) throws -> Result
+    ) throws -> Result {
+        try withFreshDatabase { name, configuration in
+            let connection = try PostgresConnection(configuration: configuration)
+            defer { connection.close() }
+            try connection.query("SET client_min_messages = warning")
+            _ = try Migrator(connection: connection).migrate(MigrationSet.embedded())
+            return try body(connection, name)
+        }
+    }
 }
