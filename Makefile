@@ -6,7 +6,7 @@ BIN := .build/debug/tieout
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 DEBIAN_PACKAGES := postgresql libpq-dev pkg-config
 
-.PHONY: help setup build demo test lint clean
+.PHONY: help setup build demo test bench lint clean
 
 ## help: list the targets
 help:
@@ -47,6 +47,18 @@ test: setup
 	fi; \
 	eval "$$(cd "$$dir" && "$(CURDIR)/$(BIN)" db status --shell)"; \
 	$(SWIFT) test
+
+## bench: build a release tieout, start a throwaway PostgreSQL and run every benchmark (BENCH_ROWS, BENCH_CHANGES)
+BENCH_ROWS ?= 1000000
+BENCH_CHANGES ?= 200000
+bench: setup
+	$(SWIFT) build -c release --product tieout
+	@set -e; \
+	dir=$$(mktemp -d /tmp/tieout-bench.XXXXXX); chmod 755 "$$dir"; \
+	trap '(cd "$$dir" && "$(CURDIR)/$(BIN)" db stop >/dev/null 2>&1); rm -rf "$$dir"' EXIT; \
+	(cd "$$dir" && "$(CURDIR)/$(BIN)" db start --throwaway >/dev/null); \
+	eval "$$(cd "$$dir" && "$(CURDIR)/$(BIN)" db status --shell)"; \
+	.build/release/tieout bench sync --rows $(BENCH_ROWS) --changes $(BENCH_CHANGES) --maps maps
 
 ## lint: check formatting with swift format (configuration in .swift-format)
 lint:

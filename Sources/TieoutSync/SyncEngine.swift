@@ -194,10 +194,20 @@ public final class SyncEngine {
         var runs: [MapRun] = []
         for map in selected {
             var run = MapRun(map: map.name)
+            // Within one drain, each read starts after the highest id taken so far, so it does not
+            // wade through the index entries of rows it already deleted. A row with a lower id that
+            // commits meanwhile is not lost: once the queue looks empty, one read from the start
+            // picks it up (and the next drain would too).
+            var after: Int64 = 0
             while !shouldStop() {
-                let batch = try applyNextBatch(map)
+                let batch = try applyNextBatch(map, after: after)
                 if let reason = batch.pausedReason { run.pausedReason = reason }
-                guard batch.changes > 0 else { break }
+                guard batch.changes > 0 else {
+                    if after == 0 { break }
+                    after = 0
+                    continue
+                }
+                after = batch.lastID
                 run.changes += batch.changes
                 run.batches += 1
                 run.counts = run.counts + batch.counts
@@ -210,13 +220,15 @@ public final class SyncEngine {
 
     struct BatchResult {
         var changes = 0
+        /// The highest change-log id the batch took.
+        var lastID: Int64 = 0
         var counts = ApplyCounts()
         var pausedReason: String?
     }
 
     /// Takes the next batch of the map's change log and applies it; the batch's log rows are
     /// consumed in the same transaction as the target rows (see `sql/0005_sync.sql`).
-    func applyNextBatch(_ map: CompiledMap) throws -> BatchResult {
+    func applyNextBatch(_ map: CompiledMap, after: Int64 = 0) throws -> BatchResult {
         let source = try source(of: map)
         let target = try target(of: map)
         let single = source === target
@@ -235,20 +247,23 @@ public final class SyncEngine {
                     ? """
                     DELETE FROM sync.change_log
                      WHERE map = \(map.name)
-                       AND id IN (SELECT id FROM sync.change_log WHERE map = \(map.name) ORDER BY id LIMIT \(configuration.batchSize))
+                       AND id IN (SELECT id FROM sync.change_log WHERE map = \(map.name) AND id > \(after)
+                                   ORDER BY id LIMIT \(configuration.batchSize))
                     RETURNING id, pk::text AS key
                     """
                     : """
                     SELECT id, pk::text AS key FROM sync.change_log
-                     WHERE map = \(map.name) ORDER BY id LIMIT \(configuration.batchSize)
+                     WHERE map = \(map.name) AND id > \(after) ORDER BY id LIMIT \(configuration.batchSize)
                     """)
             guard !entries.isEmpty else { return BatchResult() }
             var seen: Set<String> = []
-            var keys: [String] = []
+            var lastID: Int64 = 0
             for entry in entries {
-                let key = try entry.decode("key", as: String.self)
-                if seen.insert(key).inserted { keys.append(key) }
+                seen.insert(try entry.decode("key", as: String.self))
+                lastID = max(lastID, try entry.decode("id", as: Int64.self))
             }
+            // In key order, so the source and target index lookups walk their indexes in order.
+            let keys = seen.sorted()
             // Keys with an open error wait behind it: count the change and leave the key alone.
             let held = try target.query(
                 """
@@ -259,7 +274,7 @@ public final class SyncEngine {
                 """
             ).map { try $0.decode(0, as: String.self) }
             let heldSet = Set(held)
-            var result = BatchResult(changes: entries.count)
+            var result = BatchResult(changes: entries.count, lastID: lastID)
             result.counts = try applier.apply(keys: heldSet.isEmpty ? keys : keys.filter { !heldSet.contains($0) })
             if result.counts.failed > 0 { result.pausedReason = try pauseIfOverThreshold(map, on: target) }
             if !single { consumed = try entries.map { try $0.decode("id", as: String.self) } }

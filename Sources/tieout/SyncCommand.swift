@@ -323,9 +323,15 @@ enum StopSignal {
     static let flag = Atomic<Bool>(false)
 
     static func install() {
+        var unblock = sigset_t()
+        sigemptyset(&unblock)
         for signalNumber in [SIGINT, SIGTERM] {
             signal(signalNumber) { _ in StopSignal.flag.store(true, ordering: .relaxed) }
+            sigaddset(&unblock, signalNumber)
         }
+        // A parent may have started us with these signals blocked (Foundation's Process does when
+        // its own threads block them); a service must still stop on SIGTERM.
+        pthread_sigmask(SIG_UNBLOCK, &unblock, nil)
     }
 
     static func requested() -> Bool { flag.load(ordering: .relaxed) }

@@ -9,6 +9,8 @@ struct Tieout {
         var status: Int32
         var stdout: String
         var stderr: String
+        /// True when a signal ended the process (then `status` is the signal number).
+        var killedBySignal = false
     }
 
     static var binary: URL {
@@ -18,9 +20,10 @@ struct Tieout {
 
     /// Runs `tieout arguments…` in `directory`. `environment` replaces the PG* variables: pass
     /// `[:]` to run with none, as on a machine where only the private cluster exists.
-    static func run(_ arguments: [String], in directory: URL? = nil, pgEnvironment: [String: String]? = nil) throws
-        -> Result
-    {
+    static func run(
+        _ arguments: [String], in directory: URL? = nil, pgEnvironment: [String: String]? = nil,
+        environment extra: [String: String] = [:]
+    ) throws -> Result {
         let process = Process()
         process.executableURL = binary
         process.arguments = arguments
@@ -29,6 +32,9 @@ struct Tieout {
             var environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("PG") }
             environment.merge(pgEnvironment) { $1 }
             process.environment = environment
+        }
+        if !extra.isEmpty {
+            process.environment = (process.environment ?? ProcessInfo.processInfo.environment).merging(extra) { $1 }
         }
         let out = Pipe()
         let err = Pipe()
@@ -41,7 +47,8 @@ struct Tieout {
         return Result(
             status: process.terminationStatus,
             stdout: String(decoding: stdout, as: UTF8.self),
-            stderr: String(decoding: stderr, as: UTF8.self)
+            stderr: String(decoding: stderr, as: UTF8.self),
+            killedBySignal: process.terminationReason == .uncaughtSignal
         )
     }
 }
