@@ -156,6 +156,8 @@ public struct LocalCluster: Sendable {
             port = \(port)
             timezone = 'UTC'
             log_timezone = 'UTC'
+            # Room for the working set of a month of actuals on both sides (the default is 128MB).
+            shared_buffers = '1GB'
 
             """
         if throwaway {

@@ -29,7 +29,8 @@ extension PostgresConnection {
     }
 
     /// Returns the notifications that have arrived, waiting up to `timeout` for the first one.
-    /// Returns an empty array when the wait times out.
+    /// Returns an empty array when the wait times out or a signal interrupts it (so a caller can
+    /// check whether it was asked to stop).
     public func notifications(timeout: Duration) throws(PostgresError) -> [PostgresNotification] {
         var received = try drainNotifications()
         guard received.isEmpty else { return received }
@@ -44,7 +45,7 @@ extension PostgresConnection {
             var descriptor = pollfd(fd: socket, events: Int16(POLLIN), revents: 0)
             let ready = poll(&descriptor, 1, milliseconds)
             if ready < 0 {
-                if errno == EINTR { continue }
+                if errno == EINTR { break }
                 throw PostgresError(kind: .client, message: "waiting for notifications failed (poll errno \(errno))")
             }
             if ready == 0 { break }

@@ -106,7 +106,7 @@ struct Applier {
     }
 
     /// Stages of at least this many rows are analyzed before they are merged.
-    static let analyzeThreshold = 20_000
+    static let analyzeThreshold = 30_000
 
     private func copyIntoStage(_ projection: PostgresQuery) throws -> Int {
         // Two databases: run the projection on the source and stream its rows into the stage.

@@ -401,6 +401,49 @@ struct SyncEngineTests {
         }
     }
 
+    @Test func deletesPropagateWhenTheMapSaysSo() throws {
+        try TestDatabase.withMigratedDatabase { connection, _ in
+            let folder = try makeTemporaryDirectory()
+            defer { try? FileManager.default.removeItem(at: folder) }
+            try """
+            name: mirror
+            version: 1
+            source: dataverse.msdyn_transactionconnection
+            target: fno.projcdstransactionconnectionimport
+            deletes: propagate
+            key: [transactionconnectionid]
+            fields:
+              - {target: dataareaid, default: usmf}
+              - {target: transactionconnectionid, source: msdyn_transactionconnectionid}
+              - {target: transaction1, source: msdyn_transaction1}
+              - {target: transaction1type, source: msdyn_transaction1type}
+              - {target: transaction2, source: msdyn_transaction2}
+              - {target: transaction2type, source: msdyn_transaction2type}
+            """.write(to: folder.appendingPathComponent("mirror.yaml"), atomically: true, encoding: .utf8)
+            let engine = try Scenario.engine(SyncDatabases(single: connection), maps: folder)
+            try connection.executeScript(
+                """
+                INSERT INTO dataverse.msdyn_transactionconnection (msdyn_transactionconnectionid, msdyn_transaction1,
+                       msdyn_transaction1type, msdyn_transaction2, msdyn_transaction2type)
+                SELECT md5('link' || g)::uuid, gen_random_uuid(), 'msdyn_actual', gen_random_uuid(), 'msdyn_actual'
+                  FROM generate_series(1, 3) AS g;
+                """)
+            #expect(try engine.drain().first?.counts == ApplyCounts(written: 3, deleted: 0, failed: 0))
+            try connection.query(
+                "DELETE FROM dataverse.msdyn_transactionconnection WHERE msdyn_transactionconnectionid = md5('link2')::uuid"
+            )
+            #expect(try engine.drain().first?.counts == ApplyCounts(written: 0, deleted: 1, failed: 0))
+            let mirrored = try connection.query(
+                "SELECT transactionconnectionid::text FROM fno.projcdstransactionconnectionimport ORDER BY 1"
+            ).map { $0[0] ?? "" }
+            let remaining = try connection.query(
+                "SELECT md5('link' || g)::uuid::text FROM generate_series(1, 3) g WHERE g <> 2 ORDER BY 1"
+            ).map { $0[0] ?? "" }
+            #expect(mirrored == remaining)
+            #expect(mirrored.count == 2)
+        }
+    }
+
     @Test func aSecondEngineOnTheSameMapExitsWithAClearMessage() throws {
         try TestDatabase.withMigratedDatabase { connection, name in
             let first = try Scenario.engine(SyncDatabases(single: connection))
