@@ -28,11 +28,14 @@ setup:
 build:
 	$(SWIFT) build
 
-## demo: start the private PostgreSQL under .tieout/, apply the migrations and print the status
+## demo: start the private PostgreSQL under .tieout/, apply the migrations, check the table maps, sync, print the status
 demo: setup
 	$(BIN) db start
 	$(BIN) migrate
 	$(BIN) migrate --status
+	$(BIN) maps validate
+	$(BIN) sync run
+	$(BIN) sync status
 	$(BIN) db status
 
 ## test: start a throwaway PostgreSQL, run every test against it, stop it; fails if it cannot start
