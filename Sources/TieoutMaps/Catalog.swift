@@ -28,7 +28,7 @@ public struct TableCatalog: Sendable {
 public enum CatalogReader {
     /// The table's definition, or nil when the table does not exist.
     public static func table(_ name: QualifiedName, on connection: PostgresConnection) throws -> TableCatalog? {
-        let relation: PostgresQuery = "to_regclass(format('%I.%I', \(name.schema)::text, \(name.name)::text))"
+        let relation = name.regclass
         let columns = try connection.query(
             """
             SELECT a.attname, format_type(a.atttypid, a.atttypmod) AS type, a.attnotnull,
@@ -78,5 +78,13 @@ public enum CatalogReader {
         }
         guard !items.isEmpty, items.allSatisfy({ Int($0) != nil }) else { return nil }
         return items
+    }
+}
+
+extension QualifiedName {
+    /// `to_regclass(…)` of this table, each part quoted by the server: its oid, or NULL when it
+    /// does not exist.
+    public var regclass: PostgresQuery {
+        "to_regclass(format('%I.%I', \(schema)::text, \(name)::text))"
     }
 }

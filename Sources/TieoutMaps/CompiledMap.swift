@@ -141,110 +141,76 @@ public struct CompiledMap: Sendable {
     /// it). A key whose source row is gone yields a row with `_present` false.
     public func projection(keys: [String]) -> PostgresQuery {
         // Not `src IS NOT NULL`: for a row that is true only when every column is non-null.
-        let firstKey = sourceTable.primaryKey.first ?? ""
-        var query = projectionList(key: "CAST(_k._key AS text[])", present: "(src.\(identifier: firstKey) IS NOT NULL)")
+        let present: PostgresQuery = "(src.\(identifier: sourceTable.primaryKey.first ?? "") IS NOT NULL)"
+        var query = projectionList(key: "CAST(_k._key AS text[])", present: present)
         query.append("\nFROM unnest(CAST(\(keys) AS text[])) AS _k(_key)")
-        query.append("\nLEFT JOIN \(identifier: map.source.schema, map.source.name) AS src ON ")
-        for (index, column) in sourceTable.primaryKey.enumerated() {
-            if index > 0 { query.append(" AND ") }
-            let type = sourceTable.column(column)?.type ?? "text"
-            query.append(
-                "src.\(identifier: column) = CAST((CAST(_k._key AS text[]))[\(unescaped: String(index + 1))] AS \(unescaped: type))"
-            )
-        }
+        query.append("\nLEFT JOIN \(identifier: map.source.schema, map.source.name) AS src ON \(fragment: keyJoin())")
         query.append(Self.lookupJoins(map))
         return query
     }
 
+    /// `src.pk1 = <key element 1> AND …`: the source row of the text[] key `_k._key`.
+    func keyJoin() -> PostgresQuery {
+        sourceTable.primaryKey.enumerated().map { index, column -> PostgresQuery in
+            "src.\(identifier: column) = CAST((CAST(_k._key AS text[]))[\(unescaped: String(index + 1))] AS \(unescaped: sourceType(column)))"
+        }.joined(separator: " AND ")
+    }
+
+    func sourceType(_ column: String) -> String { sourceTable.column(column)?.type ?? "text" }
+
     /// The mapped rows of a primary-key range of the source: after `lower` (exclusive, nil for the
     /// start) up to `upper` (inclusive, nil for the end). Used by the initial sync.
     public func projection(after lower: [String]?, through upper: [String]?) -> PostgresQuery {
-        var key: PostgresQuery = "ARRAY["
-        for (index, column) in sourceTable.primaryKey.enumerated() {
-            if index > 0 { key.append(", ") }
-            key.append("src.\(identifier: column)::text")
-        }
-        key.append("]")
-        var query = projectionList(key: key, present: "true")
+        var query = projectionList(key: primaryKeyArray(), present: "true")
         query.append("\nFROM \(identifier: map.source.schema, map.source.name) AS src")
         query.append(Self.lookupJoins(map))
-        var conditions: [PostgresQuery] = []
-        if let lower { conditions.append("\(fragment: primaryKeyRow()) > \(fragment: primaryKeyValues(lower))") }
-        if let upper { conditions.append("\(fragment: primaryKeyRow()) <= \(fragment: primaryKeyValues(upper))") }
-        for (index, condition) in conditions.enumerated() {
-            query.append(index == 0 ? "\nWHERE " : " AND ")
-            query.append(condition)
-        }
+        query.append(rangeCondition(after: lower, through: upper))
         return query
     }
 
     /// The primary keys (text[] literals) of a range of the source, in key order.
     public func rangeKeys(after lower: [String]?, through upper: [String]?) -> PostgresQuery {
-        var query: PostgresQuery = "SELECT ARRAY["
-        for (index, column) in sourceTable.primaryKey.enumerated() {
-            if index > 0 { query.append(", ") }
-            query.append("src.\(identifier: column)::text")
-        }
-        query.append("]::text FROM \(identifier: map.source.schema, map.source.name) AS src")
-        var conditions: [PostgresQuery] = []
-        if let lower { conditions.append("\(fragment: primaryKeyRow()) > \(fragment: primaryKeyValues(lower))") }
-        if let upper { conditions.append("\(fragment: primaryKeyRow()) <= \(fragment: primaryKeyValues(upper))") }
-        for (index, condition) in conditions.enumerated() {
-            query.append(index == 0 ? " WHERE " : " AND ")
-            query.append(condition)
-        }
-        query.append(" ORDER BY \(fragment: primaryKeyOrder())")
-        return query
+        """
+        SELECT \(fragment: primaryKeyArray())::text FROM \(identifier: map.source.schema, map.source.name) AS src\
+        \(fragment: rangeCondition(after: lower, through: upper)) ORDER BY \(fragment: primaryKeyColumns())
+        """
     }
 
-    func primaryKeyRow(alias: String = "src") -> PostgresQuery {
-        var query: PostgresQuery = "("
-        for (index, column) in sourceTable.primaryKey.enumerated() {
-            if index > 0 { query.append(", ") }
-            query.append("\(identifier: alias).\(identifier: column)")
-        }
-        query.append(")")
-        return query
-    }
-
-    func primaryKeyValues(_ values: [String]) -> PostgresQuery {
-        var query: PostgresQuery = "("
-        for (index, column) in sourceTable.primaryKey.enumerated() {
-            if index > 0 { query.append(", ") }
-            let type = sourceTable.column(column)?.type ?? "text"
-            query.append("CAST(\(index < values.count ? values[index] : "") AS \(unescaped: type))")
-        }
-        query.append(")")
-        return query
-    }
-
-    /// The primary key (as a text[] literal) of the source row `count` rows after `lower`, or the
-    /// last one when fewer remain: the upper bound of the next initial-sync batch.
+    /// The primary key (as a text[]) of the source row `count` rows after `lower`, or the last one
+    /// when fewer remain: the upper bound of the next initial-sync batch.
     public func nextBoundary(after lower: [String]?, count: Int) -> PostgresQuery {
-        var query: PostgresQuery = "SELECT ARRAY["
-        for (index, column) in sourceTable.primaryKey.enumerated() {
-            if index > 0 { query.append(", ") }
-            query.append("s.\(identifier: column)::text")
-        }
-        query.append("]::text[] AS key FROM (SELECT ")
-        for (index, column) in sourceTable.primaryKey.enumerated() {
-            if index > 0 { query.append(", ") }
-            query.append("src.\(identifier: column)")
-        }
-        query.append(" FROM \(identifier: map.source.schema, map.source.name) AS src")
-        if let lower { query.append(" WHERE \(fragment: primaryKeyRow()) > \(fragment: primaryKeyValues(lower))") }
-        query.append(" ORDER BY \(fragment: primaryKeyOrder()) LIMIT \(count)) AS s")
-        query.append(" ORDER BY \(fragment: primaryKeyOrder(alias: "s")) DESC LIMIT 1")
-        return query
+        """
+        SELECT \(fragment: primaryKeyArray()) AS key
+          FROM (SELECT \(fragment: primaryKeyColumns()) FROM \(identifier: map.source.schema, map.source.name) AS src\
+        \(fragment: rangeCondition(after: lower, through: nil))
+                 ORDER BY \(fragment: primaryKeyColumns()) LIMIT \(count)) AS src
+         ORDER BY \(fragment: primaryKeyColumns(descending: true)) LIMIT 1
+        """
     }
 
-    func primaryKeyOrder(alias: String = "src") -> PostgresQuery {
-        var query: PostgresQuery = ""
-        for (index, column) in sourceTable.primaryKey.enumerated() {
-            if index > 0 { query.append(", ") }
-            query.append("\(identifier: alias).\(identifier: column)")
+    /// `src.pk1, src.pk2` (optionally each DESC).
+    func primaryKeyColumns(descending: Bool = false) -> PostgresQuery {
+        sourceTable.primaryKey.map { "src.\(identifier: $0)\(unescaped: descending ? " DESC" : "")" }
+            .joined(separator: ", ")
+    }
+
+    /// `ARRAY[src.pk1::text, …]`: the key as the change log stores it.
+    func primaryKeyArray() -> PostgresQuery {
+        "ARRAY[\(fragment: sourceTable.primaryKey.map { "src.\(identifier: $0)::text" }.joined(separator: ", "))]"
+    }
+
+    /// ` WHERE (pk) > (lower) AND (pk) <= (upper)`, or nothing without bounds.
+    func rangeCondition(after lower: [String]?, through upper: [String]?) -> PostgresQuery {
+        func values(_ key: [String]) -> PostgresQuery {
+            let casts = sourceTable.primaryKey.enumerated().map { index, column -> PostgresQuery in
+                "CAST(\(index < key.count ? key[index] : "") AS \(unescaped: sourceType(column)))"
+            }
+            return "(\(fragment: casts.joined(separator: ", ")))"
         }
-        return query
+        var conditions: [PostgresQuery] = []
+        if let lower { conditions.append("(\(fragment: primaryKeyColumns())) > \(fragment: values(lower))") }
+        if let upper { conditions.append("(\(fragment: primaryKeyColumns())) <= \(fragment: values(upper))") }
+        return conditions.isEmpty ? "" : "\nWHERE \(fragment: conditions.joined(separator: " AND "))"
     }
 
     /// Every source row as the map would write it (included rows only, no problems): what the
@@ -271,13 +237,9 @@ public struct CompiledMap: Sendable {
     public var stageName: String { "tieout_stage_" + map.name.replacingOccurrences(of: "-", with: "_") }
 
     func columnList(prefix: String? = nil) -> PostgresQuery {
-        var query: PostgresQuery = ""
-        for (index, column) in columns.enumerated() {
-            if index > 0 { query.append(", ") }
-            if let prefix { query.append("\(identifier: prefix).") }
-            query.append("\(identifier: column)")
-        }
-        return query
+        columns.map { column -> PostgresQuery in
+            prefix.map { "\(identifier: $0).\(identifier: column)" } ?? "\(identifier: column)"
+        }.joined(separator: ", ")
     }
 
     /// Creates the stage table if this connection has none yet.
@@ -359,12 +321,7 @@ public struct CompiledMap: Sendable {
     }
 
     func keyMatch() -> PostgresQuery {
-        var query: PostgresQuery = ""
-        for (index, column) in map.key.enumerated() {
-            if index > 0 { query.append(" AND ") }
-            query.append("t.\(identifier: column) = s.\(identifier: column)")
-        }
-        return query
+        map.key.map { "t.\(identifier: $0) = s.\(identifier: $0)" }.joined(separator: " AND ")
     }
 
     /// Records every stage row that has a problem in `sync.error` (one open error per key) and
@@ -451,18 +408,22 @@ public struct CompiledMap: Sendable {
 
     /// The source rows of some keys as JSON (the payload of an error), as (key literal, json) rows.
     public func sourcePayloads(keys: [String]) -> PostgresQuery {
-        var query: PostgresQuery = """
-            SELECT _k._key AS key, to_jsonb(src)::text AS payload
-              FROM unnest(CAST(\(keys) AS text[])) AS _k(_key)
-              JOIN \(identifier: map.source.schema, map.source.name) AS src ON
-            """
-        for (index, column) in sourceTable.primaryKey.enumerated() {
-            if index > 0 { query.append(" AND ") }
-            let type = sourceTable.column(column)?.type ?? "text"
-            query.append(
-                " src.\(identifier: column) = CAST((CAST(_k._key AS text[]))[\(unescaped: String(index + 1))] AS \(unescaped: type))"
-            )
+        """
+        SELECT _k._key AS key, to_jsonb(src)::text AS payload
+          FROM unnest(CAST(\(keys) AS text[])) AS _k(_key)
+          JOIN \(identifier: map.source.schema, map.source.name) AS src ON \(fragment: keyJoin())
+        """
+    }
+}
+
+extension Array where Element == PostgresQuery {
+    /// The queries one after the other, `separator` between them.
+    func joined(separator: String) -> PostgresQuery {
+        var result: PostgresQuery = ""
+        for (index, query) in enumerated() {
+            if index > 0 { result.append(PostgresQuery(unescaped: separator)) }
+            result.append(query)
         }
-        return query
+        return result
     }
 }

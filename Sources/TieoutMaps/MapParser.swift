@@ -215,13 +215,13 @@ enum MapParser {
                     problem(item, "lookup '\(alias)' needs 'on: {lookup_column: source_column}'")
                     continue
                 }
-                var pairs: [(lookupColumn: String, sourceColumn: String)] = []
+                var pairs: [TableMap.Lookup.Columns] = []
                 for (k, v) in on {
                     guard let lookupColumn = k.string, let sourceColumn = v.string else {
                         problem(k, "lookup '\(alias)': 'on' pairs must be column names")
                         continue
                     }
-                    pairs.append((lookupColumn, sourceColumn))
+                    pairs.append(TableMap.Lookup.Columns(lookupColumn: lookupColumn, sourceColumn: sourceColumn))
                 }
                 result.append(TableMap.Lookup(alias: alias, table: table, on: pairs, location: location(item)))
             }
@@ -319,13 +319,13 @@ enum MapParser {
                     problem(item, "reference to \(table) needs 'columns: {target_column: referenced_column}'")
                     continue
                 }
-                var pairs: [(targetColumn: String, referencedColumn: String)] = []
+                var pairs: [TableMap.Reference.Columns] = []
                 for (k, v) in columns {
                     guard let mine = k.string, let theirs = v.string else {
                         problem(k, "reference columns must be column names")
                         continue
                     }
-                    pairs.append((mine, theirs))
+                    pairs.append(TableMap.Reference.Columns(targetColumn: mine, referencedColumn: theirs))
                 }
                 result.append(TableMap.Reference(table: table, columns: pairs, location: location(item)))
             }

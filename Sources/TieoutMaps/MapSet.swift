@@ -84,15 +84,6 @@ public struct MapSet: Sendable {
     /// The map called `name`.
     public subscript(name: String) -> TableMap? { maps.first { $0.name == name } }
 
-    /// The maps called `names`, in apply order; an unknown name is an error.
-    public func select(_ names: [String]) throws -> [TableMap] {
-        guard !names.isEmpty else { return maps }
-        for name in names where self[name] == nil {
-            throw MapFolderError(message: "no map named '\(name)' (maps: \(maps.map(\.name).joined(separator: ", ")))")
-        }
-        return maps.filter { names.contains($0.name) }
-    }
-
     static func displayPath(_ url: URL) -> String {
         let cwd = FileManager.default.currentDirectoryPath
         let path = url.standardizedFileURL.path
@@ -100,7 +91,7 @@ public struct MapSet: Sendable {
     }
 }
 
-/// The maps folder is missing, empty or unreadable, or a map name is unknown.
+/// The maps folder is missing, empty or unreadable.
 public struct MapFolderError: Error, Sendable, CustomStringConvertible {
     public var message: String
     public var description: String { message }

@@ -24,8 +24,9 @@ public struct MapValidator {
     public func compile(_ set: MapSet) throws -> [CompiledMap] {
         var problems: [MapProblem] = []
         var compiled: [CompiledMap] = []
+        let catalog = CatalogCache()
         for map in set.maps {
-            let result = try check(map)
+            let result = try check(map, catalog: catalog)
             problems += result.problems
             if let map = result.compiled { compiled.append(map) }
         }
@@ -34,11 +35,13 @@ public struct MapValidator {
     }
 
     /// The problems of one map (empty when it is valid).
-    public func problems(in map: TableMap) throws -> [MapProblem] { try check(map).problems }
+    public func problems(in map: TableMap) throws -> [MapProblem] { try check(map, catalog: CatalogCache()).problems }
 
     private func connection(for table: QualifiedName) -> PostgresConnection? { connections[table.schema] }
 
-    private func check(_ map: TableMap) throws -> (compiled: CompiledMap?, problems: [MapProblem]) {
+    private func check(_ map: TableMap, catalog: CatalogCache) throws -> (
+        compiled: CompiledMap?, problems: [MapProblem]
+    ) {
         var problems: [MapProblem] = []
         func report(_ location: SourceLocation, _ message: String) { problems.append(MapProblem(location, message)) }
 
@@ -50,8 +53,8 @@ public struct MapValidator {
             report(map.location(of: "target"), "no database is configured for schema '\(map.target.schema)'")
             return (nil, problems)
         }
-        let sourceTable = try CatalogReader.table(map.source, on: sourceConnection)
-        let targetTable = try CatalogReader.table(map.target, on: targetConnection)
+        let sourceTable = try catalog.table(map.source, on: sourceConnection)
+        let targetTable = try catalog.table(map.target, on: targetConnection)
         if sourceTable == nil { report(map.location(of: "source"), "source table \(map.source) does not exist") }
         if targetTable == nil { report(map.location(of: "target"), "target table \(map.target) does not exist") }
         guard let sourceTable, let targetTable else { return (nil, problems) }
@@ -64,7 +67,7 @@ public struct MapValidator {
         // Lookups.
         var lookupTables: [String: TableCatalog] = [:]
         for lookup in map.lookups {
-            guard let table = try CatalogReader.table(lookup.table, on: sourceConnection) else {
+            guard let table = try catalog.table(lookup.table, on: sourceConnection) else {
                 report(lookup.location, "lookup '\(lookup.alias)': table \(lookup.table) does not exist")
                 continue
             }
@@ -201,7 +204,7 @@ public struct MapValidator {
 
         // References.
         for reference in map.references {
-            guard let table = try CatalogReader.table(reference.table, on: targetConnection) else {
+            guard let table = try catalog.table(reference.table, on: targetConnection) else {
                 report(reference.location, "referenced table \(reference.table) does not exist")
                 continue
             }
@@ -292,5 +295,23 @@ public struct MapValidator {
             return try connection.withSavepoint(body)
         }
         return try connection.withTransaction(readOnly: false) { connection in try body(connection) }
+    }
+}
+
+/// Tables read once per validation: the maps share many of them (accounts, contracts, actuals).
+private final class CatalogCache {
+    private struct Key: Hashable {
+        let connection: ObjectIdentifier
+        let name: QualifiedName
+    }
+
+    private var tables: [Key: TableCatalog?] = [:]
+
+    func table(_ name: QualifiedName, on connection: PostgresConnection) throws -> TableCatalog? {
+        let key = Key(connection: ObjectIdentifier(connection), name: name)
+        if let cached = tables[key] { return cached }
+        let table = try CatalogReader.table(name, on: connection)
+        tables[key] = table
+        return table
     }
 }

@@ -94,43 +94,31 @@ public struct TableMap: Sendable, Identifiable {
         public var location: SourceLocation
     }
 
-    /// A source-side LEFT JOIN: `table AS alias ON alias.column = src.column`.
+    /// A source-side LEFT JOIN: `table AS alias ON alias.lookupColumn = src.sourceColumn AND …`.
     public struct Lookup: Hashable, Sendable {
+        public struct Columns: Hashable, Sendable {
+            public var lookupColumn: String
+            public var sourceColumn: String
+        }
+
         public var alias: String
         public var table: QualifiedName
-        /// Pairs of (lookup column, source column).
-        public var on: [(lookupColumn: String, sourceColumn: String)]
+        public var on: [Columns]
         public var location: SourceLocation
-
-        public static func == (lhs: Lookup, rhs: Lookup) -> Bool {
-            lhs.alias == rhs.alias && lhs.table == rhs.table && lhs.location == rhs.location
-                && lhs.on.map(\.lookupColumn) == rhs.on.map(\.lookupColumn)
-                && lhs.on.map(\.sourceColumn) == rhs.on.map(\.sourceColumn)
-        }
-
-        public func hash(into hasher: inout Hasher) {
-            hasher.combine(alias)
-            hasher.combine(table)
-        }
     }
 
     /// A target-side existence check: the values of `columns` must exist in `table`.
     public struct Reference: Hashable, Sendable {
+        public struct Columns: Hashable, Sendable {
+            /// A column of this map's target.
+            public var targetColumn: String
+            /// The column of the referenced table it must match.
+            public var referencedColumn: String
+        }
+
         public var table: QualifiedName
-        /// Pairs of (column of this map's target, column of the referenced table).
-        public var columns: [(targetColumn: String, referencedColumn: String)]
+        public var columns: [Columns]
         public var location: SourceLocation
-
-        public static func == (lhs: Reference, rhs: Reference) -> Bool {
-            lhs.table == rhs.table && lhs.location == rhs.location
-                && lhs.columns.map(\.targetColumn) == rhs.columns.map(\.targetColumn)
-                && lhs.columns.map(\.referencedColumn) == rhs.columns.map(\.referencedColumn)
-        }
-
-        public func hash(into hasher: inout Hasher) {
-            hasher.combine(table)
-            hasher.combine(location)
-        }
     }
 
     /// The alert threshold: pause after `errors` failed rows within `window`.
