@@ -94,8 +94,7 @@ public final class SyncEngine {
         for (table, readers) in Dictionary(grouping: maps, by: { $0.map.source }) {
             try source(of: readers[0]).query(
                 """
-                SELECT sync.enable_capture(to_regclass(format('%I.%I', \(table.schema)::text, \(table.name)::text)),
-                                           CAST(\(readers.map(\.name).sorted()) AS text[]))
+                SELECT sync.enable_capture(\(fragment: table.regclass), CAST(\(readers.map(\.name).sorted()) AS text[]))
                 """)
         }
     }
@@ -194,6 +193,10 @@ public final class SyncEngine {
         var runs: [MapRun] = []
         for map in selected {
             var run = MapRun(map: map.name)
+            // Two databases: finish what a crash may have interrupted (each batch cleans up after itself).
+            let source = try source(of: map)
+            let target = try target(of: map)
+            if source !== target { try deleteAppliedLogRows(map, source: source, target: target) }
             // Within one drain, each read starts after the highest id taken so far, so it does not
             // wade through the index entries of rows it already deleted. A row with a lower id that
             // commits meanwhile is not lost: once the queue looks empty, one read from the start
@@ -232,7 +235,6 @@ public final class SyncEngine {
         let source = try source(of: map)
         let target = try target(of: map)
         let single = source === target
-        if !single { try deleteAppliedLogRows(map, source: source, target: target) }
         var consumed: [String] = []
         let result = try inBatchTransaction(map) { applier -> BatchResult in
             let state = try target.query("SELECT paused, pause_reason FROM sync.map_state WHERE map = \(map.name)")
@@ -300,7 +302,8 @@ public final class SyncEngine {
     }
 
     /// Two databases: deletes from the source's change log the rows the last committed batch
-    /// recorded as applied. Safe to repeat; a crash before it only delays it to the next batch.
+    /// recorded as applied. Runs after each batch commits and once when a drain starts (in case a
+    /// crash came in between); repeating it is harmless.
     func deleteAppliedLogRows(_ map: CompiledMap, source: PostgresConnection, target: PostgresConnection) throws {
         guard
             let ids = try target.query("SELECT applied_log_ids::text FROM sync.map_state WHERE map = \(map.name)")
