@@ -3,33 +3,10 @@ import Testing
 import TieoutPostgres
 import TieoutTestSupport
 
-/// One customer, contract, contract line and project, then `count` unbilled-sales actuals.
+/// The sample company and `count` unbilled-sales actuals of 1…count hours.
 func insertScenario(_ connection: PostgresConnection, actuals count: Int) throws {
-    try connection.executeScript(
-        """
-        INSERT INTO dataverse.account (accountid, name, accountnumber, isocurrencycode)
-        VALUES ('00000000-0000-0000-0000-0000000000a1', 'Contoso', 'C-001', 'USD');
-        INSERT INTO dataverse.salesorder (salesorderid, name, ordernumber, customerid, isocurrencycode)
-        VALUES ('00000000-0000-0000-0000-0000000000b1', 'Contract 1', 'PC-001', '00000000-0000-0000-0000-0000000000a1', 'USD');
-        INSERT INTO dataverse.msdyn_project (msdyn_projectid, msdyn_subject, msdyn_salesorderid, msdyn_projectnumber, isocurrencycode)
-        VALUES ('00000000-0000-0000-0000-0000000000c1', 'Project 1', '00000000-0000-0000-0000-0000000000b1', 'PRJ-001', 'USD');
-        INSERT INTO dataverse.salesorderdetail (salesorderdetailid, salesorderid, productdescription, msdyn_project, isocurrencycode)
-        VALUES ('00000000-0000-0000-0000-0000000000d1', '00000000-0000-0000-0000-0000000000b1', 'T&M line',
-                '00000000-0000-0000-0000-0000000000c1', 'USD');
-        """)
-    try insertActuals(connection, count: count)
-}
-
-func insertActuals(_ connection: PostgresConnection, count: Int) throws {
-    try connection.query(
-        """
-        INSERT INTO dataverse.msdyn_actual (msdyn_transactiontypecode, msdyn_transactionclassification, msdyn_billingtype,
-               msdyn_quantity, msdyn_price, msdyn_amount, isocurrencycode, msdyn_project, msdyn_salescontract,
-               msdyn_salescontractlineid, msdyn_documentdate)
-        SELECT 192350005, 192350000, 192350001, g, 100.25, g * 100.25, 'USD', '00000000-0000-0000-0000-0000000000c1',
-               '00000000-0000-0000-0000-0000000000b1', '00000000-0000-0000-0000-0000000000d1', DATE '2026-11-02'
-          FROM generate_series(1, CAST(\(count) AS integer)) AS g
-        """)
+    try SampleProject.insertReferenceData(connection)
+    for hours in 1...count { try SampleProject.insertActual(connection, quantity: hours) }
 }
 
 @Suite("tieout maps and sync")

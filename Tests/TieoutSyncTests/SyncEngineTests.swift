@@ -6,48 +6,8 @@ import TieoutPostgres
 import TieoutSync
 import TieoutTestSupport
 
-/// Reference data every test starts with: one customer, one contract with one line, one project.
+/// Engines, comparisons and counts for the sync tests (the data comes from `SampleProject`).
 enum Scenario {
-    static let customer = "00000000-0000-0000-0000-0000000000a1"
-    static let contract = "00000000-0000-0000-0000-0000000000b1"
-    static let project = "00000000-0000-0000-0000-0000000000c1"
-    static let line = "00000000-0000-0000-0000-0000000000d1"
-
-    static func insertReferenceData(_ connection: PostgresConnection) throws {
-        try connection.executeScript(
-            """
-            INSERT INTO dataverse.account (accountid, name, accountnumber, isocurrencycode)
-            VALUES ('\(customer)', 'Contoso', 'C-001', 'USD');
-            INSERT INTO dataverse.salesorder (salesorderid, name, ordernumber, customerid, isocurrencycode)
-            VALUES ('\(contract)', 'Contract 1', 'PC-001', '\(customer)', 'USD');
-            INSERT INTO dataverse.msdyn_project (msdyn_projectid, msdyn_subject, msdyn_customer, msdyn_salesorderid,
-                                                 msdyn_projectnumber, isocurrencycode)
-            VALUES ('\(project)', 'Project 1', '\(customer)', '\(contract)', 'PRJ-001', 'USD');
-            INSERT INTO dataverse.salesorderdetail (salesorderdetailid, salesorderid, productdescription, msdyn_project,
-                                                    msdyn_billingmethod, isocurrencycode)
-            VALUES ('\(line)', '\(contract)', 'T&M line', '\(project)', 192350000, 'USD');
-            """)
-    }
-
-    /// Inserts an unbilled-sales actual of `quantity` hours at 100.25 and returns its id.
-    @discardableResult
-    static func insertActual(
-        _ connection: PostgresConnection, id: String = UUID().uuidString.lowercased(), quantity: Int = 8,
-        project: String = project, skipSync: Bool = false
-    ) throws -> String {
-        try connection.query(
-            """
-            INSERT INTO dataverse.msdyn_actual (msdyn_actualid, msdyn_transactiontypecode, msdyn_transactionclassification,
-                   msdyn_billingtype, msdyn_billingstatus, msdyn_quantity, msdyn_price, msdyn_amount, isocurrencycode,
-                   msdyn_project, msdyn_salescontract, msdyn_salescontractlineid, msdyn_accountcustomer,
-                   msdyn_documentdate, msdyn_description, msdyn_skipsync)
-            VALUES (CAST(\(id) AS uuid), 192350005, 192350000, 192350001, 192350000, \(quantity), 100.25,
-                    \(quantity) * 100.25, 'USD', CAST(\(project) AS uuid), CAST(\(contract) AS uuid), CAST(\(line) AS uuid),
-                    CAST(\(customer) AS uuid), DATE '2026-11-02', 'Design work', \(skipSync))
-            """)
-        return id
-    }
-
     static var mapsDirectory: URL { packageRoot.appendingPathComponent("maps") }
 
     static func engine(
@@ -98,18 +58,18 @@ struct SyncEngineTests {
     @Test func everyShippedMapEndToEndWithValueMapsDefaultsAndWriteBack() throws {
         try TestDatabase.withMigratedDatabase { connection, _ in
             let engine = try Scenario.engine(SyncDatabases(single: connection))
-            try Scenario.insertReferenceData(connection)
+            try SampleProject.insertReferenceData(connection)
             let reversal = "00000000-0000-0000-0000-00000000f001"
-            let actual = try Scenario.insertActual(connection)
-            try Scenario.insertActual(connection, id: reversal, quantity: -8, skipSync: true)
+            let actual = try SampleProject.insertActual(connection)
+            try SampleProject.insertActual(connection, id: reversal, quantity: -8, skipSync: true)
             try connection.executeScript(
                 """
                 INSERT INTO dataverse.invoice (invoiceid, invoicenumber, name, salesorderid, customerid, isocurrencycode,
                                                msdyn_projectinvoicestatus, msdyn_invoicedate)
-                VALUES ('00000000-0000-0000-0000-0000000000e1', 'INV-001', 'Invoice 1', '\(Scenario.contract)',
-                        '\(Scenario.customer)', 'USD', 192350002, DATE '2026-11-30'),
-                       ('00000000-0000-0000-0000-0000000000e2', 'INV-002', 'Draft', '\(Scenario.contract)',
-                        '\(Scenario.customer)', 'USD', 192350000, NULL);
+                VALUES ('00000000-0000-0000-0000-0000000000e1', 'INV-001', 'Invoice 1', '\(SampleProject.contract)',
+                        '\(SampleProject.customer)', 'USD', 192350002, DATE '2026-11-30'),
+                       ('00000000-0000-0000-0000-0000000000e2', 'INV-002', 'Draft', '\(SampleProject.contract)',
+                        '\(SampleProject.customer)', 'USD', 192350000, NULL);
                 INSERT INTO dataverse.msdyn_transactionconnection (msdyn_transaction1, msdyn_transaction1type,
                                                                    msdyn_transaction2, msdyn_transaction2type)
                 VALUES ('\(actual)', 'msdyn_actual', '\(reversal)', 'msdyn_actual');
@@ -130,7 +90,10 @@ struct SyncEngineTests {
             #expect(staged.count == 1, "the skip-sync reversal never reaches staging")
             #expect(
                 staged.first.map { row in (0..<9).map { row[$0] ?? "NULL" } }
-                    == ["usmf", "PRJ-001", "PC-001", Scenario.line, "192350005", "192350001", "8", "802.00", "C-001"])
+                    == [
+                        "usmf", "PRJ-001", "PC-001", SampleProject.line, "192350005", "192350001", "8", "802.00",
+                        "C-001",
+                    ])
             #expect(
                 try Scenario.count(
                     connection, "SELECT count(*) FROM fno.projcdsactualsimport WHERE actualid = '\(reversal)'") == 0)
@@ -186,8 +149,8 @@ struct SyncEngineTests {
     @Test func aReRunWithNoRealChangeWritesNothing() throws {
         try TestDatabase.withMigratedDatabase { connection, _ in
             let engine = try Scenario.engine(SyncDatabases(single: connection))
-            try Scenario.insertReferenceData(connection)
-            for _ in 0..<3 { try Scenario.insertActual(connection) }
+            try SampleProject.insertReferenceData(connection)
+            for _ in 0..<3 { try SampleProject.insertActual(connection) }
             #expect(try engine.drain(["actuals"]).first?.counts.written == 0, "projects are not synced yet")
             _ = try engine.drain()
             #expect(try engine.retry() == RetryResult(resolved: 3, stillFailing: 0))
@@ -205,10 +168,10 @@ struct SyncEngineTests {
     @Test func pauseQueuesChangesAndResumeAppliesThem() throws {
         try TestDatabase.withMigratedDatabase { connection, _ in
             let engine = try Scenario.engine(SyncDatabases(single: connection))
-            try Scenario.insertReferenceData(connection)
+            try SampleProject.insertReferenceData(connection)
             _ = try engine.drain()
             try engine.pause("actuals", reason: "month-end freeze")
-            let id = try Scenario.insertActual(connection)
+            let id = try SampleProject.insertActual(connection)
             let paused = try engine.drain(["actuals"]).first
             #expect(paused?.changes == 0)
             #expect(paused?.pausedReason == "month-end freeze")
@@ -235,11 +198,11 @@ struct SyncEngineTests {
                 VALUES ('00000000-0000-0000-0000-0000000000c2', 'Unnumbered', 'USD')
                 """)
             let engine = try Scenario.engine(SyncDatabases(single: connection))
-            try Scenario.insertReferenceData(connection)
+            try SampleProject.insertReferenceData(connection)
             try connection.query("UPDATE dataverse.msdyn_project SET msdyn_subject = msdyn_subject")
             _ = try engine.drain()
-            let good = try (0..<5).map { _ in try Scenario.insertActual(connection) }
-            let poison = try Scenario.insertActual(
+            let good = try (0..<5).map { _ in try SampleProject.insertActual(connection) }
+            let poison = try SampleProject.insertActual(
                 connection, quantity: 3, project: "00000000-0000-0000-0000-0000000000c2")
             let run = try engine.drain(["actuals"]).first
             #expect(run?.counts == ApplyCounts(written: 5, deleted: 0, failed: 1))
@@ -303,9 +266,9 @@ struct SyncEngineTests {
             try connection.query(
                 "ALTER TABLE dataverse.msdyn_actual DROP CONSTRAINT msdyn_actual_msdyn_transactionclassification_check")
             let engine = try Scenario.engine(SyncDatabases(single: connection), maps: folder)
-            try Scenario.insertReferenceData(connection)
+            try SampleProject.insertReferenceData(connection)
             _ = try engine.drain()
-            for _ in 0..<3 { try Scenario.insertActual(connection) }
+            for _ in 0..<3 { try SampleProject.insertActual(connection) }
             let run = try engine.drain(["actuals"]).first
             #expect(run?.counts.failed == 3)
             #expect(run?.pausedReason == "paused automatically: 3 failed rows within 1h (threshold 2)")
@@ -324,9 +287,9 @@ struct SyncEngineTests {
     @Test func aCrashBetweenApplyAndCommitLosesNothingAndAppliesNothingTwice() throws {
         try TestDatabase.withMigratedDatabase { connection, _ in
             let plain = try Scenario.engine(SyncDatabases(single: connection))
-            try Scenario.insertReferenceData(connection)
+            try SampleProject.insertReferenceData(connection)
             _ = try plain.drain()
-            for _ in 0..<25 { try Scenario.insertActual(connection) }
+            for _ in 0..<25 { try SampleProject.insertActual(connection) }
             let crashing = try Scenario.engine(SyncDatabases(single: connection)) { configuration in
                 configuration.batchSize = 10
                 configuration.failpoint = { point in if point == "before-commit" { throw SimulatedCrash() } }
@@ -347,14 +310,14 @@ struct SyncEngineTests {
     @Test func aChangeThatCommitsAfterAHigherNumberedOneIsNotSkipped() throws {
         try TestDatabase.withMigratedDatabase { connection, name in
             let engine = try Scenario.engine(SyncDatabases(single: connection))
-            try Scenario.insertReferenceData(connection)
+            try SampleProject.insertReferenceData(connection)
             _ = try engine.drain()
             let slow = try PostgresConnection(configuration: .parameters([("dbname", name)]))
             let fast = try PostgresConnection(configuration: .parameters([("dbname", name)]))
             // The slow transaction logs its change first (lower log id) but commits last.
             try slow.query("BEGIN")
-            let early = try Scenario.insertActual(slow)
-            let late = try Scenario.insertActual(fast)
+            let early = try SampleProject.insertActual(slow)
+            let late = try SampleProject.insertActual(fast)
             let visible = try connection.query(
                 "SELECT pk[1], id FROM sync.change_log WHERE map = 'actuals' ORDER BY id")
             #expect(
@@ -376,8 +339,8 @@ struct SyncEngineTests {
 
     @Test func initialSyncCopiesExistingRowsAndResumesAfterACrash() throws {
         try TestDatabase.withMigratedDatabase { connection, _ in
-            try Scenario.insertReferenceData(connection)
-            for quantity in 1...25 { try Scenario.insertActual(connection, quantity: quantity) }
+            try SampleProject.insertReferenceData(connection)
+            for quantity in 1...25 { try SampleProject.insertActual(connection, quantity: quantity) }
             // Rows that existed before capture was installed are only reachable by the initial sync.
             try connection.query("DELETE FROM sync.change_log")
             let engine = try Scenario.engine(SyncDatabases(single: connection)) { $0.initialBatchSize = 10 }
@@ -468,10 +431,10 @@ struct SyncEngineTests {
             try TestDatabase.withMigratedDatabase { fno, _ in
                 let databases = SyncDatabases(dataverse: dataverse, fno: fno)
                 let engine = try Scenario.engine(databases) { $0.batchSize = 4 }
-                try Scenario.insertReferenceData(dataverse)
+                try SampleProject.insertReferenceData(dataverse)
                 _ = try engine.drain()
-                let ids = try (0..<10).map { _ in try Scenario.insertActual(dataverse) }
-                try Scenario.insertActual(dataverse, skipSync: true)
+                let ids = try (0..<10).map { _ in try SampleProject.insertActual(dataverse) }
+                try SampleProject.insertActual(dataverse, skipSync: true)
                 // A crash before the target commits leaves the target and its checkpoint untouched.
                 let crashing = try Scenario.engine(databases) { configuration in
                     configuration.batchSize = 4

@@ -79,3 +79,47 @@ extension TestDatabase {
         }
     }
 }
+
+/// A small Project Operations company for sync tests: one customer, one contract with one time-and-material
+/// line, one project, and unbilled-sales actuals on demand.
+public enum SampleProject {
+    public static let customer = "00000000-0000-0000-0000-0000000000a1"
+    public static let contract = "00000000-0000-0000-0000-0000000000b1"
+    public static let project = "00000000-0000-0000-0000-0000000000c1"
+    public static let line = "00000000-0000-0000-0000-0000000000d1"
+
+    public static func insertReferenceData(_ connection: PostgresConnection) throws {
+        try connection.executeScript(
+            """
+            INSERT INTO dataverse.account (accountid, name, accountnumber, isocurrencycode)
+            VALUES ('\(customer)', 'Contoso', 'C-001', 'USD');
+            INSERT INTO dataverse.salesorder (salesorderid, name, ordernumber, customerid, isocurrencycode)
+            VALUES ('\(contract)', 'Contract 1', 'PC-001', '\(customer)', 'USD');
+            INSERT INTO dataverse.msdyn_project (msdyn_projectid, msdyn_subject, msdyn_customer, msdyn_salesorderid,
+                                                 msdyn_projectnumber, isocurrencycode)
+            VALUES ('\(project)', 'Project 1', '\(customer)', '\(contract)', 'PRJ-001', 'USD');
+            INSERT INTO dataverse.salesorderdetail (salesorderdetailid, salesorderid, productdescription, msdyn_project,
+                                                    msdyn_billingmethod, isocurrencycode)
+            VALUES ('\(line)', '\(contract)', 'T&M line', '\(project)', 192350000, 'USD');
+            """)
+    }
+
+    /// Inserts an unbilled-sales actual of `quantity` hours at 100.25 and returns its id.
+    @discardableResult
+    public static func insertActual(
+        _ connection: PostgresConnection, id: String = UUID().uuidString.lowercased(), quantity: Int = 8,
+        project: String = project, skipSync: Bool = false
+    ) throws -> String {
+        try connection.query(
+            """
+            INSERT INTO dataverse.msdyn_actual (msdyn_actualid, msdyn_transactiontypecode, msdyn_transactionclassification,
+                   msdyn_billingtype, msdyn_billingstatus, msdyn_quantity, msdyn_price, msdyn_amount, isocurrencycode,
+                   msdyn_project, msdyn_salescontract, msdyn_salescontractlineid, msdyn_accountcustomer,
+                   msdyn_documentdate, msdyn_description, msdyn_skipsync)
+            VALUES (CAST(\(id) AS uuid), 192350005, 192350000, 192350001, 192350000, \(quantity), 100.25,
+                    \(quantity) * 100.25, 'USD', CAST(\(project) AS uuid), CAST(\(contract) AS uuid), CAST(\(line) AS uuid),
+                    CAST(\(customer) AS uuid), DATE '2026-11-02', 'Design work', \(skipSync))
+            """)
+        return id
+    }
+}
