@@ -18,6 +18,9 @@ let package = Package(
         .library(name: "TieoutCluster", targets: ["TieoutCluster"]),
         .library(name: "TieoutMaps", targets: ["TieoutMaps"]),
         .library(name: "TieoutSync", targets: ["TieoutSync"]),
+        .library(name: "TieoutDataverse", targets: ["TieoutDataverse"]),
+        .library(name: "TieoutFinance", targets: ["TieoutFinance"]),
+        .library(name: "TieoutScenario", targets: ["TieoutScenario"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -66,6 +69,27 @@ let package = Package(
             dependencies: ["TieoutPostgres", "TieoutMaps", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strictSettings
         ),
+        // The Dataverse side's business processes: approvals, billing backlog, proforma invoices.
+        .target(
+            name: "TieoutDataverse",
+            dependencies: ["TieoutPostgres"],
+            swiftSettings: strictSettings
+        ),
+        // The F&O side's business processes: import from staging, journal and invoice posting, reference data.
+        .target(
+            name: "TieoutFinance",
+            dependencies: ["TieoutPostgres"],
+            swiftSettings: strictSettings
+        ),
+        // Scenario data and the daily cycle: `tieout seed` and `tieout pipeline`.
+        .target(
+            name: "TieoutScenario",
+            dependencies: [
+                "TieoutPostgres", "TieoutSync", "TieoutDataverse", "TieoutFinance",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings
+        ),
         // Benchmarks that print figures (`tieout bench`, `make bench`); not timed tests.
         .target(
             name: "TieoutBench",
@@ -85,6 +109,9 @@ let package = Package(
                 "TieoutMaps",
                 "TieoutSync",
                 "TieoutBench",
+                "TieoutDataverse",
+                "TieoutFinance",
+                "TieoutScenario",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -132,6 +159,14 @@ let package = Package(
             dependencies: [
                 "TieoutSync", "TieoutMaps", "TieoutMigrations", "TieoutPostgres", "TieoutTestSupport",
                 .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "TieoutProcessTests",
+            dependencies: [
+                "TieoutDataverse", "TieoutFinance", "TieoutScenario", "TieoutSync", "TieoutMaps", "TieoutMigrations",
+                "TieoutPostgres", "TieoutTestSupport", .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSettings
         ),

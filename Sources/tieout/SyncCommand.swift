@@ -205,12 +205,7 @@ struct Sync: ParsableCommand {
                         status.initialStatus == "none" ? "-" : "\(status.initialStatus) (\(status.initialRows) rows)",
                     ])
                 }
-                let widths = header.indices.map { column in table.map { $0[column].count }.max() ?? 0 }
-                for row in table {
-                    print(
-                        row.enumerated().map { $1.padding(toLength: widths[$0], withPad: " ", startingAt: 0) }
-                            .joined(separator: "  ").trimmingCharacters(in: .whitespaces))
-                }
+                printTable(table)
                 for status in rows where status.paused {
                     print("\(status.map) is paused: \(status.pauseReason ?? "no reason given")")
                 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Logging
+import TieoutPostgres
 
 /// The `tieout` command. Subcommands parse their options, call a library and print the result.
 @main
@@ -10,7 +11,10 @@ struct Tieout: ParsableCommand {
         abstract: "Reconcile Dynamics 365 Project Operations (Dataverse) with Finance and Operations in PostgreSQL.",
         discussion:
             "Without --db or PG* variables, commands use the private PostgreSQL under .tieout/ in the working folder (see `tieout db start`).",
-        subcommands: [Migrate.self, DB.self, Maps.self, Sync.self, Bench.self]
+        subcommands: [
+            Migrate.self, DB.self, Maps.self, Sync.self, DataverseCommand.self, FinanceCommand.self, SeedCommand.self,
+            PipelineCommand.self, Bench.self,
+        ]
     )
 }
 
@@ -56,8 +60,23 @@ func reportingErrors(exitCode: Int32 = 1, _ body: () throws -> Void) throws {
         try body()
     } catch let exit as ExitCode {
         throw exit
+    } catch let error as PostgresError where error.code == .raiseException {
+        // A business rule of the processes: its message already names the record and the rule.
+        FileHandle.standardError.write(Data("tieout: error: \(error.message)\n".utf8))
+        throw ExitCode(exitCode)
     } catch {
         FileHandle.standardError.write(Data("tieout: error: \(error)\n".utf8))
         throw ExitCode(exitCode)
+    }
+}
+
+/// Prints rows as left-aligned columns separated by two spaces; the first row is the header.
+func printTable(_ rows: [[String]]) {
+    guard let header = rows.first else { return }
+    let widths = header.indices.map { column in rows.map { $0[column].count }.max() ?? 0 }
+    for row in rows {
+        print(
+            row.enumerated().map { $1.padding(toLength: widths[$0], withPad: " ", startingAt: 0) }
+                .joined(separator: "  ").trimmingCharacters(in: .whitespaces))
     }
 }

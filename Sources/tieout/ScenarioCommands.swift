@@ -1,0 +1,62 @@
+import ArgumentParser
+import Foundation
+import TieoutPostgres
+import TieoutScenario
+import TieoutSync
+
+struct SeedCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "seed",
+        abstract: "Build a realistic, deterministic company by running the processes and the sync.",
+        discussion:
+            "At scale 1: 20 customers (every fourth in EUR), 60 contracts with a project each (time-and-material, fixed price with milestones, or both), 60 resources with a month of submitted time, weekly expenses, material usages and fees, approved and synchronised to F&O. Needs a migrated, empty database. Follow it with `tieout pipeline`."
+    )
+
+    @OptionGroup var options: SyncOptions
+    @Option(name: .long, help: "Multiplies every count; about 2,700 actuals per unit.") var scale = 1
+    @Option(name: .long, help: "Random seed: the same seed, scale and month build the same company.") var seed = 1
+    @Option(
+        name: .long, help: "Any day of the month of entries (YYYY-MM-DD); default last month.", transform: parseDate)
+    var month: PostgresDate?
+
+    func validate() throws {
+        guard scale >= 1 else { throw ValidationError("--scale must be at least 1") }
+    }
+
+    func run() throws {
+        try reportingErrors {
+            let engine = try options.makeEngine("tieout.seed")
+            let monthDay = try month ?? engine.databases.dataverse.query(
+                "SELECT (date_trunc('month', current_date) - interval '1 month')::date").scalar()
+            let report = try Seed(engine: engine, logger: options.connection.makeLogger("tieout.seed")).run(
+                Seed.Options(scale: scale, seed: seed, month: monthDay))
+            print(
+                "seeded \(report.customers) customers and \(report.contracts) contracts; \(report.entries) entries approved into \(report.actuals) actuals; \(report.changes) changes synchronised"
+            )
+        }
+    }
+}
+
+struct PipelineCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "pipeline",
+        abstract: "Run one business day: sync, import, post journals, sync, proformas, sync, import, post invoices, sync.",
+        discussion:
+            "Proformas: everything unbilled up to --date is marked ready, a draft is created per contract, the review marks a few details non-chargeable or complimentary (skip with --no-review), and every draft is confirmed."
+    )
+
+    @OptionGroup var options: SyncOptions
+    @Option(name: .long, help: "The business day (YYYY-MM-DD); default today.", transform: parseDate)
+    var date: PostgresDate?
+    @Flag(name: .long, inversion: .prefixedNo, help: "Let the review edit a few draft details.") var review = true
+
+    func run() throws {
+        try reportingErrors {
+            let engine = try options.makeEngine("tieout.pipeline")
+            let day = try date ?? engine.databases.dataverse.query("SELECT current_date").scalar()
+            _ = try DailyCycle(engine: engine, logger: options.connection.makeLogger("tieout.pipeline")).run(
+                date: day, review: review
+            ) { step in print("\(step.number). \(step.name): \(step.summary)") }
+        }
+    }
+}
