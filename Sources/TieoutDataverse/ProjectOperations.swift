@@ -21,6 +21,11 @@ public struct ProjectOperations {
         public var entries: Int
         /// Actuals created (cost and unbilled sales).
         public var actuals: Int
+
+        public init(entries: Int, actuals: Int) {
+            self.entries = entries
+            self.actuals = actuals
+        }
     }
 
     /// Approves every submitted time entry, expense and material usage and posts every draft project
@@ -39,6 +44,11 @@ public struct ProjectOperations {
     public struct Readiness: Sendable, Equatable {
         public var actuals: Int
         public var milestones: Int
+
+        public init(actuals: Int, milestones: Int) {
+            self.actuals = actuals
+            self.milestones = milestones
+        }
     }
 
     /// Marks unbilled sales Ready to Invoice and due milestones Ready, by contract number, project number
@@ -132,6 +142,12 @@ public struct ProjectOperations {
         public var invoices: Int
         public var billedSales: Int
         public var reversals: Int
+
+        public init(invoices: Int, billedSales: Int, reversals: Int) {
+            self.invoices = invoices
+            self.billedSales = billedSales
+            self.reversals = reversals
+        }
     }
 
     /// Confirms one draft invoice (by number), or every draft invoice when `invoice` is nil.

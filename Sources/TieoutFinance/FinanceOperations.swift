@@ -20,6 +20,13 @@ public struct FinanceOperations {
         public var proposals: Int
         /// Staging rows left for a later import (their `importmessage` says why).
         public var waiting: Int
+
+        public init(journalLines: Int, proposalLines: Int, proposals: Int, waiting: Int) {
+            self.journalLines = journalLines
+            self.proposalLines = proposalLines
+            self.proposals = proposals
+            self.waiting = waiting
+        }
     }
 
     /// Import from staging: cost and unbilled sales become integration journal lines, billed sales
@@ -39,6 +46,11 @@ public struct FinanceOperations {
     public struct JournalPosting: Sendable, Equatable {
         public var journals: Int
         public var lines: Int
+
+        public init(journals: Int, lines: Int) {
+            self.journals = journals
+            self.lines = lines
+        }
     }
 
     /// Posts one draft integration journal, or all of them when `journal` is nil.
@@ -57,6 +69,12 @@ public struct FinanceOperations {
         public var lines: Int
         /// Open proposals left unposted because they have no lines yet.
         public var skipped: Int
+
+        public init(proposals: Int, lines: Int, skipped: Int) {
+            self.proposals = proposals
+            self.lines = lines
+            self.skipped = skipped
+        }
     }
 
     /// Posts one invoice proposal (refused when it has no lines), or every open proposal that has lines

@@ -54,9 +54,9 @@ public struct Seed {
         let accounts: Int = try dataverse.query("SELECT count(*) FROM dataverse.account").scalar()
         let customers: Int = try fno.query("SELECT count(*) FROM fno.custtable").scalar()
         guard accounts == 0, customers == 0 else {
+            let table = accounts > 0 ? "dataverse.account" : "fno.custtable"
             throw RequestError(
-                "the database already holds a company (\(accounts) accounts, \(customers) F&O customers); "
-                    + "seed an empty database (tieout migrate on a new one)")
+                "the database already holds a company (\(table) is not empty); seed a new database after tieout migrate")
         }
         var report = Report()
         try referenceData(options, on: fno)
