@@ -28,13 +28,14 @@ setup:
 build:
 	$(SWIFT) build
 
-## demo: start the private PostgreSQL under .tieout/, apply the migrations, check the table maps, sync, print the status
+## demo: start the private PostgreSQL under .tieout/, migrate, check the maps, seed a company (once), run a business day
 demo: setup
 	$(BIN) db start
 	$(BIN) migrate
 	$(BIN) migrate --status
 	$(BIN) maps validate
-	$(BIN) sync run
+	$(BIN) seed --if-empty
+	$(BIN) pipeline
 	$(BIN) sync status
 	$(BIN) db status
 

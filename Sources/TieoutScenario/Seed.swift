@@ -47,6 +47,15 @@ public struct Seed {
         self.logger = logger
     }
 
+    /// Whether the databases already hold a company (accounts in Dataverse or customers in F&O).
+    public func isSeeded() throws -> Bool {
+        let accounts: Bool = try engine.databases.dataverse.query(
+            "SELECT EXISTS (SELECT FROM dataverse.account)"
+        ).scalar()
+        let customers: Bool = try engine.databases.fno.query("SELECT EXISTS (SELECT FROM fno.custtable)").scalar()
+        return accounts || customers
+    }
+
     public func run(_ options: Options) throws -> Report {
         guard options.scale >= 1 else { throw RequestError("--scale must be at least 1, not \(options.scale)") }
         let dataverse = engine.databases.dataverse

@@ -18,6 +18,7 @@ struct SeedCommand: ParsableCommand {
     @Option(
         name: .long, help: "Any day of the month of entries (YYYY-MM-DD); default last month.", transform: parseDate)
     var month: PostgresDate?
+    @Flag(name: .long, help: "Do nothing (exit 0) when the database already holds a company.") var ifEmpty = false
 
     func validate() throws {
         guard scale >= 1 else { throw ValidationError("--scale must be at least 1") }
@@ -26,9 +27,14 @@ struct SeedCommand: ParsableCommand {
     func run() throws {
         try reportingErrors {
             let engine = try options.makeEngine("tieout.seed")
+            let seeder = Seed(engine: engine, logger: options.connection.makeLogger("tieout.seed"))
+            if ifEmpty, try seeder.isSeeded() {
+                print("the database already holds a company; nothing seeded")
+                return
+            }
             let monthDay = try month ?? engine.databases.dataverse.query(
                 "SELECT (date_trunc('month', current_date) - interval '1 month')::date").scalar()
-            let report = try Seed(engine: engine, logger: options.connection.makeLogger("tieout.seed")).run(
+            let report = try seeder.run(
                 Seed.Options(scale: scale, seed: seed, month: monthDay))
             print(
                 "seeded \(report.customers) customers and \(report.contracts) contracts; \(report.entries) entries approved into \(report.actuals) actuals; \(report.changes) changes synchronised"
