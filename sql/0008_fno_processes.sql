@@ -560,10 +560,12 @@ BEGIN
     INSERT INTO fno.projpostedtranstable
            (dataareaid, transid, actualid, projid, transtype, categoryid, linepropertyid, transdate, qty, amount,
             amountmst, currencyid, voucher, transstatus)
-    SELECT l.dataareaid, process.fno_number('PT-', nextval('fno.transid_seq'), 8), l.actualid, l.projid, l.transtype,
-           l.categoryid, l.linepropertyid, l.transdate, l.qty, l.amount, l.amountmst, l.currencyid, v.voucher, 2
-      FROM (SELECT * FROM fno_pj_line ORDER BY journalrecid, linenum) l
-      JOIN fno_pj_voucher v ON v.journalrecid = l.journalrecid;
+    SELECT q.dataareaid, process.fno_number('PT-', nextval('fno.transid_seq'), 8), q.actualid, q.projid, q.transtype,
+           q.categoryid, q.linepropertyid, q.transdate, q.qty, q.amount, q.amountmst, q.currencyid, q.voucher, 2
+      FROM (SELECT l.*, v.voucher
+              FROM fno_pj_line l
+              JOIN fno_pj_voucher v ON v.journalrecid = l.journalrecid
+             ORDER BY l.journalrecid, l.linenum) q;
 
     UPDATE fno.projadvancedjournalline jl
        SET status = 1, voucher = v.voucher, modifieddatetime = now()

@@ -166,11 +166,10 @@ public struct ProjectOperations {
     public func revise(invoice: String) throws -> String {
         try connection.withTransaction { connection in
             let invoiceID = try resolveInvoice(invoice, on: connection)
-            return try connection.query(
-                """
-                SELECT invoicenumber FROM dataverse.invoice WHERE invoiceid = process.dv_revise(\(invoiceID))
-                """
-            ).scalar()
+            // Two statements: the outer query of the call would not see the rows the function inserts.
+            let correction: UUID = try connection.query("SELECT process.dv_revise(\(invoiceID))").scalar()
+            return try connection.query("SELECT invoicenumber FROM dataverse.invoice WHERE invoiceid = \(correction)")
+                .scalar()
         }
     }
 

@@ -23,13 +23,21 @@ struct SchemaTests {
                 FROM pg_class c
                 JOIN pg_namespace n ON n.oid = c.relnamespace
                 LEFT JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
-                WHERE n.nspname IN ('dataverse', 'fno', 'tieout') AND c.relkind IN ('r', 'v', 'p')
+                WHERE n.nspname IN ('dataverse', 'fno', 'tieout', 'sync', 'process') AND c.relkind IN ('r', 'v', 'p')
                   AND (obj_description(c.oid, 'pg_class') IS NULL
                        OR (a.attname IS NOT NULL AND col_description(c.oid, a.attnum) IS NULL))
                 ORDER BY 1
                 """
             ).map { try $0.decode("object", as: String.self) }
             #expect(undocumented == [])
+            let undocumentedFunctions = try conn.query(
+                """
+                SELECT p.oid::regprocedure::text FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+                WHERE n.nspname IN ('dataverse', 'fno', 'sync', 'process') AND obj_description(p.oid, 'pg_proc') IS NULL
+                ORDER BY 1
+                """
+            ).map { try $0.decode(0, as: String.self) }
+            #expect(undocumentedFunctions == [])
             let tables = try conn.query(
                 "SELECT count(*) FROM pg_tables WHERE schemaname IN ('dataverse', 'fno')"
             ).scalar(Int.self)

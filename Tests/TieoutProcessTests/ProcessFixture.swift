@@ -1,4 +1,5 @@
 import Foundation
+import Testing
 import Logging
 import TieoutDataverse
 import TieoutFinance
@@ -135,3 +136,23 @@ struct Company {
 }
 
 func dec(_ text: String) -> Decimal { Decimal(string: text, locale: Locale(identifier: "en_US_POSIX"))! }
+
+extension Company {
+    /// Expects the rows of a query (see ``rows(_:)``); a failure shows the rows found.
+    func expectRows(
+        _ sql: String, _ expected: [String], _ comment: Comment? = nil,
+        sourceLocation: Testing.SourceLocation = #_sourceLocation
+    ) throws {
+        let found = try rows(sql)
+        #expect(found == expected, comment, sourceLocation: sourceLocation)
+    }
+
+    /// Expects the single value of a query; a failure shows the value found.
+    func expectValue(
+        _ sql: String, _ expected: String, _ comment: Comment? = nil,
+        sourceLocation: Testing.SourceLocation = #_sourceLocation
+    ) throws {
+        let found = try value(sql)
+        #expect(found == expected, comment, sourceLocation: sourceLocation)
+    }
+}

@@ -67,9 +67,19 @@ struct SyncEngineTests {
                 INSERT INTO dataverse.invoice (invoiceid, invoicenumber, name, salesorderid, customerid, isocurrencycode,
                                                msdyn_projectinvoicestatus, msdyn_invoicedate)
                 VALUES ('00000000-0000-0000-0000-0000000000e1', 'INV-001', 'Invoice 1', '\(SampleProject.contract)',
-                        '\(SampleProject.customer)', 'USD', 192350002, DATE '2026-11-30'),
+                        '\(SampleProject.customer)', 'USD', 192350000, DATE '2026-11-30'),
                        ('00000000-0000-0000-0000-0000000000e2', 'INV-002', 'Draft', '\(SampleProject.contract)',
                         '\(SampleProject.customer)', 'USD', 192350000, NULL);
+                -- INV-001 bills a chargeable detail and is confirmed (a proforma with nothing chargeable is not sent).
+                INSERT INTO dataverse.invoicedetail (invoicedetailid, invoiceid, salesorderdetailid, msdyn_billingmethod, isocurrencycode)
+                VALUES ('00000000-0000-0000-0000-0000000000e3', '00000000-0000-0000-0000-0000000000e1',
+                        '\(SampleProject.line)', 192350000, 'USD');
+                INSERT INTO dataverse.msdyn_invoicelinetransaction (msdyn_invoice, msdyn_invoicelineid,
+                       msdyn_transactionclassification, msdyn_billingtype, msdyn_quantity, msdyn_price, msdyn_amount,
+                       isocurrencycode)
+                VALUES ('00000000-0000-0000-0000-0000000000e1', '00000000-0000-0000-0000-0000000000e3', 192350000,
+                        192350001, 8, 100.25, 802.00, 'USD');
+                UPDATE dataverse.invoice SET msdyn_projectinvoicestatus = 192350002 WHERE invoicenumber = 'INV-001';
                 INSERT INTO dataverse.msdyn_transactionconnection (msdyn_transaction1, msdyn_transaction1type,
                                                                    msdyn_transaction2, msdyn_transaction2type)
                 VALUES ('\(actual)', 'msdyn_actual', '\(reversal)', 'msdyn_actual');
