@@ -420,6 +420,15 @@ COMMENT ON VIEW process.billing_backlog IS
   'amount, in the contract line currency. Columns: salesorderid, ordernumber, contractline (the line''s '
   'productdescription), isocurrencycode, ready_actuals, ready_actuals_amount, ready_milestones, '
   'ready_milestones_amount, salesorderdetailid.';
+COMMENT ON COLUMN process.billing_backlog.salesorderid IS 'Project contract id (dataverse.salesorder).';
+COMMENT ON COLUMN process.billing_backlog.ordernumber IS 'Project contract number.';
+COMMENT ON COLUMN process.billing_backlog.contractline IS 'Contract line (its productdescription).';
+COMMENT ON COLUMN process.billing_backlog.isocurrencycode IS 'ISO 4217 code of the contract line currency.';
+COMMENT ON COLUMN process.billing_backlog.ready_actuals IS 'Unbilled sales Ready to Invoice on the line, not on an invoice yet.';
+COMMENT ON COLUMN process.billing_backlog.ready_actuals_amount IS 'Sum of their amounts, contract line currency (exact).';
+COMMENT ON COLUMN process.billing_backlog.ready_milestones IS 'Milestones of the line in status Ready.';
+COMMENT ON COLUMN process.billing_backlog.ready_milestones_amount IS 'Sum of their amounts, contract line currency (exact).';
+COMMENT ON COLUMN process.billing_backlog.salesorderdetailid IS 'Contract line id (dataverse.salesorderdetail).';
 
 ------------------------------------------------------------------------------------------------
 -- Proforma invoices
@@ -1107,7 +1116,8 @@ COMMENT ON FUNCTION process.dv_revise(uuid) IS
   'msdyn_invoiceamount = -the original amount (credit all). The user raises quantities to keep them billed '
   '(dv_edit_invoice_detail); dv_confirm books the difference. Refuses an unknown or unconfirmed invoice, an invoice '
   'with a draft correction, and an invoice already corrected (revise the latest correction instead). Returns the id '
-  'of the corrective invoice.';
+  'of the corrective invoice (call it in a statement of its own: the statement that calls it does not see the rows '
+  'it inserts).';
 
 ------------------------------------------------------------------------------------------------
 -- Guards (docs/processes.md, "Refused in the database")

@@ -170,14 +170,17 @@ public final class PostgresConnection {
     }
 
     /// Builds an error from a failed result's diagnostic fields. Bound values are removed from
-    /// the primary message (some messages quote the offending input).
+    /// the primary message (some messages quote the offending input), except from the messages our own
+    /// SQL functions raise (SQLSTATE P0001): those name the record on purpose ("invoice INV-000012 is
+    /// Confirmed: …"), and the record is often the value the caller bound.
     func error(from result: OpaquePointer, query: String?, binds: [String?]) -> PostgresError {
         func field(_ code: Int32) -> String? {
             PQresultErrorField(result, code).map { String(cString: $0) }
         }
         var message = field(tieout_pg_diag_message_primary) ?? oneLine(String(cString: PQresultErrorMessage(result)))
         if message.isEmpty { message = oneLine(String(cString: PQerrorMessage(conn))) }
-        message = redact(message, binds: binds)
+        let raisedByTieout = field(tieout_pg_diag_sqlstate) == SQLState.raiseException.rawValue
+        message = raisedByTieout ? scrub(message, secrets: secrets) : redact(message, binds: binds)
         let connectionLost = PQstatus(conn) != CONNECTION_OK
         return PostgresError(
             kind: connectionLost ? .connection : .server,
