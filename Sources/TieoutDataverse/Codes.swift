@@ -93,5 +93,3 @@ public struct Invoice: Sendable {
         public var isCorrection: Bool
     }
 }
-
-

@@ -157,7 +157,8 @@ public struct ProjectOperations {
             let row = try connection.query(
                 "SELECT invoices, billed_sales, reversals FROM process.dv_confirm(CAST(\(invoiceID) AS uuid))"
             ).first!
-            return Confirmation(invoices: try row.decode(0), billedSales: try row.decode(1), reversals: try row.decode(2))
+            return Confirmation(
+                invoices: try row.decode(0), billedSales: try row.decode(1), reversals: try row.decode(2))
         }
     }
 

@@ -135,7 +135,8 @@ public struct FinanceOperations {
                     ON CONFLICT (dataareaid, taxcode) DO UPDATE SET taxvalue = EXCLUDED.taxvalue, modifieddatetime = now()
                     """)
                 _ = try connection.query(
-                    "INSERT INTO fno.taxgroupdata (dataareaid, taxgroup, taxcode) VALUES (\(legalEntity), \(group), \(code))")
+                    "INSERT INTO fno.taxgroupdata (dataareaid, taxgroup, taxcode) VALUES (\(legalEntity), \(group), \(code))"
+                )
             }
         }
     }

@@ -1,8 +1,8 @@
 public import Logging
-public import TieoutPostgres
-public import TieoutSync
 import TieoutDataverse
 import TieoutFinance
+public import TieoutPostgres
+public import TieoutSync
 
 /// One business day of the invoice flow, in the real order (`tieout pipeline`):
 /// sync, import, post journals, sync the write-back, proforma create/review/confirm, sync, import,

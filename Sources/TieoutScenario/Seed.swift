@@ -1,9 +1,9 @@
-public import Logging
-public import TieoutPostgres
-public import TieoutSync
 import Foundation
+public import Logging
 import TieoutDataverse
 import TieoutFinance
+public import TieoutPostgres
+public import TieoutSync
 
 /// Builds a realistic, deterministic company by running the business processes and the sync
 /// (`tieout seed`): reference data in F&O, master data in Dataverse, a month of submitted entries that
@@ -65,7 +65,8 @@ public struct Seed {
         guard accounts == 0, customers == 0 else {
             let table = accounts > 0 ? "dataverse.account" : "fno.custtable"
             throw RequestError(
-                "the database already holds a company (\(table) is not empty); seed a new database after tieout migrate")
+                "the database already holds a company (\(table) is not empty); seed a new database after tieout migrate"
+            )
         }
         var report = Report()
         try referenceData(options, on: fno)
@@ -74,7 +75,8 @@ public struct Seed {
         // Master data, then the sync, so contracts and projects exist in F&O before their actuals.
         try dataverse.withTransaction { connection in
             try connection.executeScript(
-                "DROP TABLE IF EXISTS pg_temp.seed_params, pg_temp.seed_contract, pg_temp.seed_day, pg_temp.seed_resource")
+                "DROP TABLE IF EXISTS pg_temp.seed_params, pg_temp.seed_contract, pg_temp.seed_day, pg_temp.seed_resource"
+            )
             _ = try connection.query(
                 """
                 CREATE TEMP TABLE seed_params AS
@@ -116,7 +118,8 @@ public struct Seed {
         do {
             try finance.setAccountingCurrency(legalEntity: options.legalEntity, currency: "USD")
             let month = options.month
-            let next = month.month == 12
+            let next =
+                month.month == 12
                 ? PostgresDate(year: month.year + 1, month: 1, day: 1)
                 : PostgresDate(year: month.year, month: month.month + 1, day: 1)
             try finance.setExchangeRate(from: "EUR", to: "USD", startDate: month, rate: exact("1.08"))

@@ -43,7 +43,8 @@ struct DataverseCommand: ParsableCommand {
         )
         @OptionGroup var connection: ConnectionOptions
         @Option(name: .long, help: "Only this project (project number).") var project: String?
-        @Option(name: .long, help: "Only entries dated up to this day (YYYY-MM-DD).", transform: parseDate) var through: PostgresDate?
+        @Option(name: .long, help: "Only entries dated up to this day (YYYY-MM-DD).", transform: parseDate) var through:
+            PostgresDate?
 
         func run() throws {
             try reportingErrors {
@@ -61,8 +62,10 @@ struct DataverseCommand: ParsableCommand {
         @OptionGroup var connection: ConnectionOptions
         @Option(name: .long, help: "Only this contract (contract number).") var contract: String?
         @Option(name: .long, help: "Only this project (project number).") var project: String?
-        @Option(name: .long, help: "Transactions dated from this day (YYYY-MM-DD).", transform: parseDate) var from: PostgresDate?
-        @Option(name: .long, help: "Transactions dated up to this day (YYYY-MM-DD).", transform: parseDate) var to: PostgresDate?
+        @Option(name: .long, help: "Transactions dated from this day (YYYY-MM-DD).", transform: parseDate) var from:
+            PostgresDate?
+        @Option(name: .long, help: "Transactions dated up to this day (YYYY-MM-DD).", transform: parseDate) var to:
+            PostgresDate?
 
         func validate() throws {
             if let from, let to, from > to { throw ValidationError("--from \(from) is after --to \(to)") }
@@ -116,7 +119,8 @@ struct InvoiceCommand: ParsableCommand {
         @OptionGroup var connection: ConnectionOptions
         @Option(name: .long, help: "Only this contract (contract number); default every contract.") var contract:
             String?
-        @Option(name: .long, help: "Invoice date (YYYY-MM-DD); default today.", transform: parseDate) var date: PostgresDate?
+        @Option(name: .long, help: "Invoice date (YYYY-MM-DD); default today.", transform: parseDate) var date:
+            PostgresDate?
 
         func run() throws {
             try reportingErrors {
@@ -221,7 +225,8 @@ struct InvoiceCommand: ParsableCommand {
                 let result = try ProjectOperations(connection: try connection.open("tieout.dv")).confirm(
                     invoice: invoice)
                 print(
-                    "\(result.invoices) invoices confirmed: \(result.billedSales) billed sales, \(result.reversals) reversals")
+                    "\(result.invoices) invoices confirmed: \(result.billedSales) billed sales, \(result.reversals) reversals"
+                )
             }
         }
     }
@@ -265,7 +270,8 @@ struct FinanceCommand: ParsableCommand {
     struct Import: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "import",
-            abstract: "Import from staging: journal lines from cost and unbilled sales, proposal lines from billed sales.",
+            abstract:
+                "Import from staging: journal lines from cost and unbilled sales, proposal lines from billed sales.",
             discussion:
                 "Rows that cannot be imported yet stay in staging with the reason in fno.projcdsactualsimport.importmessage. Safe to run concurrently."
         )

@@ -32,8 +32,11 @@ struct SeedCommand: ParsableCommand {
                 print("the database already holds a company; nothing seeded")
                 return
             }
-            let monthDay = try month ?? engine.databases.dataverse.query(
-                "SELECT (date_trunc('month', current_date) - interval '1 month')::date").scalar()
+            let monthDay =
+                try month
+                ?? engine.databases.dataverse.query(
+                    "SELECT (date_trunc('month', current_date) - interval '1 month')::date"
+                ).scalar()
             let report = try seeder.run(
                 Seed.Options(scale: scale, seed: seed, month: monthDay))
             print(
@@ -46,7 +49,8 @@ struct SeedCommand: ParsableCommand {
 struct PipelineCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "pipeline",
-        abstract: "Run one business day: sync, import, post journals, sync, proformas, sync, import, post invoices, sync.",
+        abstract:
+            "Run one business day: sync, import, post journals, sync, proformas, sync, import, post invoices, sync.",
         discussion:
             "Proformas: everything unbilled up to --date is marked ready, a draft is created per contract, the review marks a few details non-chargeable or complimentary (skip with --no-review), and every draft is confirmed."
     )

@@ -19,7 +19,9 @@ struct ConcurrencyTests {
 
             // Journal part: both imports at once over the same seven staging rows.
             try race(connection, database: name)
-            #expect(try company.value("SELECT count(*), count(DISTINCT actualid) FROM fno.projadvancedjournalline") == "7|7")
+            #expect(
+                try company.value("SELECT count(*), count(DISTINCT actualid) FROM fno.projadvancedjournalline") == "7|7"
+            )
             _ = try company.finance.postJournals()
             try company.sync()
             _ = try company.dataverse.markReady(to: PostgresDate("2026-10-31"))
@@ -35,14 +37,17 @@ struct ConcurrencyTests {
                     .map { $0.split(separator: "|").last! } == ["1", "3"])
             #expect(
                 try company.value("SELECT count(*) FROM fno.projcdsactualsimport WHERE NOT isprocessed") == "0")
-            #expect(try company.finance.importFromStaging() == .init(journalLines: 0, proposalLines: 0, proposals: 0, waiting: 0))
+            #expect(
+                try company.finance.importFromStaging()
+                    == .init(journalLines: 0, proposalLines: 0, proposals: 0, waiting: 0))
         }
     }
 
     /// Runs an import on `connection` inside an open transaction, starts a second import on another
     /// connection, waits until that one finished or waits for a lock, then commits the first.
     private func race(_ connection: PostgresConnection, database: String) throws {
-        nonisolated(unsafe) let other = try PostgresConnection(configuration: TestDatabase.configuration.database(database))
+        nonisolated(unsafe) let other = try PostgresConnection(
+            configuration: TestDatabase.configuration.database(database))
         defer { other.close() }
         let monitor = try PostgresConnection(configuration: TestDatabase.configuration.database(database))
         defer { monitor.close() }

@@ -23,14 +23,18 @@ struct GuardTests {
             _ = try company.dataverse.confirm()
             try company.sync()
             let tm = try company.value(
-                "SELECT invoicenumber FROM dataverse.invoice JOIN dataverse.salesorder USING (salesorderid) WHERE ordernumber = 'PC-TM'")
+                "SELECT invoicenumber FROM dataverse.invoice JOIN dataverse.salesorder USING (salesorderid) WHERE ordernumber = 'PC-TM'"
+            )
             let fp = try company.value(
-                "SELECT invoicenumber FROM dataverse.invoice JOIN dataverse.salesorder USING (salesorderid) WHERE ordernumber = 'PC-FP'")
+                "SELECT invoicenumber FROM dataverse.invoice JOIN dataverse.salesorder USING (salesorderid) WHERE ordernumber = 'PC-FP'"
+            )
             let line = try company.value(
-                "SELECT invoicedetailid FROM dataverse.invoicedetail JOIN dataverse.invoice USING (invoiceid) WHERE invoicenumber = '\(tm)'")
+                "SELECT invoicedetailid FROM dataverse.invoicedetail JOIN dataverse.invoice USING (invoiceid) WHERE invoicenumber = '\(tm)'"
+            )
             let time = try company.detail(tm, class: .time, date: "2026-10-05").uuidString.lowercased()
             let actual = try company.value(
-                "SELECT msdyn_actualid FROM dataverse.msdyn_actual WHERE msdyn_transactiontypecode = 192350000 AND msdyn_documentdate = '2026-10-05'")
+                "SELECT msdyn_actualid FROM dataverse.msdyn_actual WHERE msdyn_transactiontypecode = 192350000 AND msdyn_documentdate = '2026-10-05'"
+            )
             let before = try fingerprint(company)
 
             func refused(_ sql: String, _ message: String, sourceLocation: SourceLocation = #_sourceLocation) {
@@ -60,7 +64,8 @@ struct GuardTests {
                 "invoice \(tm) is Confirmed: a confirmed proforma invoice cannot be edited")
             refused(
                 "UPDATE dataverse.invoice SET msdyn_projectinvoicestatus = 192350000 WHERE invoicenumber = '\(tm)'",
-                "invoice \(tm) is Confirmed: the status of a confirmed proforma invoice only moves forward, not to Draft")
+                "invoice \(tm) is Confirmed: the status of a confirmed proforma invoice only moves forward, not to Draft"
+            )
             refused(
                 "DELETE FROM dataverse.invoice WHERE invoicenumber = '\(tm)'",
                 "invoice \(tm) is Confirmed: a confirmed proforma invoice cannot be deleted")
@@ -100,7 +105,8 @@ struct GuardTests {
                 "invoice line detail \(milestone): a milestone can only be credited in full")
             refused(
                 "SELECT process.dv_revise(invoiceid) FROM dataverse.invoice WHERE invoicenumber = '\(tm)'",
-                "invoice \(tm) already has a draft correction \(tmCorrection): confirm or delete it before revising again")
+                "invoice \(tm) already has a draft correction \(tmCorrection): confirm or delete it before revising again"
+            )
 
             // Posting a proposal without lines.
             try connection.withTransaction { connection in

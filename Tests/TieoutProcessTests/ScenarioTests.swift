@@ -27,17 +27,20 @@ struct ScenarioTests {
             #expect(report.contracts == 60)
             #expect(report.actuals > 2_500)
             let steps = try DailyCycle(engine: engine, logger: logger).run(date: PostgresDate("2026-11-02")!)
-            #expect(steps.map(\.name) == [
-                "sync", "import from staging", "post integration journals", "sync the write-back",
-                "proforma invoices", "sync", "import from staging", "post invoice proposals", "sync",
-            ])
+            #expect(
+                steps.map(\.name) == [
+                    "sync", "import from staging", "post integration journals", "sync the write-back",
+                    "proforma invoices", "sync", "import from staging", "post invoice proposals", "sync",
+                ])
 
             let check = { (sql: String) throws -> String in
                 try connection.query(PostgresQuery(unescaped: sql)).scalar(String.self)
             }
             // At least 50 confirmed proformas, each with exactly one posted invoice of the same amount before
             // tax, and nothing left unposted or failed.
-            #expect(try Int(check("SELECT count(*) FROM dataverse.invoice WHERE msdyn_projectinvoicestatus >= 192350002"))! >= 50)
+            #expect(
+                try Int(check("SELECT count(*) FROM dataverse.invoice WHERE msdyn_projectinvoicestatus >= 192350002"))!
+                    >= 50)
             #expect(
                 try check(
                     """
@@ -46,7 +49,9 @@ struct ScenarioTests {
                       AND (SELECT count(*) FROM fno.projinvoicejour j
                            WHERE j.proposalid = i.invoicenumber AND j.salesorderbalance = i.totallineitemamount) <> 1
                     """) == "0")
-            #expect(try check("SELECT count(*) FROM dataverse.invoice WHERE msdyn_projectinvoicestatus <> 192350004") == "0")
+            #expect(
+                try check("SELECT count(*) FROM dataverse.invoice WHERE msdyn_projectinvoicestatus <> 192350004") == "0"
+            )
             #expect(try check("SELECT count(*) FROM sync.error") == "0")
             #expect(try check("SELECT count(*) FROM fno.projcdsactualsimport WHERE NOT isprocessed") == "0")
             // Every voucher balances.
@@ -58,7 +63,9 @@ struct ScenarioTests {
                     """) == "0")
             // Every transaction class, billing type and both billing methods are used.
             #expect(
-                try check("SELECT string_agg(DISTINCT msdyn_transactionclassification::text, ',') FROM dataverse.msdyn_actual")
+                try check(
+                    "SELECT string_agg(DISTINCT msdyn_transactionclassification::text, ',') FROM dataverse.msdyn_actual"
+                )
                     == "192350000,192350001,192350002,192350003,192350004,690970002")
             #expect(
                 try check("SELECT string_agg(DISTINCT msdyn_billingtype::text, ',') FROM dataverse.msdyn_actual")
@@ -100,7 +107,8 @@ struct ScenarioTests {
             logger.logLevel = .critical
             try SampleProject.insertReferenceData(connection)
             #expect {
-                try Seed(engine: try Self.engine(connection), logger: logger).run(.init(month: PostgresDate("2026-10-01")!))
+                try Seed(engine: try Self.engine(connection), logger: logger).run(
+                    .init(month: PostgresDate("2026-10-01")!))
             } throws: { error in
                 "\(error)"
                     == "the database already holds a company (dataverse.account is not empty); seed a new database after tieout migrate"
