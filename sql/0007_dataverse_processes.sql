@@ -478,6 +478,10 @@ BEGIN
                                   AND i.msdyn_projectinvoicestatus IN (192350000, 192350001))
              ORDER BY so.ordernumber) s;
 
+    IF (SELECT count(*) FROM dv_cp_invoice) > 1000 THEN
+        ANALYZE dv_cp_invoice;
+    END IF;
+
     INSERT INTO dataverse.invoice (invoiceid, invoicenumber, name, salesorderid, customerid, isocurrencycode,
                                    msdyn_projectinvoicestatus, msdyn_invoicedate, statecode, statuscode)
     SELECT i.invoiceid, i.invoicenumber, i.name || ' ' || to_char(v_date, 'YYYY-MM-DD'), i.salesorderid,
@@ -497,6 +501,10 @@ BEGIN
            coalesce(sd.isocurrencycode, i.isocurrencycode) AS isocurrencycode
       FROM dv_cp_invoice i
       JOIN dataverse.salesorderdetail sd ON sd.salesorderid = i.salesorderid;
+
+    IF (SELECT count(*) FROM dv_cp_line) > 1000 THEN
+        ANALYZE dv_cp_line;
+    END IF;
 
     INSERT INTO dataverse.invoicedetail (invoicedetailid, invoiceid, salesorderdetailid, productdescription,
                                          lineitemnumber, msdyn_billingmethod, msdyn_project, isocurrencycode)
@@ -810,18 +818,21 @@ BEGIN
     -- sale that currently stands for the corrected detail (the nearest node that billed on its own).
     IF to_regclass('pg_temp.dv_cf_chain') IS NOT NULL THEN DROP TABLE pg_temp.dv_cf_chain; END IF;
     CREATE TEMP TABLE dv_cf_chain ON COMMIT DROP AS
-    SELECT r.start, r.node AS root,
-           (SELECT b.msdyn_actualid
-              FROM dv_cf_up n
-              JOIN dataverse.msdyn_transactionconnection k
-                ON k.msdyn_transaction2 = n.node AND k.msdyn_transaction2role = 'ild'
-              JOIN dataverse.msdyn_actual b
-                ON b.msdyn_actualid = k.msdyn_transaction1 AND b.msdyn_transactiontypecode = 192350006
-             WHERE n.start = r.start
-               AND n.depth = (SELECT min(n2.depth) FROM dv_cf_up n2 WHERE n2.start = r.start AND n2.billed_own)
-             LIMIT 1) AS prior_billed
+    WITH billed_node AS (
+        SELECT DISTINCT ON (n.start) n.start, n.node
+          FROM dv_cf_up n
+         WHERE n.billed_own
+         ORDER BY n.start, n.depth)
+    SELECT DISTINCT ON (r.start) r.start, r.node AS root, b.msdyn_actualid AS prior_billed
       FROM dv_cf_up r
-     WHERE r.is_root;
+      LEFT JOIN billed_node bn ON bn.start = r.start
+      LEFT JOIN dataverse.msdyn_transactionconnection k
+             ON k.msdyn_transaction2 = bn.node AND k.msdyn_transaction2role = 'ild'
+            AND k.msdyn_transaction1type = 'msdyn_actual'
+      LEFT JOIN dataverse.msdyn_actual b
+             ON b.msdyn_actualid = k.msdyn_transaction1 AND b.msdyn_transactiontypecode = 192350006
+     WHERE r.is_root
+     ORDER BY r.start, b.msdyn_actualid IS NULL, b.createdon;
 
     -- Every detail of the invoices with what it bills and the ids of what confirming creates.
     IF to_regclass('pg_temp.dv_cf_ild') IS NOT NULL THEN DROP TABLE pg_temp.dv_cf_ild; END IF;

@@ -74,8 +74,9 @@ public struct Seed {
 
         // Master data, then the sync, so contracts and projects exist in F&O before their actuals.
         try dataverse.withTransaction { connection in
+            // A seed earlier in this session leaves nothing behind, but be sure; quietly.
             try connection.executeScript(
-                "DROP TABLE IF EXISTS pg_temp.seed_params, pg_temp.seed_contract, pg_temp.seed_day, pg_temp.seed_resource"
+                "SET LOCAL client_min_messages = warning; DROP TABLE IF EXISTS pg_temp.seed_params, pg_temp.seed_contract, pg_temp.seed_day, pg_temp.seed_resource"
             )
             _ = try connection.query(
                 """
