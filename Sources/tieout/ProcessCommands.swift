@@ -143,7 +143,7 @@ struct InvoiceCommand: ParsableCommand {
                     "\(invoice.number)  contract \(invoice.contract)  \(invoice.status?.description ?? "?")  "
                         + "\(invoice.currency) \(invoice.amountBeforeTax) + tax \(invoice.tax) = \(invoice.total)"
                         + (invoice.customerInvoice.map { "  posted as \($0)" } ?? ""))
-                var table = [["DETAIL", "LINE", "CLASS", "BILLING", "QUANTITY", "PRICE", "AMOUNT", "BILLED"]]
+                var table = [["DETAIL", "LINE", "CLASS", "BILLING", "QUANTITY", "PRICE", "AMOUNT", "INVOICE AMOUNT"]]
                 for detail in invoice.details {
                     table.append([
                         detail.id.uuidString.lowercased(), detail.contractLine ?? "-",
