@@ -15,20 +15,12 @@
 -- Applied by the tieout migrator in one transaction (no BEGIN/COMMIT here).
 
 ------------------------------------------------------------------------------------------------
--- Indexes the processes look rows up by
+-- Index the processes look rows up by
 ------------------------------------------------------------------------------------------------
 CREATE INDEX projcdsactualsimport_billed_invoiceid_idx
     ON fno.projcdsactualsimport (dataareaid, invoiceid) WHERE transtype = 192350006;
 COMMENT ON INDEX fno.projcdsactualsimport_billed_invoiceid_idx IS
   'Billed sales staging rows by proforma invoice number: Import from staging finds the rows of a proposal with it.';
-CREATE INDEX projcdsactualsimport_projadvancedjournalline_idx
-    ON fno.projcdsactualsimport (projadvancedjournalline) WHERE projadvancedjournalline IS NOT NULL;
-COMMENT ON INDEX fno.projcdsactualsimport_projadvancedjournalline_idx IS
-  'Staging row of an integration journal line: journal posting writes the voucher back through it.';
-CREATE INDEX projpostedtranstable_open_actualid_idx
-    ON fno.projpostedtranstable (actualid) WHERE transstatus = 2;
-COMMENT ON INDEX fno.projpostedtranstable_open_actualid_idx IS
-  'Posted (not yet invoiced) project transactions by actual: invoice posting finds the unbilled sales whose WIP it reverses.';
 
 ------------------------------------------------------------------------------------------------
 -- Helpers
@@ -170,7 +162,9 @@ COMMENT ON FUNCTION process.fno_set_proposal_tax_group(text, text) IS
 ------------------------------------------------------------------------------------------------
 CREATE FUNCTION process.fno_import()
 RETURNS TABLE (journal_lines bigint, proposal_lines bigint, proposals bigint, waiting bigint)
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql
+SET work_mem = '128MB'
+AS $$
 DECLARE
     c_mismatch constant text := 'billed sales actuals do not match Dataverse';
     v_rows           bigint;
@@ -246,8 +240,7 @@ BEGIN
     IF v_journal_lines > 0 THEN
         INSERT INTO fno.projadvancedjournal (recid, dataareaid, journalid, description, status, periodstartdate)
         SELECT j.recid, j.dataareaid, j.journalid, 'Import from staging ' || to_char(j.period, 'YYYY-MM'), 0, j.period
-          FROM fno_imp_journal j
-         ORDER BY j.recid;
+          FROM fno_imp_journal j;
 
         INSERT INTO fno.projadvancedjournalline
                (recid, dataareaid, projadvancedjournal, linenum, actualid, transtype, projid, categoryid, activitynumber,
@@ -259,8 +252,7 @@ BEGIN
                CASE WHEN l.transtype = 192350000 THEN l.unitprice END,
                CASE WHEN l.transtype = 192350005 THEN l.unitprice END,
                l.amount, l.currency, l.rate * 100, l.txt, 0
-          FROM fno_imp_line l
-         ORDER BY l.linerecid;
+          FROM fno_imp_line l;  -- already in linerecid order
 
         UPDATE fno.projcdsactualsimport s
            SET isprocessed = true, integrationcount = s.integrationcount + 1, projadvancedjournalline = l.linerecid,
@@ -302,16 +294,24 @@ BEGIN
         DELETE FROM fno_imp_prow r
          USING fno.projcdsactualsimport s
          WHERE s.recid = r.recid AND (s.isprocessed OR s.isduplicate);
-        -- A proposal with a row someone else holds (e.g. the sync updating it) is left for the next import.
-        DELETE FROM fno_imp_prop p
-         WHERE EXISTS (SELECT 1 FROM fno.projcdsactualsimport s
-                        WHERE s.dataareaid = p.dataareaid AND s.invoiceid = p.proposalid AND s.transtype = 192350006
-                          AND NOT s.isprocessed AND NOT s.isduplicate
-                          AND NOT EXISTS (SELECT 1 FROM fno_imp_prow r WHERE r.recid = s.recid));
-        DELETE FROM fno_imp_prow r WHERE NOT EXISTS (SELECT 1 FROM fno_imp_prop p WHERE p.recid = r.proprecid);
         IF v_rows > 10000 THEN
             ANALYZE fno_imp_prow;
         END IF;
+    END IF;
+
+    -- Per proposal, over all its staged billed sales: the hash of their actual ids, and how many unprocessed ones
+    -- this call could not claim (someone else, e.g. the sync, holds them: the proposal is left for the next import).
+    CREATE TEMP TABLE fno_imp_pagg ON COMMIT DROP AS
+    SELECT p.recid, md5(string_agg(s.actualid::text, ',' ORDER BY s.actualid::text)) AS hash,
+           count(*) FILTER (WHERE NOT s.isprocessed AND r.recid IS NULL) AS unclaimed
+      FROM fno_imp_prop p
+      JOIN fno.projcdsactualsimport s
+        ON s.dataareaid = p.dataareaid AND s.invoiceid = p.proposalid AND s.transtype = 192350006 AND NOT s.isduplicate
+      LEFT JOIN fno_imp_prow r ON r.recid = s.recid
+     GROUP BY p.recid;
+    DELETE FROM fno_imp_prop p USING fno_imp_pagg a WHERE a.recid = p.recid AND a.unclaimed > 0;
+    IF FOUND THEN
+        DELETE FROM fno_imp_prow r WHERE NOT EXISTS (SELECT 1 FROM fno_imp_prop p WHERE p.recid = r.proprecid);
     END IF;
 
     -- Unbilled sales each billed sale is connected to (either side of the connection), and whether they are posted.
@@ -358,13 +358,10 @@ BEGIN
                       THEN format('no exchange rate from %s to %s on %s', p.currencyid, p.acccur,
                                   to_char(p.invdate, 'YYYY-MM-DD'))
                  END
-      FROM (SELECT q.recid,
-                   (SELECT md5(string_agg(s.actualid::text, ',' ORDER BY s.actualid::text))
-                      FROM fno.projcdsactualsimport s
-                     WHERE s.dataareaid = q.dataareaid AND s.invoiceid = q.proposalid AND s.transtype = 192350006
-                       AND NOT s.isduplicate) AS hash,
-                   (SELECT min(m.msg) FROM fno_imp_rmsg m WHERE m.proprecid = q.recid) AS firstmsg
-              FROM fno_imp_prop q) z
+      FROM (SELECT a.recid, a.hash, m.firstmsg
+              FROM fno_imp_pagg a
+              LEFT JOIN (SELECT x.proprecid, min(x.msg) AS firstmsg FROM fno_imp_rmsg x GROUP BY x.proprecid) m
+                ON m.proprecid = a.recid) z
      WHERE z.recid = p.recid;
 
     -- Rows of proposals that cannot be imported yet.
@@ -397,8 +394,7 @@ BEGIN
                l.projectid, l.transactioncategoryid, l.contractline, l.documentdate, l.quantity, l.unitprice, l.amount,
                CASE WHEN l.lineproperty = 'Chargeable' THEN round(l.amount * l.taxrate / 100, 2) ELSE 0 END,
                l.taxgroup, l.currency, l.txt, l.lineproperty
-          FROM fno_imp_pline l
-         ORDER BY l.transid;
+          FROM fno_imp_pline l;  -- already in transid order
 
         UPDATE fno.projcdsactualsimport s
            SET isprocessed = true, integrationcount = s.integrationcount + 1, invoiceproposalid = l.proposalid,
@@ -436,8 +432,8 @@ BEGIN
     GET DIAGNOSTICS v_rows = ROW_COUNT;
     v_waiting := v_waiting + v_rows;
 
-    DROP TABLE fno_imp_row, fno_imp_rate, fno_imp_journal, fno_imp_line, fno_imp_prop, fno_imp_prow, fno_imp_unbilled,
-               fno_imp_rmsg, fno_imp_pline;
+    DROP TABLE fno_imp_row, fno_imp_rate, fno_imp_journal, fno_imp_line, fno_imp_prop, fno_imp_prow, fno_imp_pagg,
+               fno_imp_unbilled, fno_imp_rmsg, fno_imp_pline;
     RETURN QUERY SELECT v_journal_lines, v_proposal_lines, v_proposals, v_waiting;
 END
 $$;
@@ -459,7 +455,9 @@ COMMENT ON FUNCTION process.fno_import() IS
 ------------------------------------------------------------------------------------------------
 CREATE FUNCTION process.fno_post_journals(p_journalid text DEFAULT NULL)
 RETURNS TABLE (journals bigint, lines bigint)
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql
+SET work_mem = '128MB'
+AS $$
 DECLARE
     v_rows     bigint;
     v_journals bigint := 0;
@@ -509,7 +507,7 @@ BEGIN
                         THEN 'sales' ELSE 'cost' END AS kind
               FROM fno_pj_journal j
               JOIN fno.projadvancedjournalline l ON l.projadvancedjournal = j.recid AND l.status = 0
-              LEFT JOIN fno.projcdsactualsimport s ON s.projadvancedjournalline = l.recid) q;
+              LEFT JOIN fno.projcdsactualsimport s ON s.actualid = l.actualid AND s.projadvancedjournalline = l.recid) q;
     GET DIAGNOSTICS v_lines = ROW_COUNT;
     IF v_lines > 10000 THEN
         ANALYZE fno_pj_line;
@@ -605,7 +603,9 @@ COMMENT ON FUNCTION process.fno_post_journals(text) IS
 ------------------------------------------------------------------------------------------------
 CREATE FUNCTION process.fno_post_proposals(p_proposalid text DEFAULT NULL)
 RETURNS TABLE (proposals bigint, lines bigint, skipped bigint)
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql
+SET work_mem = '128MB'
+AS $$
 DECLARE
     v_rows      bigint;
     v_proposals bigint := 0;
