@@ -142,17 +142,9 @@ public struct FinanceOperations {
     }
 
     /// Sets the sales tax group of an open invoice proposal (the AR clerk's change before posting).
-    /// Tax is recomputed at the next import or posting.
+    /// The line tax and the proposal totals are recomputed at once.
     public func setProposalTaxGroup(proposal: String, group: String) throws {
         try connection.withTransaction { connection in
-            let known = try connection.query(
-                """
-                SELECT 1 FROM fno.taxgroupheading t JOIN fno.projproposaljour p USING (dataareaid)
-                WHERE p.proposalid = \(proposal) AND t.taxgroup = \(group)
-                """)
-            guard !known.isEmpty else {
-                throw RequestError("no sales tax group '\(group)' in the legal entity of invoice proposal \(proposal)")
-            }
             _ = try connection.query("SELECT process.fno_set_proposal_tax_group(\(proposal), \(group))")
         }
     }

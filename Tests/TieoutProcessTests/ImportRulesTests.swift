@@ -55,6 +55,24 @@ struct ImportRulesTests {
                 "SELECT count(*) FROM fno.projproposalline l JOIN fno.projproposaljour p USING (proposalid) WHERE p.projinvoiceprojid = 'PC-TM'",
                 "0")
 
+            // The AR clerk exempts the fixed-price proposal from tax before posting.
+            let fixedPrice = try company.value(
+                "SELECT proposalid FROM fno.projproposaljour WHERE projinvoiceprojid = 'PC-FP'")
+            try company.expectValue(
+                "SELECT sumtax || '|' || invoiceamount FROM fno.projproposaljour WHERE proposalid = '\(fixedPrice)'",
+                "412.50|5412.50")
+            try company.finance.setTaxGroup(legalEntity: "usmf", group: "EXEMPT", codes: [("EX", dec("0"))])
+            try company.finance.setProposalTaxGroup(proposal: fixedPrice, group: "EXEMPT")
+            try company.expectValue(
+                "SELECT taxgroupid || '|' || sumtax || '|' || invoiceamount FROM fno.projproposaljour WHERE proposalid = '\(fixedPrice)'",
+                "EXEMPT|0.00|5000.00")
+            #expect {
+                try company.finance.setProposalTaxGroup(proposal: fixedPrice, group: "NOPE")
+            } throws: { error in
+                (error as? PostgresError)?.message
+                    == "sales tax group NOPE does not exist in legal entity usmf of invoice proposal \(fixedPrice)"
+            }
+
             // Posting the journal makes the billed sales ready; the rate for September makes those rows importable.
             _ = try company.finance.postJournals()
             try company.finance.setExchangeRate(
