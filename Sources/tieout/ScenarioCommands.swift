@@ -13,7 +13,7 @@ struct SeedCommand: ParsableCommand {
     )
 
     @OptionGroup var options: SyncOptions
-    @Option(name: .long, help: "Multiplies every count; about 2,700 actuals per unit.") var scale = 1
+    @Option(name: .long, help: "Multiplies every count; about 3,000 actuals per unit.") var scale = 1
     @Option(name: .long, help: "Random seed: the same seed, scale and month build the same company.") var seed = 1
     @Option(
         name: .long, help: "Any day of the month of entries (YYYY-MM-DD); default last month.", transform: parseDate)
