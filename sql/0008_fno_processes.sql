@@ -164,6 +164,7 @@ CREATE FUNCTION process.fno_import()
 RETURNS TABLE (journal_lines bigint, proposal_lines bigint, proposals bigint, waiting bigint)
 LANGUAGE plpgsql
 SET work_mem = '128MB'
+SET jit = off
 AS $$
 DECLARE
     c_mismatch constant text := 'billed sales actuals do not match Dataverse';
@@ -457,6 +458,7 @@ CREATE FUNCTION process.fno_post_journals(p_journalid text DEFAULT NULL)
 RETURNS TABLE (journals bigint, lines bigint)
 LANGUAGE plpgsql
 SET work_mem = '128MB'
+SET jit = off
 AS $$
 DECLARE
     v_rows     bigint;
@@ -605,6 +607,7 @@ CREATE FUNCTION process.fno_post_proposals(p_proposalid text DEFAULT NULL)
 RETURNS TABLE (proposals bigint, lines bigint, skipped bigint)
 LANGUAGE plpgsql
 SET work_mem = '128MB'
+SET jit = off
 AS $$
 DECLARE
     v_rows      bigint;
@@ -813,7 +816,7 @@ BEGIN
            exchangeratedate = h.invdate, salestaxamount = l.taxamount, modifieddatetime = now()
       FROM fno_pp_line l
       JOIN fno_pp_head h ON h.recid = l.headrecid
-     WHERE s.dataareaid = l.dataareaid AND s.invoiceproposalid = l.proposalid
+     WHERE s.actualid = l.actualid AND s.dataareaid = l.dataareaid AND s.invoiceproposalid = l.proposalid
        AND s.invoiceproposallinetransid = l.transid;
 
     DROP TABLE fno_pp_prop, fno_pp_head, fno_pp_line, fno_pp_wip;

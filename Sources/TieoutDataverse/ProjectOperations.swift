@@ -31,13 +31,16 @@ public struct ProjectOperations {
     /// Approves every submitted time entry, expense and material usage and posts every draft project
     /// journal, optionally of one project (by project number) and up to a date.
     public func approve(project: String? = nil, through: PostgresDate? = nil) throws -> Approval {
-        try connection.withTransaction { connection in
+        let approval = try connection.withTransaction { connection in
             let projectID = try project.map { try resolveProject($0, on: connection) }
             let row = try connection.query(
                 "SELECT entries, actuals FROM process.dv_approve(CAST(\(projectID) AS uuid), CAST(\(through) AS date))"
             ).first!
             return Approval(entries: try row.decode(0), actuals: try row.decode(1))
         }
+        try connection.analyze(
+            ["dataverse.msdyn_actual", "dataverse.msdyn_transactionconnection"], afterChanging: approval.actuals)
+        return approval
     }
 
     /// What marking ready did.
@@ -56,7 +59,7 @@ public struct ProjectOperations {
     public func markReady(
         contract: String? = nil, project: String? = nil, from: PostgresDate? = nil, to: PostgresDate? = nil
     ) throws -> Readiness {
-        try connection.withTransaction { connection in
+        let readiness = try connection.withTransaction { connection in
             let contractID = try contract.map { try resolveContract($0, on: connection) }
             let projectID = try project.map { try resolveProject($0, on: connection) }
             let row = try connection.query(
@@ -67,6 +70,8 @@ public struct ProjectOperations {
             ).first!
             return Readiness(actuals: try row.decode(0), milestones: try row.decode(1))
         }
+        try connection.analyze(["dataverse.msdyn_actual"], afterChanging: readiness.actuals)
+        return readiness
     }
 
     /// One line of the billing backlog: what is ready to invoice on a contract line.
@@ -105,7 +110,7 @@ public struct ProjectOperations {
     /// Creates draft proforma invoices for one contract (by number) or for every contract with something
     /// ready, and returns their numbers.
     public func createProformas(contract: String? = nil, invoiceDate: PostgresDate? = nil) throws -> [String] {
-        try connection.withTransaction { connection in
+        let numbers: [String] = try connection.withTransaction { connection in
             let contractID = try contract.map { try resolveContract($0, on: connection) }
             return try connection.query(
                 """
@@ -115,6 +120,12 @@ public struct ProjectOperations {
                 """
             ).map { try $0.decode(0) }
         }
+        try connection.analyze(
+            [
+                "dataverse.invoice", "dataverse.invoicedetail", "dataverse.msdyn_invoicelinetransaction",
+                "dataverse.msdyn_actual", "dataverse.msdyn_transactionconnection",
+            ], afterChanging: numbers.count * 20)
+        return numbers
     }
 
     /// Changes an invoice line detail of a draft invoice: billing type, quantity and/or price.
@@ -152,7 +163,7 @@ public struct ProjectOperations {
 
     /// Confirms one draft invoice (by number), or every draft invoice when `invoice` is nil.
     public func confirm(invoice: String? = nil) throws -> Confirmation {
-        try connection.withTransaction { connection in
+        let confirmation = try connection.withTransaction { connection in
             let invoiceID = try invoice.map { try resolveInvoice($0, on: connection) }
             let row = try connection.query(
                 "SELECT invoices, billed_sales, reversals FROM process.dv_confirm(CAST(\(invoiceID) AS uuid))"
@@ -160,6 +171,10 @@ public struct ProjectOperations {
             return Confirmation(
                 invoices: try row.decode(0), billedSales: try row.decode(1), reversals: try row.decode(2))
         }
+        try connection.analyze(
+            ["dataverse.msdyn_actual", "dataverse.msdyn_transactionconnection", "dataverse.invoice"],
+            afterChanging: confirmation.billedSales + confirmation.reversals)
+        return confirmation
     }
 
     /// Revises a confirmed invoice: creates a draft corrective invoice that credits everything, and

@@ -32,7 +32,7 @@ public struct FinanceOperations {
     /// Import from staging: cost and unbilled sales become integration journal lines, billed sales
     /// become proposal lines once every billed sale of their proposal is ready. Safe to run concurrently.
     public func importFromStaging() throws -> Import {
-        try connection.withTransaction { connection in
+        let result = try connection.withTransaction { connection in
             let row = try connection.query(
                 "SELECT journal_lines, proposal_lines, proposals, waiting FROM process.fno_import()"
             ).first!
@@ -40,6 +40,10 @@ public struct FinanceOperations {
                 journalLines: try row.decode(0), proposalLines: try row.decode(1), proposals: try row.decode(2),
                 waiting: try row.decode(3))
         }
+        try connection.analyze(
+            ["fno.projcdsactualsimport", "fno.projadvancedjournalline", "fno.projproposalline"],
+            afterChanging: result.journalLines + result.proposalLines)
+        return result
     }
 
     /// What posting integration journals did.
@@ -55,12 +59,18 @@ public struct FinanceOperations {
 
     /// Posts one draft integration journal, or all of them when `journal` is nil.
     public func postJournals(journal: String? = nil) throws -> JournalPosting {
-        try connection.withTransaction { connection in
+        let posting = try connection.withTransaction { connection in
             let row = try connection.query(
                 "SELECT journals, lines FROM process.fno_post_journals(CAST(\(journal) AS text))"
             ).first!
             return JournalPosting(journals: try row.decode(0), lines: try row.decode(1))
         }
+        try connection.analyze(
+            [
+                "fno.projcdsactualsimport", "fno.projadvancedjournalline", "fno.projpostedtranstable",
+                "fno.generaljournalaccountentry",
+            ], afterChanging: posting.lines)
+        return posting
     }
 
     /// What posting invoice proposals did.
@@ -80,12 +90,18 @@ public struct FinanceOperations {
     /// Posts one invoice proposal (refused when it has no lines), or every open proposal that has lines
     /// when `proposal` is nil.
     public func postProposals(proposal: String? = nil) throws -> ProposalPosting {
-        try connection.withTransaction { connection in
+        let posting = try connection.withTransaction { connection in
             let row = try connection.query(
                 "SELECT proposals, lines, skipped FROM process.fno_post_proposals(CAST(\(proposal) AS text))"
             ).first!
             return ProposalPosting(proposals: try row.decode(0), lines: try row.decode(1), skipped: try row.decode(2))
         }
+        try connection.analyze(
+            [
+                "fno.projcdsactualsimport", "fno.projinvoiceline", "fno.projpostedtranstable",
+                "fno.generaljournalaccountentry",
+            ], afterChanging: posting.lines)
+        return posting
     }
 
     // MARK: - Reference data

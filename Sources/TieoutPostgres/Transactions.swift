@@ -83,3 +83,18 @@ extension PostgresConnection {
         }
     }
 }
+
+extension PostgresConnection {
+    /// Refreshes the planner statistics of tables (`schema.table`) after a bulk change of `changedRows` rows,
+    /// when that is at least `threshold`. Autovacuum catches up eventually, but a statement planned before it
+    /// does (the next sync batch, say) can pick a plan for the old table size that takes minutes instead of
+    /// seconds.
+    public func analyze(_ tables: [String], afterChanging changedRows: Int, threshold: Int = 10_000) throws {
+        guard changedRows >= threshold else { return }
+        for table in tables {
+            let parts = table.split(separator: ".", maxSplits: 1).map(String.init)
+            guard parts.count == 2 else { throw RequestError("'\(table)' is not a schema-qualified table name") }
+            try query("ANALYZE \(identifier: parts[0], parts[1])")
+        }
+    }
+}
