@@ -84,6 +84,19 @@ public struct ProjectOperations {
         public var actualsAmount: String
         public var milestones: Int
         public var milestonesAmount: String
+
+        public init(
+            contract: String, contractLine: String, currency: String, actuals: Int, actualsAmount: String,
+            milestones: Int, milestonesAmount: String
+        ) {
+            self.contract = contract
+            self.contractLine = contractLine
+            self.currency = currency
+            self.actuals = actuals
+            self.actualsAmount = actualsAmount
+            self.milestones = milestones
+            self.milestonesAmount = milestonesAmount
+        }
     }
 
     /// The billing backlog, optionally of one contract.

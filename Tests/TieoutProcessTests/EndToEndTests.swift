@@ -343,3 +343,48 @@ func expectFinanceInvariants(_ company: Company, sourceLocation: SourceLocation 
           AND (transtype <> 192350006 OR invoiceproposalid IN (SELECT proposalid FROM fno.projproposaljour WHERE status = 3))
         """, [], "I9", sourceLocation: sourceLocation)
 }
+
+@Suite("billing backlog and draft edits")
+struct BacklogTests {
+    @Test func theBacklogListsWhatIsReadyAndADeletedDetailReturnsToIt() throws {
+        try TestDatabase.withMigratedDatabase { connection, _ in
+            let company = try Company(connection: connection)
+            try connection.executeScript(Company.entries)
+            _ = try company.dataverse.approve()
+            #expect(
+                try company.dataverse.markReady(contract: "PC-TM", to: PostgresDate("2026-10-10"))
+                    == .init(actuals: 2, milestones: 0))
+            #expect(try company.dataverse.markReady(project: "PRJ-FP") == .init(actuals: 0, milestones: 2))
+            let before = try company.dataverse.backlog()
+            #expect(
+                before == [
+                    .init(
+                        contract: "PC-FP", contractLine: "Milestones", currency: "USD", actuals: 0, actualsAmount: "0",
+                        milestones: 2, milestonesAmount: "8000.00"),
+                    .init(
+                        contract: "PC-TM", contractLine: "Consulting", currency: "EUR", actuals: 2,
+                        actualsAmount: "1126.40",
+                        milestones: 0, milestonesAmount: "0"),
+                ])
+
+            let invoice = try #require(try company.dataverse.createProformas(contract: "PC-TM").first)
+            #expect(try company.dataverse.backlog(contract: "PC-TM").isEmpty, "lines with nothing ready are not listed")
+            let expense = try company.detail(invoice, class: .expense)
+            try company.dataverse.deleteDetail(expense)
+            try expectInvoiceTotals(
+                company, invoice, header: "1040.00|0|1040.00", lines: ["Consulting|1040.00|0|0|1040.00|0|1040.00"])
+            try company.expectRows(
+                """
+                SELECT msdyn_billingstatus, msdyn_invoice IS NULL FROM dataverse.msdyn_actual
+                WHERE msdyn_transactiontypecode = 192350005 AND msdyn_transactionclassification = 192350001
+                """, ["192350004|t"])
+            #expect(
+                try company.dataverse.backlog(contract: "PC-TM") == [
+                    .init(
+                        contract: "PC-TM", contractLine: "Consulting", currency: "EUR", actuals: 1,
+                        actualsAmount: "86.40",
+                        milestones: 0, milestonesAmount: "0")
+                ])
+        }
+    }
+}
