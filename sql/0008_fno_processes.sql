@@ -189,13 +189,14 @@ BEGIN
      WHERE s.transtype IN (192350000, 192350005) AND NOT s.isprocessed AND NOT s.isduplicate
        FOR UPDATE OF s SKIP LOCKED;
     GET DIAGNOSTICS v_rows = ROW_COUNT;
+    IF v_rows > 10000 THEN
+        ANALYZE fno_imp_row;
+    END IF;
+    -- Recheck (one primary key lookup per row, whatever the statistics of the staging table say).
     IF v_rows > 0 THEN
         DELETE FROM fno_imp_row r
-         USING fno.projcdsactualsimport s
-         WHERE s.recid = r.recid AND (s.isprocessed OR s.isduplicate);
-        IF v_rows > 10000 THEN
-            ANALYZE fno_imp_row;
-        END IF;
+         WHERE (SELECT NOT (s.isprocessed OR s.isduplicate) FROM fno.projcdsactualsimport s WHERE s.recid = r.recid)
+               IS NOT TRUE;
     END IF;
 
     -- One rate per legal entity, currency and date.
@@ -291,13 +292,13 @@ BEGIN
      WHERE s.transtype = 192350006 AND NOT s.isprocessed AND NOT s.isduplicate
        FOR UPDATE OF s SKIP LOCKED;
     GET DIAGNOSTICS v_rows = ROW_COUNT;
+    IF v_rows > 10000 THEN
+        ANALYZE fno_imp_prow;
+    END IF;
     IF v_rows > 0 THEN
         DELETE FROM fno_imp_prow r
-         USING fno.projcdsactualsimport s
-         WHERE s.recid = r.recid AND (s.isprocessed OR s.isduplicate);
-        IF v_rows > 10000 THEN
-            ANALYZE fno_imp_prow;
-        END IF;
+         WHERE (SELECT NOT (s.isprocessed OR s.isduplicate) FROM fno.projcdsactualsimport s WHERE s.recid = r.recid)
+               IS NOT TRUE;
     END IF;
 
     -- Per proposal, over all its staged billed sales: the hash of their actual ids, and how many unprocessed ones
@@ -718,7 +719,8 @@ BEGIN
      WHERE t.recid IN (SELECT w.recid FROM fno_pp_wip w)
      ORDER BY t.recid
        FOR UPDATE OF t;
-    DELETE FROM fno_pp_wip w USING fno.projpostedtranstable t WHERE t.recid = w.recid AND t.transstatus <> 2;
+    DELETE FROM fno_pp_wip w
+     WHERE (SELECT t.transstatus FROM fno.projpostedtranstable t WHERE t.recid = w.recid) IS DISTINCT FROM 2;
 
     SELECT w.transid INTO v_state FROM fno_pp_wip w WHERE w.amountmst IS NULL LIMIT 1;
     IF FOUND THEN
