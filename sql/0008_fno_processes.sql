@@ -4,10 +4,16 @@
 -- the dual-write sync.
 --
 -- Every function is set-based: each step is one INSERT … SELECT or UPDATE … FROM over a temporary table of the rows
--- the call works on (ON COMMIT DROP, dropped again at the end so a second call in one transaction works). Rows and
--- headers are claimed with FOR UPDATE SKIP LOCKED, so concurrent calls never take the same row twice and never wait
--- for each other. Record ids of new rows are taken from the tables' identity sequences up front, so staging rows can
--- be linked to what was made from them without a second lookup.
+-- the call works on (ON COMMIT DROP, dropped again at the end so a second call in one transaction works; ANALYZEd
+-- when large). Staging rows, journals and proposals are claimed with FOR UPDATE SKIP LOCKED, so concurrent calls
+-- never take the same row twice and an import never waits for another one; posting one named journal or proposal
+-- waits for a call that holds it and then re-checks it. Posted unbilled sales whose WIP an invoice reverses are locked
+-- (in record id order) and re-checked, so two postings never reverse the same WIP. Record ids of new rows are taken
+-- from the tables' identity sequences up front, so staging rows are linked to what was made from them directly.
+--
+-- Lookups by actual id compare the legal entity with IS NOT DISTINCT FROM (same result, dataareaid is NOT NULL): it
+-- keeps the planner from combining the actual id index with an index on dataareaid when its statistics are stale,
+-- as they usually are right after a large import.
 --
 -- Money: amounts are numeric; a line amount in accounting currency is round(amount * rate, 2) per line, and every
 -- ledger amount is a sum of those rounded figures, with the debit and the credit of a pair taken from the same sum,
@@ -94,12 +100,14 @@ BEGIN
     -- Line tax by the header tax group (only lines whose tax or group changes are rewritten).
     UPDATE fno.projproposalline l
        SET taxamount = n.tax, taxgroupid = n.taxgroupid, modifieddatetime = now()
-      FROM (SELECT pl.recid, j.taxgroupid,
-                   CASE WHEN pl.linepropertyid = 'Chargeable' THEN round(pl.lineamount * t.rate / 100, 2) ELSE 0 END AS tax
-              FROM fno.projproposaljour j
-             CROSS JOIN LATERAL (SELECT process.fno_tax_rate(j.dataareaid, j.taxgroupid) AS rate) t
-              JOIN fno.projproposalline pl ON pl.dataareaid = j.dataareaid AND pl.proposalid = j.proposalid
-             WHERE j.recid = ANY (p_proposals)) n
+      FROM (WITH j AS MATERIALIZED (
+                SELECT h.dataareaid, h.proposalid, h.taxgroupid, process.fno_tax_rate(h.dataareaid, h.taxgroupid) AS rate
+                  FROM fno.projproposaljour h
+                 WHERE h.recid = ANY (p_proposals))
+            SELECT pl.recid, j.taxgroupid,
+                   CASE WHEN pl.linepropertyid = 'Chargeable' THEN round(pl.lineamount * j.rate / 100, 2) ELSE 0 END AS tax
+              FROM j
+              JOIN fno.projproposalline pl ON pl.dataareaid = j.dataareaid AND pl.proposalid = j.proposalid) n
      WHERE l.recid = n.recid
        AND (l.taxamount IS DISTINCT FROM n.tax OR l.taxgroupid IS DISTINCT FROM n.taxgroupid);
     -- Header totals from the lines.
@@ -173,6 +181,8 @@ DECLARE
     v_proposal_lines bigint := 0;
     v_proposals      bigint := 0;
     v_waiting        bigint := 0;
+    v_journal_seq    regclass := pg_get_serial_sequence('fno.projadvancedjournal', 'recid');
+    v_line_seq       regclass := pg_get_serial_sequence('fno.projadvancedjournalline', 'recid');
 BEGIN
     ------------------------------------------------------------------------------------------
     -- Journal part: cost and unbilled sales rows become integration journal lines.
@@ -222,15 +232,16 @@ BEGIN
 
     -- One journal per legal entity and month, numbered in that order.
     CREATE TEMP TABLE fno_imp_journal ON COMMIT DROP AS
-    SELECT nextval(pg_get_serial_sequence('fno.projadvancedjournal', 'recid')) AS recid, p.dataareaid, p.period,
+    SELECT nextval(v_journal_seq) AS recid, p.dataareaid, p.period,
            process.fno_number('PJ-', nextval('fno.journalid_seq'), 6) AS journalid
       FROM (SELECT DISTINCT x.dataareaid, date_trunc('month', x.accdate)::date AS period
               FROM fno_imp_rate x WHERE x.rate IS NOT NULL
              ORDER BY 1, 2) p;
 
+    -- Numbering only (narrow, so the sort stays small): line record id and line number per staging row.
     CREATE TEMP TABLE fno_imp_line ON COMMIT DROP AS
-    SELECT nextval(pg_get_serial_sequence('fno.projadvancedjournalline', 'recid')) AS linerecid, q.*
-      FROM (SELECT r.*, x.rate, j.recid AS journalrecid,
+    SELECT nextval(v_line_seq) AS linerecid, q.*
+      FROM (SELECT r.recid, j.recid AS journalrecid, x.rate,
                    row_number() OVER (PARTITION BY j.recid ORDER BY r.recid) AS linenum
               FROM fno_imp_row r
               JOIN fno_imp_rate x ON x.dataareaid = r.dataareaid AND x.currency = r.currency AND x.accdate = r.accdate
@@ -238,6 +249,9 @@ BEGIN
              WHERE x.rate IS NOT NULL
              ORDER BY j.recid, r.recid) q;
     GET DIAGNOSTICS v_journal_lines = ROW_COUNT;
+    IF v_journal_lines > 10000 THEN
+        ANALYZE fno_imp_line;
+    END IF;
 
     IF v_journal_lines > 0 THEN
         INSERT INTO fno.projadvancedjournal (recid, dataareaid, journalid, description, status, periodstartdate)
@@ -248,19 +262,20 @@ BEGIN
                (recid, dataareaid, projadvancedjournal, linenum, actualid, transtype, projid, categoryid, activitynumber,
                 linepropertyid, resource, transdate, accountingdate, qty, costprice, salesprice, lineamount, currencyid,
                 exchrate, txt, status)
-        SELECT l.linerecid, l.dataareaid, l.journalrecid, l.linenum, l.actualid,
-               process.fno_transtype(l.transactionclassification), l.projectid, l.transactioncategoryid, l.activitynumber,
-               process.fno_lineproperty(l.billingtype), l.resource, l.documentdate, l.accdate, l.quantity,
-               CASE WHEN l.transtype = 192350000 THEN l.unitprice END,
-               CASE WHEN l.transtype = 192350005 THEN l.unitprice END,
-               l.amount, l.currency, l.rate * 100, l.txt, 0
-          FROM fno_imp_line l;  -- already in linerecid order
+        SELECT n.linerecid, r.dataareaid, n.journalrecid, n.linenum, r.actualid,
+               process.fno_transtype(r.transactionclassification), r.projectid, r.transactioncategoryid, r.activitynumber,
+               process.fno_lineproperty(r.billingtype), r.resource, r.documentdate, r.accdate, r.quantity,
+               CASE WHEN r.transtype = 192350000 THEN r.unitprice END,
+               CASE WHEN r.transtype = 192350005 THEN r.unitprice END,
+               r.amount, r.currency, n.rate * 100, r.txt, 0
+          FROM fno_imp_line n
+          JOIN fno_imp_row r ON r.recid = n.recid;
 
         UPDATE fno.projcdsactualsimport s
-           SET isprocessed = true, integrationcount = s.integrationcount + 1, projadvancedjournalline = l.linerecid,
+           SET isprocessed = true, integrationcount = s.integrationcount + 1, projadvancedjournalline = n.linerecid,
                importmessage = NULL, modifieddatetime = now()
-          FROM fno_imp_line l
-         WHERE s.recid = l.recid;
+          FROM fno_imp_line n
+         WHERE s.recid = n.recid;
     END IF;
 
     ------------------------------------------------------------------------------------------
@@ -270,6 +285,7 @@ BEGIN
     CREATE TEMP TABLE fno_imp_prop ON COMMIT DROP AS
     SELECT j.recid, j.dataareaid, j.proposalid, j.currencyid, coalesce(j.invoicedate, current_date) AS invdate,
            j.hashedlistofbillablesalesactualids AS hash, coalesce(nullif(j.taxgroupid, ''), c.taxgroup) AS taxgroup,
+           process.fno_tax_rate(j.dataareaid, coalesce(nullif(j.taxgroupid, ''), c.taxgroup)) AS taxrate,
            l.accountingcurrency AS acccur,
            process.fno_exchange_rate(j.currencyid, l.accountingcurrency, coalesce(j.invoicedate, current_date)) AS rate,
            NULL::text AS msg
@@ -320,7 +336,7 @@ BEGIN
     CREATE TEMP TABLE fno_imp_unbilled ON COMMIT DROP AS
     SELECT k.recid, k.other,
            EXISTS (SELECT 1 FROM fno.projcdsactualsimport u
-                    WHERE u.dataareaid = k.dataareaid AND u.actualid = k.other AND u.transtype = 192350005
+                    WHERE u.actualid = k.other AND u.dataareaid IS NOT DISTINCT FROM k.dataareaid AND u.transtype = 192350005
                       AND NOT u.isduplicate AND u.isjournalized) AS journalized
       FROM (SELECT r.recid, r.dataareaid, c.transaction2 AS other, c.transaction2role AS role
               FROM fno_imp_prow r
@@ -331,7 +347,7 @@ BEGIN
               JOIN fno.projcdstransactionconnectionimport c ON c.dataareaid = r.dataareaid AND c.transaction2 = r.actualid) k
      WHERE k.role = '192350005'
         OR EXISTS (SELECT 1 FROM fno.projcdsactualsimport u
-                    WHERE u.dataareaid = k.dataareaid AND u.actualid = k.other AND u.transtype = 192350005);
+                    WHERE u.actualid = k.other AND u.dataareaid IS NOT DISTINCT FROM k.dataareaid AND u.transtype = 192350005);
 
     -- What keeps each row back, if anything.
     CREATE TEMP TABLE fno_imp_rmsg ON COMMIT DROP AS
@@ -360,10 +376,11 @@ BEGIN
                       THEN format('no exchange rate from %s to %s on %s', p.currencyid, p.acccur,
                                   to_char(p.invdate, 'YYYY-MM-DD'))
                  END
-      FROM (SELECT a.recid, a.hash, m.firstmsg
-              FROM fno_imp_pagg a
+      FROM (SELECT q.recid, a.hash, m.firstmsg
+              FROM fno_imp_prop q
+              LEFT JOIN fno_imp_pagg a ON a.recid = q.recid
               LEFT JOIN (SELECT x.proprecid, min(x.msg) AS firstmsg FROM fno_imp_rmsg x GROUP BY x.proprecid) m
-                ON m.proprecid = a.recid) z
+                ON m.proprecid = q.recid) z
      WHERE z.recid = p.recid;
 
     -- Rows of proposals that cannot be imported yet.
@@ -380,8 +397,7 @@ BEGIN
     -- The proposals that pass: one line per row.
     CREATE TEMP TABLE fno_imp_pline ON COMMIT DROP AS
     SELECT q.*, process.fno_number('PT-', nextval('fno.transid_seq'), 8) AS transid
-      FROM (SELECT r.*, p.proposalid, p.taxgroup, process.fno_lineproperty(r.billingtype) AS lineproperty,
-                   process.fno_tax_rate(p.dataareaid, p.taxgroup) AS taxrate
+      FROM (SELECT r.*, p.proposalid, p.taxgroup, p.taxrate, process.fno_lineproperty(r.billingtype) AS lineproperty
               FROM fno_imp_prow r
               JOIN fno_imp_prop p ON p.recid = r.proprecid
              WHERE p.msg IS NULL
@@ -466,6 +482,7 @@ DECLARE
     v_journals bigint := 0;
     v_lines    bigint := 0;
     v_state    record;
+    v_gje_seq  regclass := pg_get_serial_sequence('fno.generaljournalentry', 'recid');
 BEGIN
     IF p_journalid IS NULL THEN
         CREATE TEMP TABLE fno_pj_journal ON COMMIT DROP AS
@@ -496,7 +513,8 @@ BEGIN
         END IF;
     END IF;
 
-    -- Draft lines with their staging row (cost or unbilled sales) and accounting amount.
+    -- Draft lines with their accounting amount. (First on their own: right after an import the planner's statistics
+    -- of the journal lines are usually stale, so the staging rows are joined in a second step.)
     CREATE TEMP TABLE fno_pj_line ON COMMIT DROP AS
     SELECT q.*, round(q.amount * q.rate, 2) AS amountmst
       FROM (SELECT l.recid, l.dataareaid, j.recid AS journalrecid, j.journalid, l.linenum, l.actualid, l.transtype,
@@ -505,12 +523,9 @@ BEGIN
                    l.currencyid, j.acccur,
                    coalesce(l.exchrate / 100,
                             process.fno_exchange_rate(l.currencyid, j.acccur, coalesce(l.accountingdate, l.transdate))) AS rate,
-                   s.recid AS stagingrecid,
-                   CASE WHEN s.transtype = 192350005 OR (s.recid IS NULL AND l.costprice IS NULL AND l.salesprice IS NOT NULL)
-                        THEN 'sales' ELSE 'cost' END AS kind
+                   (l.costprice IS NULL AND l.salesprice IS NOT NULL) AS salespriceonly
               FROM fno_pj_journal j
-              JOIN fno.projadvancedjournalline l ON l.projadvancedjournal = j.recid AND l.status = 0
-              LEFT JOIN fno.projcdsactualsimport s ON s.actualid = l.actualid AND s.projadvancedjournalline = l.recid) q;
+              JOIN fno.projadvancedjournalline l ON l.projadvancedjournal = j.recid AND l.status = 0) q;
     GET DIAGNOSTICS v_lines = ROW_COUNT;
     IF v_lines > 10000 THEN
         ANALYZE fno_pj_line;
@@ -524,9 +539,20 @@ BEGIN
             to_char(v_state.accdate, 'YYYY-MM-DD');
     END IF;
 
+    -- The staging row of each line (cost or unbilled sales); a line without one is a sales line when it has
+    -- only a sales price.
+    CREATE TEMP TABLE fno_pj_stage ON COMMIT DROP AS
+    SELECT l.recid, s.recid AS stagingrecid,
+           CASE WHEN s.transtype = 192350005 OR (s.recid IS NULL AND l.salespriceonly) THEN 'sales' ELSE 'cost' END AS kind
+      FROM fno_pj_line l
+      LEFT JOIN fno.projcdsactualsimport s ON s.actualid = l.actualid AND s.projadvancedjournalline = l.recid;
+    IF v_lines > 10000 THEN
+        ANALYZE fno_pj_stage;
+    END IF;
+
     -- One voucher (and one general journal entry) per journal that has lines.
     CREATE TEMP TABLE fno_pj_voucher ON COMMIT DROP AS
-    SELECT nextval(pg_get_serial_sequence('fno.generaljournalentry', 'recid')) AS gjerecid, v.*,
+    SELECT nextval(v_gje_seq) AS gjerecid, v.*,
            process.fno_number('PV-', nextval('fno.voucher_seq'), 6) AS voucher
       FROM (SELECT l.journalrecid, l.dataareaid, l.journalid, max(l.accdate) AS accdate
               FROM fno_pj_line l
@@ -545,9 +571,10 @@ BEGIN
             accountingcurrencyamount, transactioncurrencyamount, transactioncurrencycode, iscredit, text)
     SELECT v.dataareaid, v.gjerecid, v.voucher, v.accdate, a.mainaccount, a.mainaccount, a.mst, a.cur, s.currencyid,
            a.mst < 0 OR (a.mst = 0 AND a.cur < 0), a.text
-      FROM (SELECT l.journalrecid, l.kind, l.currencyid, sum(l.amountmst) AS mst, sum(l.amount) AS cur
+      FROM (SELECT l.journalrecid, st.kind, l.currencyid, sum(l.amountmst) AS mst, sum(l.amount) AS cur
               FROM fno_pj_line l
-             GROUP BY l.journalrecid, l.kind, l.currencyid) s
+              JOIN fno_pj_stage st ON st.recid = l.recid
+             GROUP BY l.journalrecid, st.kind, l.currencyid) s
       JOIN fno_pj_voucher v ON v.journalrecid = s.journalrecid
      CROSS JOIN LATERAL (VALUES
             (1, CASE s.kind WHEN 'cost' THEN '600100' ELSE '130500' END, s.mst, s.cur,
@@ -584,11 +611,12 @@ BEGIN
     UPDATE fno.projcdsactualsimport s
        SET vouchernumber = v.voucher, accountingamount = l.amountmst, exchangerate = round(1 / l.rate, 10),
            exchangeratedate = l.accdate, salestaxamount = 0, isjournalized = true, modifieddatetime = now()
-      FROM fno_pj_line l
+      FROM fno_pj_stage st
+      JOIN fno_pj_line l ON l.recid = st.recid
       JOIN fno_pj_voucher v ON v.journalrecid = l.journalrecid
-     WHERE s.recid = l.stagingrecid;
+     WHERE s.recid = st.stagingrecid;
 
-    DROP TABLE fno_pj_journal, fno_pj_line, fno_pj_voucher;
+    DROP TABLE fno_pj_journal, fno_pj_line, fno_pj_stage, fno_pj_voucher;
     RETURN QUERY SELECT v_journals, v_lines;
 END
 $$;
@@ -616,6 +644,7 @@ DECLARE
     v_lines     bigint := 0;
     v_skipped   bigint := 0;
     v_state     record;
+    v_gje_seq   regclass := pg_get_serial_sequence('fno.generaljournalentry', 'recid');
 BEGIN
     IF p_proposalid IS NULL THEN
         CREATE TEMP TABLE fno_pp_prop ON COMMIT DROP AS
@@ -660,7 +689,7 @@ BEGIN
     PERFORM process.fno_proposal_recompute_tax(ARRAY(SELECT p.recid FROM fno_pp_prop p));
 
     CREATE TEMP TABLE fno_pp_head ON COMMIT DROP AS
-    SELECT nextval(pg_get_serial_sequence('fno.generaljournalentry', 'recid')) AS gjerecid, q.*,
+    SELECT nextval(v_gje_seq) AS gjerecid, q.*,
            process.fno_number('CIV-', nextval('fno.projinvoiceid_seq'), 6) AS projinvoiceid,
            process.fno_number('IV-', nextval('fno.voucher_seq'), 6) AS voucher
       FROM (SELECT j.recid, j.dataareaid, j.proposalid, j.projinvoiceprojid, j.fundingsource, j.currencyid,
@@ -688,9 +717,10 @@ BEGIN
     END IF;
 
     CREATE TEMP TABLE fno_pp_line ON COMMIT DROP AS
-    SELECT l.recid, h.recid AS headrecid, l.dataareaid, l.proposalid, l.transid, l.actualid, l.transtype, l.projid,
-           l.categoryid, coalesce(l.transdate, h.invdate) AS transdate, l.qty, l.salesprice, l.lineamount, l.taxamount,
-           l.currencyid, l.txt, l.linepropertyid, l.linepropertyid = 'Chargeable' AS chargeable,
+    SELECT l.recid, h.recid AS headrecid, h.projinvoiceid, h.voucher, h.invdate, h.rate, l.dataareaid, l.proposalid,
+           l.transid, l.actualid, l.transtype, l.projid, l.categoryid, coalesce(l.transdate, h.invdate) AS transdate,
+           l.qty, l.salesprice, l.lineamount, l.taxamount, l.currencyid, l.txt, l.linepropertyid,
+           l.linepropertyid = 'Chargeable' AS chargeable,
            round(l.lineamount * h.rate, 2) AS amountmst, round(l.taxamount * h.rate, 2) AS taxmst
       FROM fno_pp_head h
       JOIN fno.projproposalline l ON l.dataareaid = h.dataareaid AND l.proposalid = h.proposalid;
@@ -703,16 +733,18 @@ BEGIN
     -- reversed once, by the first proposal of this call that bills it.
     CREATE TEMP TABLE fno_pp_wip ON COMMIT DROP AS
     SELECT DISTINCT ON (t.recid) t.recid, k.headrecid, t.transid, t.currencyid, t.amount, t.amountmst
-      FROM (SELECT l.headrecid, l.dataareaid, c.transaction2 AS other
+      FROM (SELECT l.headrecid, l.dataareaid, c.transaction2 AS other, c.transaction2role AS role
               FROM fno_pp_line l
               JOIN fno.projcdstransactionconnectionimport c ON c.dataareaid = l.dataareaid AND c.transaction1 = l.actualid
             UNION ALL
-            SELECT l.headrecid, l.dataareaid, c.transaction1
+            SELECT l.headrecid, l.dataareaid, c.transaction1, c.transaction1role
               FROM fno_pp_line l
               JOIN fno.projcdstransactionconnectionimport c ON c.dataareaid = l.dataareaid AND c.transaction2 = l.actualid) k
-      JOIN fno.projpostedtranstable t ON t.actualid = k.other AND t.dataareaid = k.dataareaid AND t.transstatus = 2
-     WHERE EXISTS (SELECT 1 FROM fno.projcdsactualsimport u
-                    WHERE u.dataareaid = t.dataareaid AND u.actualid = t.actualid AND u.transtype = 192350005)
+      JOIN fno.projpostedtranstable t
+        ON t.actualid = k.other AND t.dataareaid IS NOT DISTINCT FROM k.dataareaid AND t.transstatus = 2
+     WHERE k.role = '192350005'
+        OR EXISTS (SELECT 1 FROM fno.projcdsactualsimport u
+                    WHERE u.actualid = t.actualid AND u.dataareaid IS NOT DISTINCT FROM t.dataareaid AND u.transtype = 192350005)
      ORDER BY t.recid, k.headrecid;
     -- Lock them and drop any another posting invoiced meanwhile, so WIP is never reversed twice.
     PERFORM 1 FROM fno.projpostedtranstable t
@@ -775,11 +807,10 @@ BEGIN
     INSERT INTO fno.projinvoiceline
            (dataareaid, projinvoiceid, invoicedate, transid, actualid, transtype, projid, categoryid, qty, salesprice,
             lineamount, taxamount, currencyid, txt, linepropertyid)
-    SELECT l.dataareaid, h.projinvoiceid, h.invdate, l.transid, l.actualid, l.transtype, l.projid, l.categoryid, l.qty,
+    SELECT l.dataareaid, l.projinvoiceid, l.invdate, l.transid, l.actualid, l.transtype, l.projid, l.categoryid, l.qty,
            l.salesprice, l.lineamount, l.taxamount, l.currencyid, l.txt, l.linepropertyid
       FROM fno_pp_line l
-      JOIN fno_pp_head h ON h.recid = l.headrecid
-     ORDER BY h.recid, l.transid;
+     ORDER BY l.headrecid, l.transid;
 
     INSERT INTO fno.custtrans
            (dataareaid, accountnum, invoice, voucher, transdate, duedate, amountcur, amountmst, currencycode, exchrate, txt)
@@ -796,10 +827,9 @@ BEGIN
            (dataareaid, transid, actualid, projid, transtype, categoryid, linepropertyid, transdate, qty, amount,
             amountmst, currencyid, voucher, transstatus)
     SELECT l.dataareaid, l.transid, l.actualid, l.projid, l.transtype, l.categoryid, l.linepropertyid, l.transdate,
-           l.qty, l.lineamount, l.amountmst, l.currencyid, h.voucher, 4
+           l.qty, l.lineamount, l.amountmst, l.currencyid, l.voucher, 4
       FROM fno_pp_line l
-      JOIN fno_pp_head h ON h.recid = l.headrecid
-     ORDER BY h.recid, l.transid;
+     ORDER BY l.headrecid, l.transid;
 
     UPDATE fno.projpostedtranstable t
        SET transstatus = 4, modifieddatetime = now()
@@ -814,10 +844,9 @@ BEGIN
 
     -- Write-back on the billed sales staging rows.
     UPDATE fno.projcdsactualsimport s
-       SET vouchernumber = h.voucher, accountingamount = l.amountmst, exchangerate = round(1 / h.rate, 10),
-           exchangeratedate = h.invdate, salestaxamount = l.taxamount, modifieddatetime = now()
+       SET vouchernumber = l.voucher, accountingamount = l.amountmst, exchangerate = round(1 / l.rate, 10),
+           exchangeratedate = l.invdate, salestaxamount = l.taxamount, modifieddatetime = now()
       FROM fno_pp_line l
-      JOIN fno_pp_head h ON h.recid = l.headrecid
      WHERE s.actualid = l.actualid AND s.dataareaid = l.dataareaid AND s.invoiceproposalid = l.proposalid
        AND s.invoiceproposallinetransid = l.transid;
 
