@@ -1243,89 +1243,62 @@ COMMENT ON TRIGGER invoice_discount_guard ON dataverse.invoice IS
   'Discounts and freight on a proforma invoice are not supported.';
 
 -- Lines and line details of a confirmed invoice are read-only (statement level: one join per statement).
-CREATE FUNCTION process.dv_invoicedetail_confirmed_guard() RETURNS trigger
+-- Arguments: the id column, the invoice column and the name of the record, e.g. 'invoice line detail'.
+CREATE FUNCTION process.dv_confirmed_invoice_child_guard() RETURNS trigger
 LANGUAGE plpgsql AS $$
 DECLARE
     v record;
+    v_find constant text :=
+        'SELECT r.%I AS id, i.invoicenumber, i.msdyn_projectinvoicestatus AS status '
+        'FROM %I r JOIN dataverse.invoice i ON i.invoiceid = r.%I '
+        'WHERE i.msdyn_projectinvoicestatus IN (192350002, 192350003, 192350004) LIMIT 1';
 BEGIN
     IF TG_OP IN ('INSERT', 'UPDATE') THEN
-        SELECT n.invoicedetailid AS id, i.invoicenumber, i.msdyn_projectinvoicestatus AS status INTO v
-          FROM new_rows n JOIN dataverse.invoice i ON i.invoiceid = n.invoiceid
-         WHERE i.msdyn_projectinvoicestatus IN (192350002, 192350003, 192350004)
-         LIMIT 1;
+        EXECUTE format(v_find, TG_ARGV[0], 'new_rows', TG_ARGV[1]) INTO v;
     END IF;
     IF v IS NULL AND TG_OP IN ('UPDATE', 'DELETE') THEN
-        SELECT o.invoicedetailid AS id, i.invoicenumber, i.msdyn_projectinvoicestatus AS status INTO v
-          FROM old_rows o JOIN dataverse.invoice i ON i.invoiceid = o.invoiceid
-         WHERE i.msdyn_projectinvoicestatus IN (192350002, 192350003, 192350004)
-         LIMIT 1;
+        EXECUTE format(v_find, TG_ARGV[0], 'old_rows', TG_ARGV[1]) INTO v;
     END IF;
     IF v IS NOT NULL THEN
-        RAISE EXCEPTION 'invoice line % cannot be %: invoice % is %, and a confirmed proforma invoice cannot be edited',
-            v.id, lower(TG_OP) || CASE WHEN TG_OP = 'INSERT' THEN 'ed' ELSE 'd' END, v.invoicenumber, process.dv_invoice_status_name(v.status);
+        RAISE EXCEPTION '% % cannot be %: invoice % is %, and a confirmed proforma invoice cannot be edited',
+            TG_ARGV[2], v.id, lower(TG_OP) || CASE WHEN TG_OP = 'INSERT' THEN 'ed' ELSE 'd' END, v.invoicenumber,
+            process.dv_invoice_status_name(v.status);
     END IF;
     RETURN NULL;
 END
 $$;
-COMMENT ON FUNCTION process.dv_invoicedetail_confirmed_guard() IS
-  'Trigger function (statement level, transition tables new_rows / old_rows): refuses inserting, updating or '
-  'deleting an invoice line (invoicedetail) of a Confirmed / Invoice Paid / Posted invoice.';
+COMMENT ON FUNCTION process.dv_confirmed_invoice_child_guard() IS
+  'Trigger function (statement level, transition tables new_rows / old_rows; arguments: id column, invoice column, '
+  'record name): refuses inserting, updating or deleting an invoice line (invoicedetail) or invoice line detail (ILD) '
+  'of a Confirmed / Invoice Paid / Posted invoice.';
 CREATE TRIGGER invoicedetail_confirmed_guard_insert
     AFTER INSERT ON dataverse.invoicedetail REFERENCING NEW TABLE AS new_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION process.dv_invoicedetail_confirmed_guard();
+    FOR EACH STATEMENT EXECUTE FUNCTION process.dv_confirmed_invoice_child_guard('invoicedetailid', 'invoiceid', 'invoice line');
 COMMENT ON TRIGGER invoicedetail_confirmed_guard_insert ON dataverse.invoicedetail IS
   'No line can be added to a confirmed proforma invoice.';
 CREATE TRIGGER invoicedetail_confirmed_guard_update
     AFTER UPDATE ON dataverse.invoicedetail REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION process.dv_invoicedetail_confirmed_guard();
+    FOR EACH STATEMENT EXECUTE FUNCTION process.dv_confirmed_invoice_child_guard('invoicedetailid', 'invoiceid', 'invoice line');
 COMMENT ON TRIGGER invoicedetail_confirmed_guard_update ON dataverse.invoicedetail IS
   'No line of a confirmed proforma invoice can be changed.';
 CREATE TRIGGER invoicedetail_confirmed_guard_delete
     AFTER DELETE ON dataverse.invoicedetail REFERENCING OLD TABLE AS old_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION process.dv_invoicedetail_confirmed_guard();
+    FOR EACH STATEMENT EXECUTE FUNCTION process.dv_confirmed_invoice_child_guard('invoicedetailid', 'invoiceid', 'invoice line');
 COMMENT ON TRIGGER invoicedetail_confirmed_guard_delete ON dataverse.invoicedetail IS
   'No line of a confirmed proforma invoice can be deleted.';
-
-CREATE FUNCTION process.dv_invoicelinetransaction_confirmed_guard() RETURNS trigger
-LANGUAGE plpgsql AS $$
-DECLARE
-    v record;
-BEGIN
-    IF TG_OP IN ('INSERT', 'UPDATE') THEN
-        SELECT n.msdyn_invoicelinetransactionid AS id, i.invoicenumber, i.msdyn_projectinvoicestatus AS status INTO v
-          FROM new_rows n JOIN dataverse.invoice i ON i.invoiceid = n.msdyn_invoice
-         WHERE i.msdyn_projectinvoicestatus IN (192350002, 192350003, 192350004)
-         LIMIT 1;
-    END IF;
-    IF v IS NULL AND TG_OP IN ('UPDATE', 'DELETE') THEN
-        SELECT o.msdyn_invoicelinetransactionid AS id, i.invoicenumber, i.msdyn_projectinvoicestatus AS status INTO v
-          FROM old_rows o JOIN dataverse.invoice i ON i.invoiceid = o.msdyn_invoice
-         WHERE i.msdyn_projectinvoicestatus IN (192350002, 192350003, 192350004)
-         LIMIT 1;
-    END IF;
-    IF v IS NOT NULL THEN
-        RAISE EXCEPTION 'invoice line detail % cannot be %: invoice % is %, and a confirmed proforma invoice cannot be edited',
-            v.id, lower(TG_OP) || CASE WHEN TG_OP = 'INSERT' THEN 'ed' ELSE 'd' END, v.invoicenumber, process.dv_invoice_status_name(v.status);
-    END IF;
-    RETURN NULL;
-END
-$$;
-COMMENT ON FUNCTION process.dv_invoicelinetransaction_confirmed_guard() IS
-  'Trigger function (statement level, transition tables new_rows / old_rows): refuses inserting, updating or '
-  'deleting an invoice line detail (ILD) of a Confirmed / Invoice Paid / Posted invoice.';
 CREATE TRIGGER msdyn_invoicelinetransaction_confirmed_guard_insert
     AFTER INSERT ON dataverse.msdyn_invoicelinetransaction REFERENCING NEW TABLE AS new_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION process.dv_invoicelinetransaction_confirmed_guard();
+    FOR EACH STATEMENT EXECUTE FUNCTION process.dv_confirmed_invoice_child_guard('msdyn_invoicelinetransactionid', 'msdyn_invoice', 'invoice line detail');
 COMMENT ON TRIGGER msdyn_invoicelinetransaction_confirmed_guard_insert ON dataverse.msdyn_invoicelinetransaction IS
   'No line detail can be added to a confirmed proforma invoice.';
 CREATE TRIGGER msdyn_invoicelinetransaction_confirmed_guard_update
     AFTER UPDATE ON dataverse.msdyn_invoicelinetransaction REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION process.dv_invoicelinetransaction_confirmed_guard();
+    FOR EACH STATEMENT EXECUTE FUNCTION process.dv_confirmed_invoice_child_guard('msdyn_invoicelinetransactionid', 'msdyn_invoice', 'invoice line detail');
 COMMENT ON TRIGGER msdyn_invoicelinetransaction_confirmed_guard_update ON dataverse.msdyn_invoicelinetransaction IS
   'No line detail of a confirmed proforma invoice can be changed.';
 CREATE TRIGGER msdyn_invoicelinetransaction_confirmed_guard_delete
     AFTER DELETE ON dataverse.msdyn_invoicelinetransaction REFERENCING OLD TABLE AS old_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION process.dv_invoicelinetransaction_confirmed_guard();
+    FOR EACH STATEMENT EXECUTE FUNCTION process.dv_confirmed_invoice_child_guard('msdyn_invoicelinetransactionid', 'msdyn_invoice', 'invoice line detail');
 COMMENT ON TRIGGER msdyn_invoicelinetransaction_confirmed_guard_delete ON dataverse.msdyn_invoicelinetransaction IS
   'No line detail of a confirmed proforma invoice can be deleted.';
 
