@@ -48,22 +48,24 @@ public struct Seed {
     }
 
     /// Whether the databases already hold a company (accounts in Dataverse or customers in F&O).
-    public func isSeeded() throws -> Bool {
-        let accounts: Bool = try engine.databases.dataverse.query(
-            "SELECT EXISTS (SELECT FROM dataverse.account)"
-        ).scalar()
-        let customers: Bool = try engine.databases.fno.query("SELECT EXISTS (SELECT FROM fno.custtable)").scalar()
-        return accounts || customers
+    public func isSeeded() throws -> Bool { try occupiedTable() != nil }
+
+    /// The first table that shows a company is already there, if any.
+    private func occupiedTable() throws -> String? {
+        if try engine.databases.dataverse.query("SELECT EXISTS (SELECT FROM dataverse.account)").scalar(Bool.self) {
+            return "dataverse.account"
+        }
+        if try engine.databases.fno.query("SELECT EXISTS (SELECT FROM fno.custtable)").scalar(Bool.self) {
+            return "fno.custtable"
+        }
+        return nil
     }
 
     public func run(_ options: Options) throws -> Report {
         guard options.scale >= 1 else { throw RequestError("--scale must be at least 1, not \(options.scale)") }
         let dataverse = engine.databases.dataverse
         let fno = engine.databases.fno
-        let accounts: Int = try dataverse.query("SELECT count(*) FROM dataverse.account").scalar()
-        let customers: Int = try fno.query("SELECT count(*) FROM fno.custtable").scalar()
-        guard accounts == 0, customers == 0 else {
-            let table = accounts > 0 ? "dataverse.account" : "fno.custtable"
+        if let table = try occupiedTable() {
             throw RequestError(
                 "the database already holds a company (\(table) is not empty); seed a new database after tieout migrate"
             )
