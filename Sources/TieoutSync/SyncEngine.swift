@@ -187,9 +187,32 @@ public final class SyncEngine {
 
     /// Applies every queued change of the selected maps, in apply order, and returns what each did.
     /// Paused maps are left alone (their changes stay queued).
+    ///
+    /// A map's writes can queue changes for a map earlier in the order (the posted-invoice export updates
+    /// invoices, which the proposal map reads). So when a pass wrote anything, another pass follows, until a
+    /// pass writes nothing: unchanged rows are never rewritten, so this ends (after at most `maxPasses`).
     public func drain(_ names: [String] = [], shouldStop: () -> Bool = { false }) throws -> [MapRun] {
         let selected = try select(names)
         try lock(selected)
+        var runs = selected.map { MapRun(map: $0.name) }
+        for _ in 0..<Self.maxPasses {
+            let pass = try drainPass(selected, shouldStop: shouldStop)
+            for (index, run) in pass.enumerated() {
+                runs[index].changes += run.changes
+                runs[index].batches += run.batches
+                runs[index].counts = runs[index].counts + run.counts
+                if let reason = run.pausedReason { runs[index].pausedReason = reason }
+            }
+            guard pass.contains(where: { $0.counts.written + $0.counts.deleted > 0 }), !shouldStop() else { break }
+        }
+        return runs
+    }
+
+    /// Passes of one drain at most; real cascades settle in two or three.
+    static let maxPasses = 10
+
+    /// One pass over the maps in apply order, each until its queue is empty.
+    private func drainPass(_ selected: [CompiledMap], shouldStop: () -> Bool) throws -> [MapRun] {
         var runs: [MapRun] = []
         for map in selected {
             var run = MapRun(map: map.name)

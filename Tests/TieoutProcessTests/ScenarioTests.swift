@@ -53,6 +53,9 @@ struct ScenarioTests {
                 try check("SELECT count(*) FROM dataverse.invoice WHERE msdyn_projectinvoicestatus <> 192350004") == "0"
             )
             #expect(try check("SELECT count(*) FROM sync.error") == "0")
+            // The last sync settles: the write-back's own changes (invoices Posted, actuals stamped) are applied
+            // in a further pass rather than left queued.
+            #expect(try check("SELECT count(*) FROM sync.change_log") == "0")
             #expect(try check("SELECT count(*) FROM fno.projcdsactualsimport WHERE NOT isprocessed") == "0")
             // Every voucher balances.
             #expect(
