@@ -21,6 +21,7 @@ let package = Package(
         .library(name: "TieoutDataverse", targets: ["TieoutDataverse"]),
         .library(name: "TieoutFinance", targets: ["TieoutFinance"]),
         .library(name: "TieoutScenario", targets: ["TieoutScenario"]),
+        .library(name: "TieoutRecon", targets: ["TieoutRecon"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -90,6 +91,13 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+        // The nightly reconciliation: runs the checks of `recon.execute_run` against the expected sets the table
+        // maps define, reports and exports the findings.
+        .target(
+            name: "TieoutRecon",
+            dependencies: ["TieoutPostgres", "TieoutMaps", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strictSettings
+        ),
         // Benchmarks that print figures (`tieout bench`, `make bench`); not timed tests.
         .target(
             name: "TieoutBench",
@@ -112,6 +120,7 @@ let package = Package(
                 "TieoutDataverse",
                 "TieoutFinance",
                 "TieoutScenario",
+                "TieoutRecon",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -217,12 +217,43 @@ public struct CompiledMap: Sendable {
     /// target should hold. Used by tests, the benchmark's baseline and reconciliation.
     public func mappedSource() -> PostgresQuery {
         var query: PostgresQuery = "SELECT "
+        query.append(mappedColumns())
+        query.append("\nFROM \(fragment: Self.fromClause(map))")
+        if let filter = map.filter { query.append("\nWHERE COALESCE((\(unescaped: filter)), false)") }
+        return query
+    }
+
+    /// The source rows as the map would write them, for reconciliation: with `includingFiltered`, also the rows
+    /// the map's filter leaves out, and a leading boolean column `_include` that says whether the filter lets the
+    /// row through (to tell a record the map does not send, such as a skip-sync actual, from one that is missing).
+    /// Each column of `carrying` is a source column passed along unmapped as `_src_<column>` (timestamps, keys).
+    public func mappedSource(includingFiltered: Bool, carrying: [String] = []) -> PostgresQuery {
+        var query: PostgresQuery = "SELECT "
+        if includingFiltered {
+            if let filter = map.filter {
+                query.append("COALESCE((\(unescaped: filter)), false) AS _include,\n       ")
+            } else {
+                query.append("true AS _include,\n       ")
+            }
+        }
+        for column in carrying {
+            query.append("src.\(identifier: column) AS \(identifier: "_src_" + column),\n       ")
+        }
+        query.append(mappedColumns())
+        query.append("\nFROM \(fragment: Self.fromClause(map))")
+        if !includingFiltered, let filter = map.filter {
+            query.append("\nWHERE COALESCE((\(unescaped: filter)), false)")
+        }
+        return query
+    }
+
+    /// `<value> AS "target", …` for every field, in field order.
+    func mappedColumns() -> PostgresQuery {
+        var query: PostgresQuery = ""
         for (index, field) in map.fields.enumerated() {
             if index > 0 { query.append(",\n       ") }
             query.append("\(fragment: valueSQL(field)) AS \(identifier: field.target)")
         }
-        query.append("\nFROM \(fragment: Self.fromClause(map))")
-        if let filter = map.filter { query.append("\nWHERE COALESCE((\(unescaped: filter)), false)") }
         return query
     }
 

@@ -142,6 +142,49 @@ public final class PostgresConnection {
         try query("SELECT set_config('statement_timeout', \(String(milliseconds)), false)")
     }
 
+    /// The statement's text with every bound value written in as a quoted literal (`PQescapeLiteral`) cast to its
+    /// type, for statements that cannot take parameters: `CREATE VIEW`, `COPY (SELECT …)`. Identifiers are quoted as
+    /// usual. Never log the result: unlike ``PostgresQuery/description`` it contains the values.
+    public func inlineText(_ query: PostgresQuery) throws(PostgresError) -> String {
+        var text = ""
+        for segment in query.segments {
+            switch segment {
+            case .sql(let sql): text += sql
+            case .identifier(let name): text += try quoteIdentifier(name)
+            case .bind(let bind):
+                guard let value = bind.text else {
+                    text += "NULL"
+                    continue
+                }
+                let literal = try quoteLiteral(value)
+                if let type = Self.typeNames[bind.typeOID] {
+                    text += "CAST(\(literal) AS \(type))"
+                } else {
+                    text += literal
+                }
+            }
+        }
+        return text
+    }
+
+    /// Quotes a string as an SQL literal with `PQescapeLiteral`: `it's` → `'it''s'`.
+    public func quoteLiteral(_ value: String) throws(PostgresError) -> String {
+        let utf8 = Array(value.utf8)
+        guard !utf8.contains(0) else { throw PostgresError(kind: .usage, message: "literal contains a NUL byte") }
+        let escaped = utf8.withUnsafeBufferPointer { buffer in
+            buffer.withMemoryRebound(to: CChar.self) { PQescapeLiteral(conn, $0.baseAddress, utf8.count) }
+        }
+        guard let escaped else { throw lastError(kind: .client, prefix: "cannot quote literal") }
+        defer { PQfreemem(escaped) }
+        return String(cString: escaped)
+    }
+
+    /// Type names of the OIDs ``PostgresEncodable`` values bind with (0, unknown, gets no cast).
+    static let typeNames: [UInt32: String] = [
+        16: "boolean", 20: "bigint", 23: "integer", 25: "text", 1009: "text[]", 1082: "date", 1184: "timestamptz",
+        1700: "numeric", 2950: "uuid",
+    ]
+
     // MARK: - Internals
 
     func render(_ query: PostgresQuery) throws(PostgresError) -> String {

@@ -1,0 +1,306 @@
+public import Foundation
+public import Logging
+public import TieoutMaps
+public import TieoutPostgres
+
+/// The nightly reconciliation (`tieout recon run|report|export`): confirmed proformas against invoice proposals
+/// against posted actuals, with every mismatch of the catalogue (`recon.category`) written to `recon.finding`.
+///
+/// The checks are set-based SQL in the database (`recon.execute_run`, migration 0010). What Swift adds is the
+/// expected side taken from the sync engine's table maps: before the checks run, each map the reconciliation relies
+/// on becomes a temporary view of its source rows as the map would write them (``ExpectedSet``), so the comparisons
+/// follow the maps and there is no second copy of the field correspondences.
+///
+/// A run reads everything in one REPEATABLE READ snapshot and writes its run row and findings in the same
+/// transaction; a transaction-level advisory lock lets only one run go at a time. A run that fails leaves a
+/// `recon.run` row with status `failed` and the reason, and no findings.
+public struct Reconciliation {
+    /// What a run compares and how.
+    public struct RunOptions: Sendable {
+        /// The run's clock as a timestamp PostgreSQL reads (`2026-11-24T06:00:00Z`, `2026-11-24 06:00+01`); nil for
+        /// the start of the run's transaction. Kept as text so the same as-of is exactly the same timestamp.
+        public var asOf: String?
+        /// The grace window: `90m`, `2h`, `1d`, `45s`, `0`, or PostgreSQL interval text (`2 hours 30 minutes`).
+        public var grace: String
+        /// Limit the findings to one legal entity (`dataareaid`); nil for all.
+        public var legalEntity: String?
+
+        public init(asOf: String? = nil, grace: String = Reconciliation.defaultGrace, legalEntity: String? = nil) {
+            self.asOf = asOf
+            self.grace = grace
+            self.legalEntity = legalEntity
+        }
+    }
+
+    /// The grace window when none is given.
+    public static let defaultGrace = "1 hour"
+
+    /// A finished run, as `recon.run` holds it.
+    public struct Run: Sendable, Equatable {
+        public var runID: Int
+        /// The as-of timestamp as PostgreSQL prints it (UTC).
+        public var asOf: String
+        public var legalEntity: String?
+        public var findings: Int
+        public var errors: Int
+        public var warnings: Int
+        public var infos: Int
+        public var inFlight: Int
+        public var newFindings: Int
+        public var stillOpen: Int
+        public var resolved: Int
+        /// The run replaced the findings of an earlier run with the same as-of and legal entity.
+        public var replaced: Bool
+    }
+
+    /// One line of the report: findings of one category in one run.
+    public struct CategoryTotal: Sendable, Equatable {
+        public var category: String
+        public var severity: String
+        public var findings: Int
+        public var newFindings: Int
+        /// The money at stake per currency, exact (`EUR 12.50, USD 3.00`).
+        public var amounts: [String: Decimal]
+    }
+
+    /// What `recon export` can write.
+    public enum Export: String, Sendable, CaseIterable {
+        case findings, summary, pipeline
+    }
+
+    /// The advisory lock key that lets only one run go at a time (`hashtext('tieout.recon.run')`).
+    static let lockName = "tieout.recon.run"
+
+    let connection: PostgresConnection
+    let maps: [CompiledMap]
+    let logger: Logger
+
+    /// `maps` are the validated table maps (`MapValidator.compile`); both schemas live in `connection`'s database.
+    public init(connection: PostgresConnection, maps: [CompiledMap], logger: Logger) {
+        self.connection = connection
+        self.maps = maps
+        self.logger = logger
+    }
+
+    /// Runs the reconciliation and returns the run. Throws ``ReconError`` for a run that cannot start (another run
+    /// holds the lock, a bad option) and the database error for one that failed; either way nothing but a failed
+    /// run row is written.
+    public func run(_ options: RunOptions) throws -> Run {
+        let expected = try ExpectedSet.all(from: maps)
+        let (asOf, grace) = try check(options)
+        let started: String = try connection.query("SELECT clock_timestamp()::text").scalar()
+        do {
+            let run = try connection.withTransaction(isolation: .repeatableRead) { connection in
+                guard
+                    try connection.query("SELECT pg_try_advisory_xact_lock(hashtext(\(Self.lockName)))").scalar(
+                        Bool.self)
+                else { throw ReconError.busy }
+                for set in expected { try connection.query(unescaped: try set.createView(on: connection)) }
+                let rows = try connection.query(
+                    """
+                    SELECT run_id, as_of::text AS as_of, legal_entity, findings, errors, warnings, infos, in_flight,
+                           new_findings, still_open, resolved, replaced
+                      FROM recon.execute_run(CAST(\(asOf) AS timestamptz), CAST(\(grace) AS interval),
+                                             \(options.legalEntity), CAST(\(started) AS timestamptz))
+                    """)
+                for set in expected { try connection.query("DROP VIEW pg_temp.\(identifier: set.viewName)") }
+                guard let row = rows.first else { throw ReconError("the run returned no result") }
+                return try Run(row, replaced: try row.decode("replaced"))
+            }
+            logger.info(
+                "recon: run finished",
+                metadata: ["run": "\(run.runID)", "findings": "\(run.findings)", "errors": "\(run.errors)"])
+            return run
+        } catch let error as ReconError where error.isBusy {
+            throw error
+        } catch {
+            recordFailure(asOf: asOf, grace: grace, legalEntity: options.legalEntity, started: started, error: error)
+            throw error
+        }
+    }
+
+    /// The as-of and grace window as PostgreSQL reads them, or a ``ReconError`` naming the bad one.
+    func check(_ options: RunOptions) throws -> (asOf: String?, grace: String) {
+        var asOf: String?
+        if let text = options.asOf {
+            do {
+                asOf = try connection.query("SELECT CAST(\(text) AS timestamptz)::text").scalar()
+            } catch {
+                throw ReconError(
+                    "--as-of '\(text)' is not a timestamp; use e.g. 2026-11-24T06:00:00Z or '2026-11-24 06:00'",
+                    usage: true)
+            }
+        }
+        let grace = Self.intervalText(options.grace)
+        let valid: Bool
+        do {
+            valid = try connection.query("SELECT CAST(\(grace) AS interval) >= interval '0'").scalar()
+        } catch {
+            throw ReconError("--grace '\(options.grace)' is not a duration; use e.g. 90m, 2h, 1d or 0", usage: true)
+        }
+        guard valid else { throw ReconError("--grace '\(options.grace)' must not be negative", usage: true) }
+        if let entity = options.legalEntity, entity.isEmpty {
+            throw ReconError("--legal-entity must not be empty", usage: true)
+        }
+        return (asOf, grace)
+    }
+
+    /// `90m` → `90 minutes` (also s, h, d); anything else is left for PostgreSQL to read.
+    static func intervalText(_ text: String) -> String {
+        let units = ["s": "seconds", "m": "minutes", "h": "hours", "d": "days"]
+        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        guard let unit = trimmed.last.map(String.init), let name = units[unit],
+            let number = Int(trimmed.dropLast())
+        else { return trimmed }
+        return "\(number) \(name)"
+    }
+
+    /// Writes the failed run's row in its own transaction; a failure to do so is logged, never thrown over the
+    /// original error.
+    func recordFailure(asOf: String?, grace: String, legalEntity: String?, started: String, error: any Error) {
+        let reason = String(describing: error).split(separator: "\n").first.map(String.init) ?? "unknown error"
+        do {
+            try connection.query(
+                """
+                INSERT INTO recon.run (as_of, started_at, finished_at, status, legal_entity, grace, error)
+                VALUES (CAST(coalesce(\(asOf), \(started)) AS timestamptz), CAST(\(started) AS timestamptz),
+                        clock_timestamp(), 'failed', \(legalEntity), CAST(\(grace) AS interval), \(reason))
+                """)
+        } catch let secondary {
+            logger.error("recon: cannot record the failed run", metadata: ["error": "\(secondary)"])
+        }
+    }
+
+    /// Totals per category of a run (the latest succeeded one when `runID` is nil), in catalogue order of
+    /// severity (E, W, I) then category. Throws when there is no such run.
+    public func report(runID: Int? = nil) throws -> (run: Run, totals: [CategoryTotal]) {
+        let run = try self.run(id: runID)
+        let counts = try connection.query(
+            """
+            SELECT category, severity, count(*) AS findings,
+                   count(*) FILTER (WHERE first_seen_run_id = run_id) AS new_findings
+              FROM recon.finding WHERE run_id = \(run.runID)
+             GROUP BY category, severity
+             ORDER BY position(severity IN 'EWI'), category
+            """)
+        let sums = try connection.query(
+            """
+            SELECT category, currency, sum(amount)::text AS amount
+              FROM recon.finding WHERE run_id = \(run.runID) AND amount IS NOT NULL AND currency IS NOT NULL
+             GROUP BY category, currency
+            """)
+        var amounts: [String: [String: Decimal]] = [:]
+        for row in sums {
+            amounts[try row.decode("category"), default: [:]][try row.decode("currency")] = try row.decode("amount")
+        }
+        var totals: [CategoryTotal] = []
+        for row in counts {
+            let category: String = try row.decode("category")
+            totals.append(
+                CategoryTotal(
+                    category: category, severity: try row.decode("severity"), findings: try row.decode("findings"),
+                    newFindings: try row.decode("new_findings"), amounts: amounts[category] ?? [:]))
+        }
+        return (run, totals)
+    }
+
+    /// A run by id, or the latest succeeded run (highest as-of, then id) when `id` is nil.
+    public func run(id: Int?) throws -> Run {
+        let rows = try connection.query(
+            """
+            SELECT run_id, as_of::text AS as_of, legal_entity, findings, errors, warnings, infos, in_flight,
+                   new_findings, still_open, resolved
+              FROM recon.run
+             WHERE status = 'succeeded' AND (\(id)::bigint IS NULL OR run_id = \(id))
+             ORDER BY as_of DESC, run_id DESC LIMIT 1
+            """)
+        guard let first = rows.first else {
+            if let id { throw ReconError("there is no succeeded reconciliation run \(id)", usage: true) }
+            throw ReconError("there is no reconciliation run yet; run `tieout recon run` first", usage: true)
+        }
+        return try Run(first, replaced: false)
+    }
+
+    /// Streams one export as RFC 4180 CSV (header, fixed column order, CRLF-free: PostgreSQL's CSV with `\n` line
+    /// ends, quotes doubled) to `handle` with `COPY … TO STDOUT`, in constant memory. Findings and summary are of
+    /// one run (the latest succeeded one when `runID` is nil); the pipeline is live. Returns the run (nil for the
+    /// pipeline) and the number of data rows.
+    public func export(_ what: Export, runID: Int? = nil, to handle: FileHandle) throws -> (run: Run?, rows: Int) {
+        let run: Run? = what == .pipeline ? nil : try self.run(id: runID)
+        let select: String
+        switch what {
+        case .findings:
+            select = """
+                SELECT \(Self.findingColumns.joined(separator: ", "))
+                  FROM recon.finding WHERE run_id = \(run!.runID) ORDER BY finding_no
+                """
+        case .summary:
+            select = """
+                SELECT \(Self.summaryColumns.joined(separator: ", "))
+                  FROM recon.summary WHERE run_id = \(run!.runID)
+                 ORDER BY position(severity IN 'EWI'), category, dataareaid, currency
+                """
+        case .pipeline:
+            select = """
+                SELECT \(Self.pipelineColumns.joined(separator: ", "))
+                  FROM recon.invoice_pipeline ORDER BY invoicenumber
+                """
+        }
+        let rows = try connection.copyOut(
+            PostgresQuery(unescaped: "COPY (\(select)) TO STDOUT (FORMAT csv, HEADER true)"), to: handle)
+        return (run, rows)
+    }
+
+    /// The columns of `recon export --what findings`, in order.
+    public static let findingColumns = [
+        "run_id", "finding_no", "category", "severity", "stage", "underlying_category", "invoicenumber", "proposalid",
+        "actualid", "transid", "voucher", "field", "expected", "actual", "difference", "amount", "currency",
+        "dataareaid", "since", "first_seen_run_id", "age_days", "detail",
+    ]
+    /// The columns of `recon export --what summary`, in order.
+    public static let summaryColumns = [
+        "run_id", "as_of", "category", "severity", "stage", "dataareaid", "findings", "new_findings", "amount",
+        "currency",
+    ]
+    /// The columns of `recon export --what pipeline`, in order.
+    public static let pipelineColumns = [
+        "invoicenumber", "contract", "currency", "status", "status_name", "amount_before_tax", "confirmed", "proposal",
+        "proposal_lines", "proposal_amount", "posted", "projinvoiceid", "written_back", "stage",
+    ]
+}
+
+/// A reconciliation that cannot run or report: one line for the user.
+public struct ReconError: Error, Sendable, CustomStringConvertible {
+    public var description: String
+    /// The user asked for something impossible (a bad option, a run that does not exist), as opposed to a run that
+    /// failed.
+    public var isUsage: Bool
+
+    public init(_ description: String, usage: Bool = false) {
+        self.description = description
+        self.isUsage = usage
+    }
+
+    /// Another run holds the lock.
+    public static let busy = ReconError("another reconciliation run is in progress; try again when it has finished")
+    public var isBusy: Bool { description == Self.busy.description }
+}
+
+extension Reconciliation.Run {
+    init(_ row: PostgresRow, replaced: Bool) throws {
+        self.init(
+            runID: try row.decode("run_id"), asOf: try row.decode("as_of"), legalEntity: try row.decode("legal_entity"),
+            findings: try row.decode("findings"), errors: try row.decode("errors"),
+            warnings: try row.decode("warnings"), infos: try row.decode("infos"), inFlight: try row.decode("in_flight"),
+            newFindings: try row.decode("new_findings"), stillOpen: try row.decode("still_open"),
+            resolved: try row.decode("resolved"), replaced: replaced)
+    }
+}
+
+extension PostgresConnection {
+    /// Runs trusted SQL text (a generated view definition) with no parameters.
+    @discardableResult
+    func query(unescaped text: String) throws -> PostgresResult {
+        try query(PostgresQuery(unescaped: text))
+    }
+}

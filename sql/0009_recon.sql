@@ -1,0 +1,604 @@
+-- 0009_recon.sql
+-- The nightly reconciliation's results (docs/reconciliation.md): schema recon with the mismatch catalogue, the
+-- settings a run uses (tolerances per currency, age thresholds), the run ledger (recon.run) and its findings
+-- (recon.finding). The checks themselves are in 0010_recon_checks.sql; the views analysts query and the read-only
+-- role tieout_analyst are at the end of this file.
+--
+-- Names analysts rely on are fixed: extend, never rename (recon.run: run_id, as_of, started_at, finished_at, status;
+-- recon.finding: run_id, category, severity, stage, invoicenumber, proposalid, actualid, transid, voucher, expected,
+-- actual, difference, currency, dataareaid, first_seen_run_id, age_days).
+-- Applied by the tieout migrator in one transaction (no BEGIN/COMMIT here).
+
+CREATE SCHEMA recon;
+COMMENT ON SCHEMA recon IS
+  'Nightly reconciliation of confirmed proformas, invoice proposals and posted actuals: the mismatch catalogue, the '
+  'run ledger, the findings of every run and the views analysts query (docs/reconciliation.md).';
+
+------------------------------------------------------------------------------------------------
+-- The mismatch catalogue (../shared/domain.md §4)
+------------------------------------------------------------------------------------------------
+CREATE TABLE recon.category (
+    category    text PRIMARY KEY,
+    severity    text NOT NULL CHECK (severity IN ('E', 'W', 'I')),
+    stage       text NOT NULL CHECK (stage IN ('header', 'lines', 'dataverse', 'posting', 'timing')),
+    description text NOT NULL
+);
+COMMENT ON TABLE recon.category IS
+  'The mismatch catalogue: one row per stable category code a finding can carry, with its default severity and the '
+  'stage of the flow it belongs to. Codes never change meaning; new ones may be added.';
+COMMENT ON COLUMN recon.category.category IS 'Stable category code, e.g. CONFIRMED_WITHOUT_PROPOSAL.';
+COMMENT ON COLUMN recon.category.severity IS
+  'Default severity: E error (exit code 1), W warning or timing, I information.';
+COMMENT ON COLUMN recon.category.stage IS
+  'Where in the flow the mismatch is: header (proforma and proposal headers), lines (billed sales, staging, '
+  'proposal lines), dataverse (consistency inside Dataverse), posting (journals, posted invoices, write-back, '
+  'ledger), timing (IN_FLIGHT).';
+COMMENT ON COLUMN recon.category.description IS 'What the category means and which invariant it checks.';
+
+INSERT INTO recon.category (category, severity, stage, description) VALUES
+  ('CONFIRMED_WITHOUT_PROPOSAL', 'E', 'header',
+   'A confirmed proforma that the invoice proposal map sends to F&O has no invoice proposal with proposalid = invoicenumber (I6).'),
+  ('PROPOSAL_WITHOUT_CONFIRMED_PROFORMA', 'E', 'header',
+   'An invoice proposal has no confirmed proforma with that invoice number: the proforma is missing or still a draft (I6).'),
+  ('DUPLICATE_PROPOSAL', 'E', 'header',
+   'More than one invoice proposal carries the same proposalid (the same proforma, in several legal entities) (I6).'),
+  ('HEADER_ATTRIBUTE_MISMATCH', 'E', 'header',
+   'The proposal header disagrees with the proforma as the invoice proposal map sends it: contract, customer, currency or legal entity (field names the one).'),
+  ('HEADER_AMOUNT_MISMATCH', 'E', 'header',
+   'The proposal amount before tax differs from the proforma''s total before tax by more than the currency''s tolerance (I2, I7).'),
+  ('TAX_DIFFERENCE', 'I', 'header',
+   'Sales tax differs between the proposal and the posted invoice, or between Dataverse and F&O; tax is recomputed in F&O, so it is reported apart from amounts (I8).'),
+  ('POSTED_STATUS_NOT_REFLECTED', 'W', 'header',
+   'A posted F&O invoice is not reflected on its Dataverse proforma as the posted-invoice write-back map would write it (status Posted, customer invoice number, date, tax).'),
+  ('PROPOSAL_STUCK_UNPOSTED', 'W', 'header',
+   'An invoice proposal is still open after the proposal_stuck threshold; detail gives the reason: no lines, lines waiting, or posting error.'),
+  ('ILD_WITHOUT_BILLED_SALES', 'E', 'lines',
+   'An invoice line detail of a confirmed proforma has no connected billed-sales actual with the same quantity, amount, class and billing type (I4).'),
+  ('BILLED_SALES_WITHOUT_BACKING', 'E', 'lines',
+   'A billed-sales actual is not connected to an invoice line detail, or (time and material, not a milestone) to the unbilled sale it bills (I4).'),
+  ('BILLED_SALES_NOT_STAGED', 'E', 'lines',
+   'A billed-sales actual that the actuals map sends to F&O has no staging row (I7).'),
+  ('STAGED_NOT_IMPORTED', 'W', 'lines',
+   'A staging row is not processed by Import from staging; detail gives F&O''s reason. An error past the staged_not_imported threshold.'),
+  ('PROPOSAL_LINE_SET_MISMATCH', 'E', 'lines',
+   'The proposal''s lines and the billed-sales staging rows of its invoice are not the same set of actual ids; detail names the missing and extra ones (I7).'),
+  ('PROPOSAL_LINE_AMOUNT_MISMATCH', 'E', 'lines',
+   'A proposal line''s quantity, price or amount differs from its billed-sales actual as the actuals map sends it (I7).'),
+  ('ORPHAN_PROPOSAL_LINE', 'E', 'lines',
+   'A proposal line whose proposal header does not exist, or whose actual id is no billed-sales staging row (I7).'),
+  ('DUPLICATE_STAGING_ROW', 'E', 'lines',
+   'More than one staging row not flagged isduplicate for one actual id (staging and actuals are 1:1, I7).'),
+  ('SKIPPED_RECORD_LEAKED', 'E', 'lines',
+   'F&O holds a record the maps do not send: a staging row for a skip-sync actual or an actual Dataverse no longer has, or a proposal for a proforma the proposal map skips (I7).'),
+  ('UNBILLED_NOT_REVERSED', 'E', 'dataverse',
+   'An unbilled sale billed on a confirmed proforma is not netted to zero by skip-sync reversals of equal and opposite quantity and amount (I5).'),
+  ('BILLING_STATUS_INCONSISTENT', 'E', 'dataverse',
+   'An actual''s billing status disagrees with the state of the proforma it is on (or with being on none).'),
+  ('INVOICE_TOTALS_INCONSISTENT', 'E', 'dataverse',
+   'A proforma''s line or header totals are not the sums of its line details, or its lines do not match the contract lines one to one (I1, I2, I3).'),
+  ('CORRECTION_CHAIN_BROKEN', 'E', 'dataverse',
+   'A corrective invoice line detail does not lead to a confirmed original of the same contract line and class, or an original is corrected twice.'),
+  ('UNBILLED_NOT_POSTED', 'W', 'posting',
+   'An unbilled sale imported into an integration journal is not posted, so proposals that bill it wait (I9).'),
+  ('MISSING_VOUCHER_WRITEBACK', 'W', 'posting',
+   'A posted staging row''s voucher has not reached its Dataverse actual, or a posted journal line or invoice did not stamp its staging row. An error past the missing_voucher_writeback threshold (I9).'),
+  ('ACCOUNTING_AMOUNT_MISMATCH', 'E', 'posting',
+   'The accounting-currency amount differs between the posted transaction, the staging row and the Dataverse actual (I9, I11).'),
+  ('WIP_NOT_REVERSED', 'E', 'posting',
+   'An unbilled sale billed on a posted invoice is still a posted (not invoiced) transaction: its WIP was not reversed (I10).'),
+  ('POSTED_INVOICE_PROPOSAL_MISMATCH', 'E', 'posting',
+   'A posted invoice differs from its proposal: amount before tax, or the set or amounts of its lines (I8).'),
+  ('UNBALANCED_VOUCHER', 'E', 'posting',
+   'A ledger voucher''s accounting-currency amounts do not sum to zero.'),
+  ('IN_FLIGHT', 'W', 'timing',
+   'A mismatch on a record younger than the run''s grace window: not an error yet; underlying_category says what it will be reported as once older.');
+
+------------------------------------------------------------------------------------------------
+-- Settings
+------------------------------------------------------------------------------------------------
+CREATE TABLE recon.tolerance (
+    currencyid text PRIMARY KEY,
+    amount     numeric NOT NULL CHECK (amount >= 0)
+);
+COMMENT ON TABLE recon.tolerance IS
+  'Optional absolute tolerance per currency for amount comparisons. A currency without a row compares exactly. '
+  'Tax differences are never absorbed by it.';
+COMMENT ON COLUMN recon.tolerance.currencyid IS 'ISO currency code (EUR, USD, ...).';
+COMMENT ON COLUMN recon.tolerance.amount IS
+  'Largest absolute difference, in that currency, that still counts as equal.';
+
+CREATE TABLE recon.threshold (
+    name        text PRIMARY KEY,
+    age         interval NOT NULL CHECK (age >= interval '0'),
+    description text NOT NULL
+);
+COMMENT ON TABLE recon.threshold IS 'Ages after which a waiting record becomes a finding or a warning becomes an error.';
+COMMENT ON COLUMN recon.threshold.name IS 'Threshold name, used by the checks.';
+COMMENT ON COLUMN recon.threshold.age IS 'The age (as of the run) at which the threshold applies.';
+COMMENT ON COLUMN recon.threshold.description IS 'What the threshold changes.';
+
+INSERT INTO recon.threshold (name, age, description) VALUES
+  ('proposal_stuck', interval '3 days',
+   'An open invoice proposal older than this is reported PROPOSAL_STUCK_UNPOSTED.'),
+  ('staged_not_imported', interval '2 days',
+   'STAGED_NOT_IMPORTED is a warning until a staging row is this old, an error after.'),
+  ('missing_voucher_writeback', interval '2 days',
+   'MISSING_VOUCHER_WRITEBACK is a warning until the posted record is this old, an error after.');
+
+------------------------------------------------------------------------------------------------
+-- The run ledger
+------------------------------------------------------------------------------------------------
+CREATE TABLE recon.run (
+    run_id          bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    as_of           timestamptz NOT NULL,
+    started_at      timestamptz NOT NULL,
+    finished_at     timestamptz,
+    status          text NOT NULL CHECK (status IN ('succeeded', 'failed')),
+    legal_entity    text,
+    grace           interval NOT NULL,
+    previous_run_id bigint REFERENCES recon.run (run_id) ON DELETE SET NULL,
+    findings        integer NOT NULL DEFAULT 0,
+    errors          integer NOT NULL DEFAULT 0,
+    warnings        integer NOT NULL DEFAULT 0,
+    infos           integer NOT NULL DEFAULT 0,
+    in_flight       integer NOT NULL DEFAULT 0,
+    new_findings    integer NOT NULL DEFAULT 0,
+    still_open      integer NOT NULL DEFAULT 0,
+    resolved        integer NOT NULL DEFAULT 0,
+    settings        jsonb NOT NULL DEFAULT '{}',
+    error           text
+);
+CREATE UNIQUE INDEX run_as_of_scope_key ON recon.run (as_of, coalesce(legal_entity, '')) WHERE status = 'succeeded';
+
+COMMENT ON TABLE recon.run IS
+  'One row per reconciliation run (tieout recon run). A succeeded run and its findings are written in one '
+  'transaction; a run that failed leaves only this row, with status failed and the error. Running the same as-of '
+  'and legal entity again replaces that run''s findings (same run_id), so a rerun is idempotent.';
+COMMENT ON COLUMN recon.run.run_id IS 'Run number, increasing.';
+COMMENT ON COLUMN recon.run.as_of IS
+  'The run''s clock: ages, the grace window and thresholds are measured against it. Records created after it are '
+  'left out of the checks.';
+COMMENT ON COLUMN recon.run.started_at IS 'When the run started (wall clock).';
+COMMENT ON COLUMN recon.run.finished_at IS 'When the run finished or failed (wall clock).';
+COMMENT ON COLUMN recon.run.status IS 'succeeded, or failed (then error says why and the run has no findings).';
+COMMENT ON COLUMN recon.run.legal_entity IS 'The legal entity (dataareaid) the run was limited to; NULL for all.';
+COMMENT ON COLUMN recon.run.grace IS 'Grace window: mismatches on records younger than this are IN_FLIGHT.';
+COMMENT ON COLUMN recon.run.previous_run_id IS
+  'The succeeded run of the same legal entity with the latest earlier as-of: new, still open and resolved are '
+  'counted against it.';
+COMMENT ON COLUMN recon.run.findings IS 'Number of findings.';
+COMMENT ON COLUMN recon.run.errors IS 'Findings with severity E. Non-zero makes tieout recon run exit with 1.';
+COMMENT ON COLUMN recon.run.warnings IS 'Findings with severity W (IN_FLIGHT included).';
+COMMENT ON COLUMN recon.run.infos IS 'Findings with severity I.';
+COMMENT ON COLUMN recon.run.in_flight IS 'Findings with category IN_FLIGHT.';
+COMMENT ON COLUMN recon.run.new_findings IS 'Findings the previous run did not have.';
+COMMENT ON COLUMN recon.run.still_open IS 'Findings the previous run had too.';
+COMMENT ON COLUMN recon.run.resolved IS 'Findings of the previous run that this run no longer has.';
+COMMENT ON COLUMN recon.run.settings IS
+  'The settings the run used: tolerances per currency and thresholds, as JSON, so a run can be explained later.';
+COMMENT ON COLUMN recon.run.error IS 'Why a failed run failed (one line, no passwords); NULL when it succeeded.';
+
+CREATE TABLE recon.finding (
+    run_id              bigint NOT NULL REFERENCES recon.run (run_id) ON DELETE CASCADE,
+    finding_no          integer NOT NULL,
+    category            text NOT NULL REFERENCES recon.category (category),
+    severity            text NOT NULL CHECK (severity IN ('E', 'W', 'I')),
+    stage               text NOT NULL,
+    underlying_category text NOT NULL REFERENCES recon.category (category),
+    invoicenumber       text,
+    proposalid          text,
+    actualid            uuid,
+    transid             text,
+    voucher             text,
+    field               text,
+    expected            text,
+    actual              text,
+    difference          numeric,
+    amount              numeric,
+    currency            text,
+    dataareaid          text,
+    since               timestamptz,
+    first_seen_run_id   bigint NOT NULL,
+    age_days            numeric NOT NULL,
+    detail              text,
+    finding_key         text NOT NULL,
+    PRIMARY KEY (run_id, finding_no)
+);
+CREATE INDEX finding_key_idx ON recon.finding (finding_key, run_id);
+CREATE INDEX finding_category_idx ON recon.finding (run_id, category);
+
+COMMENT ON TABLE recon.finding IS
+  'One row per mismatch a run found, located by its keys. The same mismatch in a later run has the same '
+  'finding_key and keeps first_seen_run_id.';
+COMMENT ON COLUMN recon.finding.run_id IS 'The run that reported it (recon.run).';
+COMMENT ON COLUMN recon.finding.finding_no IS 'Position in the run, in category, key order: 1, 2, ...';
+COMMENT ON COLUMN recon.finding.category IS
+  'Catalogue code (recon.category); IN_FLIGHT when the record is younger than the grace window.';
+COMMENT ON COLUMN recon.finding.severity IS 'E error, W warning or timing, I information.';
+COMMENT ON COLUMN recon.finding.stage IS 'Stage of the flow (recon.category.stage of the underlying category).';
+COMMENT ON COLUMN recon.finding.underlying_category IS
+  'The catalogue code of the mismatch; equal to category except for IN_FLIGHT findings.';
+COMMENT ON COLUMN recon.finding.invoicenumber IS 'Dataverse proforma invoice number (dataverse.invoice.invoicenumber).';
+COMMENT ON COLUMN recon.finding.proposalid IS 'F&O invoice proposal id (fno.projproposaljour.proposalid).';
+COMMENT ON COLUMN recon.finding.actualid IS 'Actual id (dataverse.msdyn_actual.msdyn_actualid = staging actualid).';
+COMMENT ON COLUMN recon.finding.transid IS 'F&O project transaction id (proposal line, posted transaction).';
+COMMENT ON COLUMN recon.finding.voucher IS 'Ledger voucher.';
+COMMENT ON COLUMN recon.finding.field IS 'The compared field that differs, when the finding is about one field.';
+COMMENT ON COLUMN recon.finding.expected IS 'The value the source of truth says, as text (amounts exact).';
+COMMENT ON COLUMN recon.finding.actual IS 'The value found, as text (amounts exact).';
+COMMENT ON COLUMN recon.finding.difference IS 'actual - expected, when both are amounts.';
+COMMENT ON COLUMN recon.finding.amount IS
+  'The money at stake, in currency: the amount of a missing record, or the absolute difference.';
+COMMENT ON COLUMN recon.finding.currency IS 'Currency of expected, actual, difference and amount.';
+COMMENT ON COLUMN recon.finding.dataareaid IS 'Legal entity.';
+COMMENT ON COLUMN recon.finding.since IS
+  'When the record behind the finding last changed: its age, the grace window and thresholds count from here.';
+COMMENT ON COLUMN recon.finding.first_seen_run_id IS 'The first run of an unbroken series of runs that reported it.';
+COMMENT ON COLUMN recon.finding.age_days IS 'Days from since to the run''s as-of, 2 decimals.';
+COMMENT ON COLUMN recon.finding.detail IS 'One line for people: what is wrong and, for waiting records, why.';
+COMMENT ON COLUMN recon.finding.finding_key IS
+  'Identity of the mismatch across runs: md5 of the underlying category, the keys and the field.';
+
+------------------------------------------------------------------------------------------------
+-- Views analysts query
+------------------------------------------------------------------------------------------------
+-- Plain views (no security_invoker): they read recon, dataverse and fno with their owner's rights, so
+-- tieout_analyst needs SELECT on the views only. Views have no order; add ORDER BY to the query.
+
+-- The latest succeeded run of each scope: all legal entities (legal_entity NULL) is one scope, each legal entity
+-- a run was limited to is another. The unique index run_as_of_scope_key keeps as_of unique per scope; run_id
+-- breaks ties anyway.
+CREATE VIEW recon.latest_run AS
+SELECT DISTINCT ON (coalesce(r.legal_entity, ''))
+       r.run_id, r.as_of, r.started_at, r.finished_at, r.status, r.legal_entity, r.grace, r.previous_run_id,
+       r.findings, r.errors, r.warnings, r.infos, r.in_flight, r.new_findings, r.still_open, r.resolved,
+       r.settings, r.error
+  FROM recon.run r
+ WHERE r.status = 'succeeded'
+ ORDER BY coalesce(r.legal_entity, ''), r.as_of DESC, r.run_id DESC;
+
+COMMENT ON VIEW recon.latest_run IS
+  'The latest succeeded run per scope: one row for the runs over all legal entities (legal_entity NULL) and one per '
+  'legal entity a run was limited to; latest = highest as_of, then highest run_id. Failed runs never appear. Join '
+  'recon.finding on run_id for its findings; the counts are the same as in recon.run.';
+COMMENT ON COLUMN recon.latest_run.run_id IS 'Run number (recon.run.run_id); join recon.finding.run_id on it.';
+COMMENT ON COLUMN recon.latest_run.as_of IS
+  'The run''s clock: ages, the grace window and thresholds are measured against it; records created after it are '
+  'left out of the checks.';
+COMMENT ON COLUMN recon.latest_run.started_at IS 'When the run started (wall clock).';
+COMMENT ON COLUMN recon.latest_run.finished_at IS 'When the run finished (wall clock).';
+COMMENT ON COLUMN recon.latest_run.status IS 'Always succeeded here.';
+COMMENT ON COLUMN recon.latest_run.legal_entity IS
+  'The scope: the legal entity (dataareaid) the run was limited to, NULL for the runs over all legal entities.';
+COMMENT ON COLUMN recon.latest_run.grace IS 'Grace window: mismatches on records younger than this are IN_FLIGHT.';
+COMMENT ON COLUMN recon.latest_run.previous_run_id IS
+  'The succeeded run of the same scope with the latest earlier as-of (new, still open and resolved are counted '
+  'against it); NULL for the first run of the scope.';
+COMMENT ON COLUMN recon.latest_run.findings IS 'Number of findings.';
+COMMENT ON COLUMN recon.latest_run.errors IS 'Findings with severity E. Non-zero made tieout recon run exit with 1.';
+COMMENT ON COLUMN recon.latest_run.warnings IS 'Findings with severity W (IN_FLIGHT included).';
+COMMENT ON COLUMN recon.latest_run.infos IS 'Findings with severity I.';
+COMMENT ON COLUMN recon.latest_run.in_flight IS 'Findings with category IN_FLIGHT.';
+COMMENT ON COLUMN recon.latest_run.new_findings IS 'Findings the previous run did not have.';
+COMMENT ON COLUMN recon.latest_run.still_open IS 'Findings the previous run had too.';
+COMMENT ON COLUMN recon.latest_run.resolved IS 'Findings of the previous run that this run no longer has.';
+COMMENT ON COLUMN recon.latest_run.settings IS
+  'The settings the run used (tolerances per currency, thresholds) as JSON, e.g. settings -> ''tolerance''.';
+COMMENT ON COLUMN recon.latest_run.error IS 'Always NULL here (only failed runs have an error).';
+
+-- The findings of the latest succeeded run over all runs: highest as_of, then highest run_id. That is the
+-- latest run of whatever scope ran last; use recon.latest_run to pick a scope.
+CREATE VIEW recon.open_findings AS
+SELECT f.run_id, f.finding_no, f.category, f.severity, f.stage, f.underlying_category, f.invoicenumber,
+       f.proposalid, f.actualid, f.transid, f.voucher, f.field, f.expected, f.actual, f.difference, f.amount,
+       f.currency, f.dataareaid, f.since, f.first_seen_run_id, f.age_days, f.detail, f.finding_key,
+       f.first_seen_run_id = f.run_id AS is_new,
+       r.as_of
+  FROM (SELECT run_id, as_of
+          FROM recon.run
+         WHERE status = 'succeeded'
+         ORDER BY as_of DESC, run_id DESC
+         LIMIT 1) r
+  JOIN recon.finding f ON f.run_id = r.run_id;
+
+COMMENT ON VIEW recon.open_findings IS
+  'What is wrong now: every finding of the latest succeeded run (highest as_of, then highest run_id, whatever its '
+  'legal-entity scope), with is_new and the run''s as_of. Empty until a run succeeded. For a trend or another run '
+  'use recon.finding, recon.summary or recon.finding_changes with a run_id.';
+COMMENT ON COLUMN recon.open_findings.run_id IS 'The run that reported it: the latest succeeded run (recon.run).';
+COMMENT ON COLUMN recon.open_findings.finding_no IS 'Position in the run, in category, key order: 1, 2, ...';
+COMMENT ON COLUMN recon.open_findings.category IS
+  'Catalogue code (recon.category); IN_FLIGHT when the record is younger than the grace window.';
+COMMENT ON COLUMN recon.open_findings.severity IS 'E error, W warning or timing, I information.';
+COMMENT ON COLUMN recon.open_findings.stage IS
+  'Stage of the flow (recon.category.stage of the underlying category): header, lines, dataverse, posting.';
+COMMENT ON COLUMN recon.open_findings.underlying_category IS
+  'The catalogue code of the mismatch; equal to category except for IN_FLIGHT findings, where it says what the '
+  'finding will be reported as once older than the grace window.';
+COMMENT ON COLUMN recon.open_findings.invoicenumber IS
+  'Dataverse proforma invoice number (dataverse.invoice.invoicenumber; recon.invoice_pipeline.invoicenumber).';
+COMMENT ON COLUMN recon.open_findings.proposalid IS 'F&O invoice proposal id (fno.projproposaljour.proposalid).';
+COMMENT ON COLUMN recon.open_findings.actualid IS
+  'Actual id (dataverse.msdyn_actual.msdyn_actualid = staging actualid).';
+COMMENT ON COLUMN recon.open_findings.transid IS 'F&O project transaction id (proposal line, posted transaction).';
+COMMENT ON COLUMN recon.open_findings.voucher IS 'Ledger voucher.';
+COMMENT ON COLUMN recon.open_findings.field IS 'The compared field that differs, when the finding is about one field.';
+COMMENT ON COLUMN recon.open_findings.expected IS 'The value the source of truth says, as text (amounts exact).';
+COMMENT ON COLUMN recon.open_findings.actual IS 'The value found, as text (amounts exact).';
+COMMENT ON COLUMN recon.open_findings.difference IS 'actual - expected, when both are amounts (in currency).';
+COMMENT ON COLUMN recon.open_findings.amount IS
+  'The money at stake, in currency: the amount of a missing record, or the absolute difference. NULL when the '
+  'finding is not about money. Sum it per currency only.';
+COMMENT ON COLUMN recon.open_findings.currency IS 'ISO currency code of expected, actual, difference and amount.';
+COMMENT ON COLUMN recon.open_findings.dataareaid IS 'Legal entity (F&O company id).';
+COMMENT ON COLUMN recon.open_findings.since IS
+  'When the record behind the finding last changed: its age, the grace window and thresholds count from here.';
+COMMENT ON COLUMN recon.open_findings.first_seen_run_id IS
+  'The first run of an unbroken series of runs that reported it; recon.run.as_of of that run says since when it '
+  'is reported.';
+COMMENT ON COLUMN recon.open_findings.age_days IS
+  'Days from since to the run''s as-of, 2 decimals (recon.aging buckets it).';
+COMMENT ON COLUMN recon.open_findings.detail IS 'One line for people: what is wrong and, for waiting records, why.';
+COMMENT ON COLUMN recon.open_findings.finding_key IS
+  'Identity of the mismatch across runs: md5 of the underlying category, the keys and the field.';
+COMMENT ON COLUMN recon.open_findings.is_new IS
+  'true when this run is the first to report it (first_seen_run_id = run_id), false when earlier runs did too.';
+COMMENT ON COLUMN recon.open_findings.as_of IS 'The as-of of the run (recon.run.as_of): the findings are as of then.';
+
+-- Counts and money per run, category, severity, legal entity and currency. stage is the category's
+-- (recon.category.stage), so IN_FLIGHT is timing and the row stays one per category.
+CREATE VIEW recon.summary AS
+SELECT f.run_id,
+       r.as_of,
+       f.category,
+       f.severity,
+       c.stage,
+       f.dataareaid,
+       count(*) AS findings,
+       count(*) FILTER (WHERE f.first_seen_run_id = f.run_id) AS new_findings,
+       coalesce(sum(f.amount), 0) AS amount,
+       f.currency
+  FROM recon.finding f
+  JOIN recon.run r ON r.run_id = f.run_id
+  JOIN recon.category c ON c.category = f.category
+ GROUP BY f.run_id, r.as_of, f.category, c.category, f.severity, f.dataareaid, f.currency;
+
+COMMENT ON VIEW recon.summary IS
+  'The findings of every run counted per category, severity, legal entity and currency: one row per run_id, '
+  'category, severity, dataareaid, currency with findings. Filter on run_id (recon.latest_run gives the latest per '
+  'scope); a category without findings in a run has no row. Amounts are per currency, never mixed.';
+COMMENT ON COLUMN recon.summary.run_id IS 'The run (recon.run.run_id); filter on it.';
+COMMENT ON COLUMN recon.summary.as_of IS 'The run''s as-of (recon.run.as_of), for trends over runs.';
+COMMENT ON COLUMN recon.summary.category IS 'Catalogue code (recon.category), IN_FLIGHT included.';
+COMMENT ON COLUMN recon.summary.severity IS
+  'E error, W warning or timing, I information. One category can appear with two severities (e.g. '
+  'STAGED_NOT_IMPORTED is W, then E past its threshold).';
+COMMENT ON COLUMN recon.summary.stage IS
+  'Stage of the category (recon.category.stage): header, lines, dataverse, posting, or timing for IN_FLIGHT.';
+COMMENT ON COLUMN recon.summary.dataareaid IS 'Legal entity; NULL for findings that have none.';
+COMMENT ON COLUMN recon.summary.findings IS 'Number of findings.';
+COMMENT ON COLUMN recon.summary.new_findings IS
+  'Findings this run reports for the first time (first_seen_run_id = run_id).';
+COMMENT ON COLUMN recon.summary.amount IS
+  'Sum of the findings'' amount (money at stake) in currency, findings without an amount left out; 0 when none has '
+  'one.';
+COMMENT ON COLUMN recon.summary.currency IS
+  'ISO currency code of amount; NULL for findings that are not about money (e.g. a duplicate proposal).';
+
+-- What changed from the previous run to each succeeded run R (previous_run_id P): findings of R are new (their
+-- finding_key is not in P) or open (it is), findings of P whose key is not in R are resolved. Resolved rows carry
+-- P's finding columns and R's run_id. A run without a previous run has only new findings.
+CREATE VIEW recon.finding_changes AS
+SELECT r.run_id,
+       CASE WHEN EXISTS (SELECT FROM recon.finding p
+                          WHERE p.run_id = r.previous_run_id AND p.finding_key = f.finding_key)
+            THEN 'open' ELSE 'new' END AS change,
+       f.category, f.underlying_category, f.severity, f.invoicenumber, f.proposalid, f.actualid, f.transid,
+       f.voucher, f.field, f.amount, f.currency, f.dataareaid, f.finding_key
+  FROM recon.run r
+  JOIN recon.finding f ON f.run_id = r.run_id
+ WHERE r.status = 'succeeded'
+UNION ALL
+SELECT r.run_id,
+       'resolved',
+       p.category, p.underlying_category, p.severity, p.invoicenumber, p.proposalid, p.actualid, p.transid,
+       p.voucher, p.field, p.amount, p.currency, p.dataareaid, p.finding_key
+  FROM recon.run r
+  JOIN recon.finding p ON p.run_id = r.previous_run_id
+ WHERE r.status = 'succeeded'
+   AND NOT EXISTS (SELECT FROM recon.finding f WHERE f.run_id = r.run_id AND f.finding_key = p.finding_key);
+
+COMMENT ON VIEW recon.finding_changes IS
+  'Per succeeded run, how its findings compare with its previous run (recon.run.previous_run_id, same scope): '
+  'new (not in the previous run), open (in both) and resolved (in the previous run, gone now; shown with the '
+  'previous run''s values). Counts per change match recon.run new_findings, still_open and resolved. Filter on '
+  'run_id; join recon.finding on (run_id, finding_key) for the other columns of new and open rows.';
+COMMENT ON COLUMN recon.finding_changes.run_id IS
+  'The run compared with its previous run; also on resolved rows, which come from the previous run.';
+COMMENT ON COLUMN recon.finding_changes.change IS
+  'new: this run reports it and the previous run did not (every finding of a run without a previous run); open: '
+  'both report it; resolved: the previous run reported it and this run does not.';
+COMMENT ON COLUMN recon.finding_changes.category IS
+  'Catalogue code (recon.category); IN_FLIGHT when the record was younger than the grace window. An IN_FLIGHT '
+  'finding that grew old is open, not new: the key follows underlying_category.';
+COMMENT ON COLUMN recon.finding_changes.underlying_category IS
+  'The catalogue code of the mismatch; equal to category except for IN_FLIGHT findings.';
+COMMENT ON COLUMN recon.finding_changes.severity IS
+  'E error, W warning or timing, I information (of the previous run for resolved rows).';
+COMMENT ON COLUMN recon.finding_changes.invoicenumber IS 'Dataverse proforma invoice number.';
+COMMENT ON COLUMN recon.finding_changes.proposalid IS 'F&O invoice proposal id.';
+COMMENT ON COLUMN recon.finding_changes.actualid IS 'Actual id (dataverse.msdyn_actual.msdyn_actualid).';
+COMMENT ON COLUMN recon.finding_changes.transid IS 'F&O project transaction id.';
+COMMENT ON COLUMN recon.finding_changes.voucher IS 'Ledger voucher.';
+COMMENT ON COLUMN recon.finding_changes.field IS
+  'The compared field that differs, when the finding is about one field.';
+COMMENT ON COLUMN recon.finding_changes.amount IS
+  'The money at stake, in currency (for resolved rows as the previous run saw it); NULL when not about money.';
+COMMENT ON COLUMN recon.finding_changes.currency IS 'ISO currency code of amount.';
+COMMENT ON COLUMN recon.finding_changes.dataareaid IS 'Legal entity.';
+COMMENT ON COLUMN recon.finding_changes.finding_key IS
+  'Identity of the mismatch across runs (recon.finding.finding_key); new, open and resolved are decided on it.';
+
+-- How long the open findings have been waiting, in buckets of age_days.
+CREATE VIEW recon.aging AS
+SELECT o.category,
+       o.severity,
+       o.dataareaid,
+       b.bucket,
+       b.bucket_order,
+       count(*) AS findings,
+       coalesce(sum(o.amount), 0) AS amount,
+       o.currency
+  FROM recon.open_findings o
+ CROSS JOIN LATERAL (
+       SELECT CASE WHEN o.age_days < 1 THEN '0-1'
+                   WHEN o.age_days < 3 THEN '1-3'
+                   WHEN o.age_days < 7 THEN '3-7'
+                   WHEN o.age_days < 30 THEN '7-30'
+                   ELSE '30+' END AS bucket,
+              CASE WHEN o.age_days < 1 THEN 1
+                   WHEN o.age_days < 3 THEN 2
+                   WHEN o.age_days < 7 THEN 3
+                   WHEN o.age_days < 30 THEN 4
+                   ELSE 5 END AS bucket_order) b
+ GROUP BY o.category, o.severity, o.dataareaid, o.currency, b.bucket, b.bucket_order;
+
+COMMENT ON VIEW recon.aging IS
+  'The open findings (recon.open_findings, the latest succeeded run) counted per category, severity, legal entity, '
+  'currency and age bucket: how long mismatches have been waiting, measured by age_days from the record''s last change to '
+  'the run''s as-of. ORDER BY bucket_order; a bucket without findings has no row.';
+COMMENT ON COLUMN recon.aging.category IS 'Catalogue code (recon.category), IN_FLIGHT included.';
+COMMENT ON COLUMN recon.aging.severity IS 'E error, W warning or timing, I information.';
+COMMENT ON COLUMN recon.aging.dataareaid IS 'Legal entity; NULL for findings that have none.';
+COMMENT ON COLUMN recon.aging.bucket IS
+  'Age bucket in days, lower bound included, upper excluded: 0-1, 1-3, 3-7, 7-30, 30+ (30 days or more).';
+COMMENT ON COLUMN recon.aging.bucket_order IS 'Sort key of bucket: 1 for 0-1 up to 5 for 30+.';
+COMMENT ON COLUMN recon.aging.findings IS 'Number of open findings in the bucket.';
+COMMENT ON COLUMN recon.aging.amount IS
+  'Sum of their amount (money at stake) in currency, findings without one left out, 0 when none has one.';
+COMMENT ON COLUMN recon.aging.currency IS 'ISO currency code of amount; NULL for findings not about money.';
+
+-- Where every proforma is in the flow, live from dataverse and fno (not from a run). The F&O side is aggregated
+-- per proposalid first and joined by hash, so the view is one row per invoice even with duplicate proposals and
+-- reads each table once; a filter on invoicenumber is pushed into the aggregates.
+CREATE VIEW recon.invoice_pipeline AS
+SELECT i.invoicenumber,
+       i.invoiceid,
+       so.ordernumber AS contract,
+       i.isocurrencycode AS currency,
+       i.msdyn_projectinvoicestatus AS status,
+       CASE i.msdyn_projectinvoicestatus
+            WHEN 192350000 THEN 'Draft'
+            WHEN 192350001 THEN 'In Review'
+            WHEN 192350002 THEN 'Confirmed'
+            WHEN 192350003 THEN 'Invoice Paid'
+            WHEN 192350004 THEN 'Posted' END AS status_name,
+       i.totallineitemamount AS amount_before_tax,
+       s.confirmed,
+       s.proposal,
+       coalesce(pj.proposals, 0) AS proposals,
+       coalesce(pl.lines, 0) AS proposal_lines,
+       pj.amount AS proposal_amount,
+       s.posted,
+       coalesce(pj.projinvoiceid, ij.projinvoiceid) AS projinvoiceid,
+       s.written_back,
+       CASE WHEN s.written_back THEN 'written back'
+            WHEN s.posted THEN 'posted'
+            WHEN pl.lines > 0 THEN 'lines'
+            WHEN s.proposal THEN 'proposal'
+            WHEN s.confirmed THEN 'confirmed'
+            ELSE 'draft' END AS stage
+  FROM dataverse.invoice i
+  LEFT JOIN dataverse.salesorder so ON so.salesorderid = i.salesorderid
+  LEFT JOIN (SELECT proposalid, count(*) AS proposals, sum(salesorderbalance) AS amount,
+                    min(projinvoiceid) AS projinvoiceid
+               FROM fno.projproposaljour
+              GROUP BY proposalid) pj ON pj.proposalid = i.invoicenumber
+  LEFT JOIN (SELECT proposalid, count(*) AS lines
+               FROM fno.projproposalline
+              GROUP BY proposalid) pl ON pl.proposalid = i.invoicenumber
+  LEFT JOIN (SELECT proposalid, min(projinvoiceid) AS projinvoiceid
+               FROM fno.projinvoicejour
+              GROUP BY proposalid) ij ON ij.proposalid = i.invoicenumber
+ CROSS JOIN LATERAL (
+       SELECT i.msdyn_projectinvoicestatus IN (192350002, 192350003, 192350004) AS confirmed,
+              pj.proposalid IS NOT NULL AS proposal,
+              pj.projinvoiceid IS NOT NULL OR ij.proposalid IS NOT NULL AS posted,
+              i.msdyn_customerinvoicenumber IS NOT NULL
+                AND i.msdyn_projectinvoicestatus IN (192350003, 192350004) AS written_back) s;
+
+COMMENT ON VIEW recon.invoice_pipeline IS
+  'Where every Dataverse proforma invoice is in the flow, read live from the dataverse and fno tables (not from a '
+  'run, so it can show what the next run will find): one row per dataverse.invoice with its status, the F&O '
+  'proposal, proposal lines and posted invoice that carry its number (proposalid = invoicenumber, any legal '
+  'entity), the write-back, and stage, the furthest step reached. E.g. count(*) GROUP BY stage, or confirmed and '
+  'NOT proposal for proformas still waiting for their proposal.';
+COMMENT ON COLUMN recon.invoice_pipeline.invoicenumber IS
+  'Proforma invoice number (dataverse.invoice.invoicenumber); the F&O proposal id is the same number.';
+COMMENT ON COLUMN recon.invoice_pipeline.invoiceid IS 'Proforma invoice id (dataverse.invoice.invoiceid).';
+COMMENT ON COLUMN recon.invoice_pipeline.contract IS
+  'Project contract number (dataverse.salesorder.ordernumber; the F&O contract id projinvoiceprojid).';
+COMMENT ON COLUMN recon.invoice_pipeline.currency IS 'ISO currency code of the proforma (and of its amounts).';
+COMMENT ON COLUMN recon.invoice_pipeline.status IS
+  'Proforma status code (msdyn_projectinvoicestatus): 192350000 Draft, 192350001 In Review, 192350002 Confirmed, '
+  '192350003 Invoice Paid, 192350004 Posted.';
+COMMENT ON COLUMN recon.invoice_pipeline.status_name IS
+  'Name of status: Draft, In Review, Confirmed, Invoice Paid or Posted.';
+COMMENT ON COLUMN recon.invoice_pipeline.amount_before_tax IS
+  'Proforma total before tax (totallineitemamount = sum of chargeable line amounts), in currency.';
+COMMENT ON COLUMN recon.invoice_pipeline.confirmed IS
+  'true when the proforma is Confirmed, Invoice Paid or Posted (read-only, sent to F&O unless nothing is '
+  'chargeable).';
+COMMENT ON COLUMN recon.invoice_pipeline.proposal IS
+  'true when at least one F&O invoice proposal (fno.projproposaljour) has proposalid = invoicenumber.';
+COMMENT ON COLUMN recon.invoice_pipeline.proposals IS
+  'Number of invoice proposals with that proposalid: 0, 1, or more for a duplicate (DUPLICATE_PROPOSAL).';
+COMMENT ON COLUMN recon.invoice_pipeline.proposal_lines IS
+  'Number of proposal lines (fno.projproposalline) with that proposalid, over all legal entities; 0 while Import '
+  'from staging waits for the billed sales.';
+COMMENT ON COLUMN recon.invoice_pipeline.proposal_amount IS
+  'Proposal amount before tax (fno.projproposaljour.salesorderbalance), in the proposal currency; summed over '
+  'duplicate proposals; NULL without a proposal. 0.00 until the lines are imported. Compare with amount_before_tax.';
+COMMENT ON COLUMN recon.invoice_pipeline.posted IS
+  'true when the proposal was posted: it has a projinvoiceid or a posted invoice (fno.projinvoicejour) carries '
+  'the proposalid.';
+COMMENT ON COLUMN recon.invoice_pipeline.projinvoiceid IS
+  'The F&O project invoice id the proposal was posted as (from the proposal, else from fno.projinvoicejour; the '
+  'lowest when there are several); NULL until posted.';
+COMMENT ON COLUMN recon.invoice_pipeline.written_back IS
+  'true when the posted-invoice write-back reached the proforma: msdyn_customerinvoicenumber is set and the status '
+  'is Posted or Invoice Paid.';
+COMMENT ON COLUMN recon.invoice_pipeline.stage IS
+  'Furthest step reached, in flow order: draft, confirmed, proposal (header in F&O), lines (proposal has lines), '
+  'posted, written back. A later step counts even when an earlier one is missing (e.g. posted without lines).';
+
+------------------------------------------------------------------------------------------------
+-- Read-only role
+------------------------------------------------------------------------------------------------
+-- tieout_analyst may read schema recon and nothing else: SELECT on the tables and views listed here (a later
+-- migration grants its own objects), no INSERT, UPDATE, DELETE, TRUNCATE, no CREATE in recon. Roles are
+-- cluster-wide: the role is created only when missing, so a second database of the cluster migrates too, and
+-- the grants below are per database. Creating it needs CREATEROLE; where the migrating user lacks it, an admin
+-- creates the role first. The views read dataverse and fno with their owner's rights, so the role needs no grant
+-- there. PostgreSQL 15 gives PUBLIC no CREATE on schema public, so the role cannot create tables there either
+-- (temporary tables stay allowed).
+DO $$
+BEGIN
+    IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'tieout_analyst') THEN
+        CREATE ROLE tieout_analyst NOLOGIN;
+        COMMENT ON ROLE tieout_analyst IS
+          'Read-only access to the reconciliation (schema recon: tables and views, in every database migrated by '
+          'tieout). NOLOGIN: an admin grants it to a login role (GRANT tieout_analyst TO alice) or adds LOGIN.';
+    END IF;
+EXCEPTION
+    -- Another database of the cluster created it concurrently.
+    WHEN duplicate_object OR unique_violation THEN NULL;
+END
+$$;
+
+REVOKE CREATE ON SCHEMA recon FROM PUBLIC;
+GRANT USAGE ON SCHEMA recon TO tieout_analyst;
+GRANT SELECT ON recon.category, recon.tolerance, recon.threshold, recon.run, recon.finding,
+                recon.latest_run, recon.open_findings, recon.summary, recon.finding_changes, recon.aging,
+                recon.invoice_pipeline
+   TO tieout_analyst;
