@@ -59,8 +59,8 @@ public struct Reconciliation {
         public var severity: String
         public var findings: Int
         public var newFindings: Int
-        /// The money at stake per currency, exact (`EUR 12.50, USD 3.00`).
-        public var amounts: [String: Decimal]
+        /// The money at stake per currency, as exact decimal text (`["EUR": "12.50", "USD": "3.00"]`).
+        public var amounts: [String: String]
     }
 
     /// What `recon export` can write.
@@ -189,7 +189,7 @@ public struct Reconciliation {
               FROM recon.finding WHERE run_id = \(run.runID) AND amount IS NOT NULL AND currency IS NOT NULL
              GROUP BY category, currency
             """)
-        var amounts: [String: [String: Decimal]] = [:]
+        var amounts: [String: [String: String]] = [:]
         for row in sums {
             amounts[try row.decode("category"), default: [:]][try row.decode("currency")] = try row.decode("amount")
         }
@@ -241,8 +241,11 @@ public struct Reconciliation {
                  ORDER BY position(severity IN 'EWI'), category, dataareaid, currency
                 """
         case .pipeline:
+            // Booleans as true/false rather than PostgreSQL's t/f, for people opening the file.
+            let booleans: Set = ["confirmed", "proposal", "posted", "written_back"]
+            let columns = Self.pipelineColumns.map { booleans.contains($0) ? "\($0)::text AS \($0)" : $0 }
             select = """
-                SELECT \(Self.pipelineColumns.joined(separator: ", "))
+                SELECT \(columns.joined(separator: ", "))
                   FROM recon.invoice_pipeline ORDER BY invoicenumber
                 """
         }

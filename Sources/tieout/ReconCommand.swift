@@ -145,7 +145,10 @@ struct ReconCommand: ParsableCommand {
                 let handle = try FileHandle(forWritingTo: temporary)
                 let (run, rows) = try recon.export(what, runID: runID, to: handle)
                 try handle.close()
-                _ = try FileManager.default.replaceItemAt(target, withItemAt: temporary)
+                // rename(2) replaces the target in one step: a reader never sees half a file.
+                guard rename(temporary.path, target.path) == 0 else {
+                    throw ReconError("cannot write \(out): \(String(cString: strerror(errno)))", usage: true)
+                }
                 let source = run.map { " of run \($0.runID)" } ?? ""
                 print("wrote \(rows) \(what.rawValue) rows\(source) to \(out)")
             }

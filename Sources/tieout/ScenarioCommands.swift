@@ -70,3 +70,32 @@ struct PipelineCommand: ParsableCommand {
         }
     }
 }
+
+struct FaultsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "faults",
+        abstract: "Plant realistic integration faults in a processed scenario, for the reconciliation to find.",
+        discussion:
+            "Each fault is planted once per database, on a record chosen deterministically, and recorded in process.scenario_fault. Most bypass the guard triggers (session_replication_role), which needs a superuser, as the private cluster's user is. Run it after `tieout seed` and `tieout pipeline`."
+    )
+
+    @OptionGroup var connection: ConnectionOptions
+    @Flag(name: .long, help: "List the faults and the category each should produce; plant nothing.") var list = false
+
+    func run() throws {
+        if list {
+            var rows = [["fault", "category", "what it does"]]
+            for fault in Faults.all { rows.append([fault.name, fault.category, fault.description]) }
+            printTable(rows)
+            return
+        }
+        try reportingErrors {
+            let planted = try Faults(connection: connection.open("tieout.faults")).plant()
+            var rows = [["fault", "category", "record", "planted"]]
+            for fault in planted {
+                rows.append([fault.fault, fault.category, fault.record, fault.new ? "now" : "earlier"])
+            }
+            printTable(rows)
+        }
+    }
+}

@@ -23,7 +23,8 @@ struct SchemaTests {
                 FROM pg_class c
                 JOIN pg_namespace n ON n.oid = c.relnamespace
                 LEFT JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
-                WHERE n.nspname IN ('dataverse', 'fno', 'tieout', 'sync', 'process') AND c.relkind IN ('r', 'v', 'p')
+                WHERE n.nspname IN ('dataverse', 'fno', 'tieout', 'sync', 'process', 'recon')
+                  AND c.relkind IN ('r', 'v', 'p')
                   AND (obj_description(c.oid, 'pg_class') IS NULL
                        OR (a.attname IS NOT NULL AND col_description(c.oid, a.attnum) IS NULL))
                 ORDER BY 1
@@ -33,7 +34,8 @@ struct SchemaTests {
             let undocumentedFunctions = try conn.query(
                 """
                 SELECT p.oid::regprocedure::text FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
-                WHERE n.nspname IN ('dataverse', 'fno', 'sync', 'process') AND obj_description(p.oid, 'pg_proc') IS NULL
+                WHERE n.nspname IN ('dataverse', 'fno', 'sync', 'process', 'recon')
+                  AND obj_description(p.oid, 'pg_proc') IS NULL
                 ORDER BY 1
                 """
             ).map { try $0.decode(0, as: String.self) }
@@ -47,6 +49,12 @@ struct SchemaTests {
 
     @Test func theTablesAnalystsRelyOnExistWithTheirKeyColumns() throws {
         let expected: [String: [String]] = [
+            "recon.run": ["run_id", "as_of", "started_at", "finished_at", "status"],
+            "recon.finding": [
+                "run_id", "category", "severity", "stage", "invoicenumber", "proposalid", "actualid", "transid",
+                "voucher", "expected", "actual", "difference", "currency", "dataareaid", "first_seen_run_id",
+                "age_days",
+            ],
             "dataverse.msdyn_actual": [
                 "msdyn_actualid", "msdyn_transactiontypecode", "msdyn_transactionclassification", "msdyn_billingtype",
                 "msdyn_billingstatus", "msdyn_adjustmentstatus", "msdyn_quantity", "msdyn_price", "msdyn_amount",
