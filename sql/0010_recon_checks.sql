@@ -16,8 +16,8 @@
 --
 -- recon.execute_run(as_of, grace, legal_entity, started) records one run: it replaces an earlier run of the same
 -- as-of and legal entity, turns findings on records younger than the grace window into IN_FLIGHT, raises warnings
--- past their threshold to errors, carries first_seen_run_id over from the previous run and counts new, still open
--- and resolved findings. tieout calls it in one REPEATABLE READ transaction that holds the run's advisory lock.
+-- past their threshold to errors, makes amounts the money at stake (never negative), carries first_seen_run_id over
+-- from the previous run and counts new, still open and resolved findings. tieout calls it in one REPEATABLE READ transaction that holds the run's advisory lock.
 -- Applied by the tieout migrator in one transaction (no BEGIN/COMMIT here).
 
 CREATE FUNCTION recon.collect_findings(p_as_of timestamptz) RETURNS bigint
@@ -777,7 +777,8 @@ BEGIN
                         WHEN r.threshold IS NOT NULL AND v_as_of - r.since >= th.age THEN 'E'
                         ELSE r.severity END AS severity,
                    c.stage, r.category AS underlying_category, r.invoicenumber, r.proposalid, r.actualid, r.transid,
-                   r.voucher, r.field, r.expected, r.actual, r.difference, r.amount, r.currency, r.dataareaid,
+                   r.voucher, r.field, r.expected, r.actual, r.difference, abs(r.amount) AS amount, r.currency,
+                   r.dataareaid,
                    r.since,
                    CASE WHEN r.since IS NULL THEN 0
                         ELSE greatest(0, round(extract(epoch FROM v_as_of - r.since) / 86400, 2)) END AS age_days,
