@@ -228,7 +228,8 @@ COMMENT ON COLUMN recon.finding.expected IS 'The value the source of truth says,
 COMMENT ON COLUMN recon.finding.actual IS 'The value found, as text (amounts exact).';
 COMMENT ON COLUMN recon.finding.difference IS 'actual - expected, when both are amounts.';
 COMMENT ON COLUMN recon.finding.amount IS
-  'The money at stake, in currency: the amount of a missing record, or the absolute difference.';
+  'The money at stake, in currency, never negative: the size of a missing record''s amount, or the absolute '
+  'difference.';
 COMMENT ON COLUMN recon.finding.currency IS 'Currency of expected, actual, difference and amount.';
 COMMENT ON COLUMN recon.finding.dataareaid IS 'Legal entity.';
 COMMENT ON COLUMN recon.finding.since IS
