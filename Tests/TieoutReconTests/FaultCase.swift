@@ -18,9 +18,10 @@ struct FaultCase: Sendable, CustomStringConvertible {
         "category, severity, underlying_category, invoicenumber, proposalid, actualid, transid, voucher, field, expected, actual, amount"
 
     /// The records the faults act on, picked the same way in every clone, in the temporary table `pick`:
-    /// - `billed`: a billed sale of a time entry on a time-and-material line (the lowest actual id),
+    /// - `billed`: a billed sale of a time entry on a time-and-material line (the first by invoice number, date,
+    ///   amount, quantity: the same record in every build of the seeded company),
     /// - `unbilled`: the unbilled sale it bills, `ild`: its invoice line detail, `invoice`: its proforma number,
-    /// - `cost`: a cost actual (the lowest actual id).
+    /// - `cost`: a cost actual (the first by date, amount, quantity).
     /// Proforma INV-000004 (EUR, time and material) is the one header faults act on.
     static let prelude = """
         CREATE TEMP TABLE pick AS
@@ -30,13 +31,15 @@ struct FaultCase: Sendable, CustomStringConvertible {
                (SELECT k.msdyn_transaction2 FROM dataverse.msdyn_transactionconnection k
                  WHERE k.msdyn_transaction1 = b.msdyn_actualid AND k.msdyn_transaction2role = 'ild') AS ild,
                (SELECT i.invoicenumber FROM dataverse.invoice i WHERE i.invoiceid = b.msdyn_invoice) AS invoice,
-               (SELECT min(a.msdyn_actualid::text)::uuid FROM dataverse.msdyn_actual a
-                 WHERE a.msdyn_transactiontypecode = 192350000) AS cost
+               (SELECT a.msdyn_actualid FROM dataverse.msdyn_actual a
+                 WHERE a.msdyn_transactiontypecode = 192350000
+                 ORDER BY a.msdyn_documentdate, a.msdyn_amount, a.msdyn_quantity, a.msdyn_actualid LIMIT 1) AS cost
           FROM dataverse.msdyn_actual b
           JOIN dataverse.salesorderdetail l ON l.salesorderdetailid = b.msdyn_salescontractlineid
          WHERE b.msdyn_transactiontypecode = 192350006 AND b.msdyn_transactionclassification = 192350000
            AND l.msdyn_billingmethod = 192350000
-         ORDER BY b.msdyn_actualid
+         ORDER BY (SELECT i.invoicenumber FROM dataverse.invoice i WHERE i.invoiceid = b.msdyn_invoice),
+                  b.msdyn_documentdate, b.msdyn_amount, b.msdyn_quantity, b.msdyn_actualid
          LIMIT 1;
         """
 
@@ -204,7 +207,7 @@ struct FaultCase: Sendable, CustomStringConvertible {
                 -- a September cost actual reaches staging, but F&O has no EUR rate before October: Import from
                 -- staging leaves the row unprocessed
                 CREATE TEMP TABLE dv AS SELECT * FROM dataverse.msdyn_actual
-                 WHERE msdyn_transactiontypecode = 192350000 AND isocurrencycode = 'EUR' ORDER BY msdyn_actualid LIMIT 1;
+                 WHERE msdyn_transactiontypecode = 192350000 AND isocurrencycode = 'EUR' ORDER BY msdyn_documentdate, msdyn_amount, msdyn_actualid LIMIT 1;
                 CREATE TEMP TABLE st AS SELECT s.* FROM fno.projcdsactualsimport s JOIN dv ON dv.msdyn_actualid = s.actualid;
                 UPDATE dv SET msdyn_actualid = 'ffffffff-0000-0000-0000-0000000b5004', msdyn_documentdate = DATE '2026-09-15',
                               msdyn_accountingdate = NULL, msdyn_externalreferenceid = NULL, msdyn_amount_base = NULL,

@@ -95,6 +95,31 @@ struct FaultTests {
         }
     }
 
+    /// A posted invoice with a line its proposal does not have (the other direction of POSTED_INVOICE_PROPOSAL_MISMATCH).
+    @Test func anExtraPostedInvoiceLineIsReported() throws {
+        try CleanScenario.withClone { db in
+            let expected = try db.inject(
+                """
+                INSERT INTO fno.projinvoiceline (dataareaid, projinvoiceid, invoicedate, transid, transtype, qty,
+                                                 salesprice, lineamount, currencyid)
+                SELECT dataareaid, projinvoiceid, invoicedate, 'PT-90000009', 2, 1, 50.00, 50.00, currencyid
+                  FROM fno.projinvoicejour WHERE proposalid = 'INV-000004';
+                """,
+                then: """
+                    SELECT 'POSTED_INVOICE_PROPOSAL_MISMATCH', 'E', 'POSTED_INVOICE_PROPOSAL_MISMATCH', j.proposalid,
+                           j.proposalid, NULL, NULL, j.ledgervoucher, 'lines', count(*) - 1, count(*), '50.00'
+                      FROM fno.projinvoicejour j JOIN fno.projinvoiceline l USING (dataareaid, projinvoiceid)
+                     WHERE j.proposalid = 'INV-000004'
+                     GROUP BY j.proposalid, j.ledgervoucher
+                    """)
+            let run = try db.run()
+            let found = try db.findings(run: run.runID)
+            #expect(found == expected)
+            let detail = try db.value("SELECT detail FROM recon.finding WHERE run_id = \(run.runID)")
+            #expect(detail.hasSuffix("lines differ from its proposal: PT-90000009"))
+        }
+    }
+
     /// STAGED_NOT_IMPORTED and MISSING_VOUCHER_WRITEBACK are warnings until their threshold (2 days), errors after.
     @Test(arguments: ["STAGED_NOT_IMPORTED", "MISSING_VOUCHER_WRITEBACK"])
     func aWarningPastItsThresholdIsAnError(_ category: String) throws {
