@@ -180,6 +180,15 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .testTarget(
+            name: "TieoutReconTests",
+            dependencies: [
+                "TieoutRecon", "TieoutDataverse", "TieoutFinance", "TieoutScenario", "TieoutSync", "TieoutMaps",
+                "TieoutMigrations", "TieoutPostgres", "TieoutTestSupport",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
             name: "TieoutCLITests",
             dependencies: ["tieout", "TieoutPostgres", "TieoutTestSupport"],
             swiftSettings: strictSettings

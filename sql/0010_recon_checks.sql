@@ -675,22 +675,29 @@ BEGIN
            m.expected::text, m.actual::text, NULL, m.amount, m.currencyid, m.dataareaid, m.since,
            'posted invoice ' || m.projinvoiceid || ' lines differ from its proposal: ' || m.transids
       FROM (SELECT j.dataareaid, j.proposalid, j.projinvoiceid, j.ledgervoucher, j.currencyid, j.createddatetime AS since,
-                   count(pl.recid) AS expected, count(il.recid) AS actual,
-                   sum(abs(coalesce(il.lineamount, 0) - coalesce(pl.lineamount, 0))) AS amount,
-                   string_agg(coalesce(pl.transid, il.transid), ', ' ORDER BY coalesce(pl.transid, il.transid))
-                       FILTER (WHERE pl.recid IS NULL OR il.recid IS NULL OR il.lineamount IS DISTINCT FROM pl.lineamount
-                               OR il.qty IS DISTINCT FROM pl.qty) AS transids
+                   count(x.pl_recid) AS expected, count(x.il_recid) AS actual,
+                   sum(abs(coalesce(x.il_lineamount, 0) - coalesce(x.pl_lineamount, 0))) AS amount,
+                   string_agg(coalesce(x.pl_transid, x.il_transid), ', ' ORDER BY coalesce(x.pl_transid, x.il_transid))
+                       FILTER (WHERE x.pl_recid IS NULL OR x.il_recid IS NULL
+                               OR x.il_lineamount IS DISTINCT FROM x.pl_lineamount
+                               OR x.il_qty IS DISTINCT FROM x.pl_qty) AS transids
               FROM fno.projinvoicejour j
-              JOIN (SELECT l.dataareaid, l.proposalid, l.transid, l.recid, l.qty, l.lineamount
-                      FROM fno.projproposalline l) pl
-                ON pl.dataareaid = j.dataareaid AND pl.proposalid = j.proposalid
-              FULL JOIN fno.projinvoiceline il
-                ON il.dataareaid = pl.dataareaid AND il.transid = pl.transid
-             WHERE j.recid IS NOT NULL
+             -- the proposal's lines FULL JOIN the invoice's own lines, so an invoice line the proposal does not have
+             -- counts too
+             CROSS JOIN LATERAL (
+                   SELECT pl.recid AS pl_recid, pl.transid AS pl_transid, pl.qty AS pl_qty, pl.lineamount AS pl_lineamount,
+                          il.recid AS il_recid, il.transid AS il_transid, il.qty AS il_qty, il.lineamount AS il_lineamount
+                     FROM (SELECT l.transid, l.recid, l.qty, l.lineamount FROM fno.projproposalline l
+                            WHERE l.dataareaid = j.dataareaid AND l.proposalid = j.proposalid) pl
+                     FULL JOIN (SELECT l.transid, l.recid, l.qty, l.lineamount FROM fno.projinvoiceline l
+                                 WHERE l.dataareaid = j.dataareaid AND l.projinvoiceid = j.projinvoiceid) il
+                       ON il.transid = pl.transid) x
+             WHERE EXISTS (SELECT 1 FROM fno.projproposaljour p
+                            WHERE p.dataareaid = j.dataareaid AND p.proposalid = j.proposalid)
              GROUP BY j.dataareaid, j.proposalid, j.projinvoiceid, j.ledgervoucher, j.currencyid, j.createddatetime
-            HAVING count(*) FILTER (WHERE pl.recid IS NULL OR il.recid IS NULL
-                                       OR il.lineamount IS DISTINCT FROM pl.lineamount
-                                       OR il.qty IS DISTINCT FROM pl.qty) > 0) m;
+            HAVING count(*) FILTER (WHERE x.pl_recid IS NULL OR x.il_recid IS NULL
+                                       OR x.il_lineamount IS DISTINCT FROM x.pl_lineamount
+                                       OR x.il_qty IS DISTINCT FROM x.pl_qty) > 0) m;
 
     INSERT INTO recon_raw (category, severity, voucher, expected, actual, difference, amount, currency, dataareaid,
                            since, detail)
