@@ -156,8 +156,8 @@ COMMENT ON TABLE recon.run IS
   'and legal entity again replaces that run''s findings (same run_id), so a rerun is idempotent.';
 COMMENT ON COLUMN recon.run.run_id IS 'Run number, increasing.';
 COMMENT ON COLUMN recon.run.as_of IS
-  'The run''s clock: ages, the grace window and thresholds are measured against it. Records created after it are '
-  'left out of the checks.';
+  'The run''s clock: ages, the grace window and thresholds are measured against it. It does not travel back in '
+  'time: the checks read the data as it is, and a record changed after it counts as younger than the grace window.';
 COMMENT ON COLUMN recon.run.started_at IS 'When the run started (wall clock).';
 COMMENT ON COLUMN recon.run.finished_at IS 'When the run finished or failed (wall clock).';
 COMMENT ON COLUMN recon.run.status IS 'succeeded, or failed (then error says why and the run has no findings).';

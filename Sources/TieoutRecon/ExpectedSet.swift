@@ -24,11 +24,13 @@ struct ExpectedSet {
         try specifications.map { specification in
             guard
                 let map = maps.first(where: {
-                    $0.map.source.description == specification.source && $0.map.target.description == specification.target
+                    $0.map.source.description == specification.source
+                        && $0.map.target.description == specification.target
                 })
             else {
                 throw ReconError(
-                    "reconciliation needs a table map from \(specification.source) to \(specification.target) in the maps folder")
+                    "reconciliation needs a table map from \(specification.source) to \(specification.target) in the maps folder"
+                )
             }
             let missing = specification.columns.filter { !map.columns.contains($0) }
             guard missing.isEmpty else {

@@ -42,23 +42,23 @@ public struct Faults {
             let result: Planted?
             do {
                 result = try connection.withTransaction { connection -> Planted? in
-                let earlier = try connection.query(
-                    "SELECT record FROM process.scenario_fault WHERE name = \(fault.name)")
-                if let row = earlier.first {
-                    return Planted(fault: fault.name, category: fault.category, record: row[0] ?? "", new: false)
-                }
-                if fault.bypassGuards { try connection.query("SET LOCAL session_replication_role = replica") }
-                var record: String?
-                for statement in fault.statements {
-                    record = try connection.query(PostgresQuery(unescaped: statement)).first?[0]
-                }
-                guard let record else { throw FaultSkipped() }
-                try connection.query(
-                    """
-                    INSERT INTO process.scenario_fault (name, category, record, description)
-                    VALUES (\(fault.name), \(fault.category), \(record), \(fault.description))
-                    """)
-                return Planted(fault: fault.name, category: fault.category, record: record, new: true)
+                    let earlier = try connection.query(
+                        "SELECT record FROM process.scenario_fault WHERE name = \(fault.name)")
+                    if let row = earlier.first {
+                        return Planted(fault: fault.name, category: fault.category, record: row[0] ?? "", new: false)
+                    }
+                    if fault.bypassGuards { try connection.query("SET LOCAL session_replication_role = replica") }
+                    var record: String?
+                    for statement in fault.statements {
+                        record = try connection.query(PostgresQuery(unescaped: statement)).first?[0]
+                    }
+                    guard let record else { throw FaultSkipped() }
+                    try connection.query(
+                        """
+                        INSERT INTO process.scenario_fault (name, category, record, description)
+                        VALUES (\(fault.name), \(fault.category), \(record), \(fault.description))
+                        """)
+                    return Planted(fault: fault.name, category: fault.category, record: record, new: true)
                 }
             } catch is FaultSkipped {
                 result = nil
@@ -109,13 +109,13 @@ public struct Faults {
                 "The accounting write-back of one billed sale is lost: F&O posted it, the Dataverse actual has no voucher.",
             statements: [
                 """
-                    UPDATE dataverse.msdyn_actual a SET msdyn_externalreferenceid = NULL
-                     WHERE a.msdyn_actualid = (
-                           SELECT b.msdyn_actualid FROM dataverse.msdyn_actual b
-                            WHERE b.msdyn_transactiontypecode = 192350006 AND b.msdyn_externalreferenceid IS NOT NULL
-                            ORDER BY b.msdyn_actualid LIMIT 1)
-                    RETURNING a.msdyn_actualid::text
-                    """
+                UPDATE dataverse.msdyn_actual a SET msdyn_externalreferenceid = NULL
+                 WHERE a.msdyn_actualid = (
+                       SELECT b.msdyn_actualid FROM dataverse.msdyn_actual b
+                        WHERE b.msdyn_transactiontypecode = 192350006 AND b.msdyn_externalreferenceid IS NOT NULL
+                        ORDER BY b.msdyn_actualid LIMIT 1)
+                RETURNING a.msdyn_actualid::text
+                """
             ],
             bypassGuards: true),
         Fault(
@@ -124,15 +124,15 @@ public struct Faults {
                 "Invoice posting skipped the WIP reversal of one unbilled sale: its posted transaction is still Posted.",
             statements: [
                 """
-                    UPDATE fno.projpostedtranstable t SET transstatus = 2
-                     WHERE t.recid = (
-                           SELECT p.recid FROM fno.projpostedtranstable p
-                            WHERE p.transstatus = 4
-                              AND p.actualid IN (SELECT s.actualid FROM fno.projcdsactualsimport s
-                                                  WHERE s.transtype = 192350005)
-                            ORDER BY p.transid LIMIT 1)
-                    RETURNING t.transid
-                    """
+                UPDATE fno.projpostedtranstable t SET transstatus = 2
+                 WHERE t.recid = (
+                       SELECT p.recid FROM fno.projpostedtranstable p
+                        WHERE p.transstatus = 4
+                          AND p.actualid IN (SELECT s.actualid FROM fno.projcdsactualsimport s
+                                              WHERE s.transtype = 192350005)
+                        ORDER BY p.transid LIMIT 1)
+                RETURNING t.transid
+                """
             ],
             bypassGuards: true),
         Fault(
@@ -142,14 +142,14 @@ public struct Faults {
                 + "invoice number.",
             statements: [
                 """
-                    UPDATE dataverse.invoice i
-                       SET msdyn_projectinvoicestatus = 192350002, msdyn_customerinvoicenumber = NULL,
-                           msdyn_customerinvoicedate = NULL, msdyn_customerinvoicetaxamount = NULL
-                     WHERE i.invoiceid = (
-                           SELECT x.invoiceid FROM dataverse.invoice x WHERE x.msdyn_projectinvoicestatus = 192350004
-                            ORDER BY x.invoicenumber LIMIT 1 OFFSET 1)
-                    RETURNING i.invoicenumber
-                    """
+                UPDATE dataverse.invoice i
+                   SET msdyn_projectinvoicestatus = 192350002, msdyn_customerinvoicenumber = NULL,
+                       msdyn_customerinvoicedate = NULL, msdyn_customerinvoicetaxamount = NULL
+                 WHERE i.invoiceid = (
+                       SELECT x.invoiceid FROM dataverse.invoice x WHERE x.msdyn_projectinvoicestatus = 192350004
+                        ORDER BY x.invoicenumber LIMIT 1 OFFSET 1)
+                RETURNING i.invoicenumber
+                """
             ],
             bypassGuards: true),
         Fault(
@@ -159,18 +159,18 @@ public struct Faults {
                 + "POSTED_INVOICE_PROPOSAL_MISMATCH too).",
             statements: [
                 """
-                    INSERT INTO fno.projproposalline (
-                           dataareaid, proposalid, transid, actualid, transtype, projid, categoryid, psacontractlinenum,
-                           transdate, qty, salesprice, lineamount, taxamount, taxgroupid, taxitemgroupid, currencyid, txt,
-                           linepropertyid)
-                    SELECT l.dataareaid, l.proposalid, process.fno_number('PT-', nextval('fno.transid_seq'), 8),
-                           l.actualid, l.transtype, l.projid, l.categoryid, l.psacontractlinenum, l.transdate, l.qty,
-                           l.salesprice, l.lineamount, l.taxamount, l.taxgroupid, l.taxitemgroupid, l.currencyid, l.txt,
-                           l.linepropertyid
-                      FROM fno.projproposalline l
-                     ORDER BY l.proposalid OFFSET 2 LIMIT 1
-                    RETURNING proposalid
-                    """
+                INSERT INTO fno.projproposalline (
+                       dataareaid, proposalid, transid, actualid, transtype, projid, categoryid, psacontractlinenum,
+                       transdate, qty, salesprice, lineamount, taxamount, taxgroupid, taxitemgroupid, currencyid, txt,
+                       linepropertyid)
+                SELECT l.dataareaid, l.proposalid, process.fno_number('PT-', nextval('fno.transid_seq'), 8),
+                       l.actualid, l.transtype, l.projid, l.categoryid, l.psacontractlinenum, l.transdate, l.qty,
+                       l.salesprice, l.lineamount, l.taxamount, l.taxgroupid, l.taxitemgroupid, l.currencyid, l.txt,
+                       l.linepropertyid
+                  FROM fno.projproposalline l
+                 ORDER BY l.proposalid OFFSET 2 LIMIT 1
+                RETURNING proposalid
+                """
             ],
             bypassGuards: true),
         Fault(
@@ -179,13 +179,13 @@ public struct Faults {
                 "The connection between one time-and-material billed sale and the unbilled sale it bills is lost.",
             statements: [
                 """
-                    DELETE FROM dataverse.msdyn_transactionconnection k
-                     WHERE k.msdyn_transactionconnectionid = (
-                           SELECT c.msdyn_transactionconnectionid FROM dataverse.msdyn_transactionconnection c
-                            WHERE c.msdyn_transaction1role = '192350006' AND c.msdyn_transaction2role = '192350005'
-                            ORDER BY c.msdyn_transaction1 DESC LIMIT 1)
-                    RETURNING k.msdyn_transaction1::text
-                    """
+                DELETE FROM dataverse.msdyn_transactionconnection k
+                 WHERE k.msdyn_transactionconnectionid = (
+                       SELECT c.msdyn_transactionconnectionid FROM dataverse.msdyn_transactionconnection c
+                        WHERE c.msdyn_transaction1role = '192350006' AND c.msdyn_transaction2role = '192350005'
+                        ORDER BY c.msdyn_transaction1 DESC LIMIT 1)
+                RETURNING k.msdyn_transaction1::text
+                """
             ],
             bypassGuards: true),
         Fault(
@@ -194,13 +194,13 @@ public struct Faults {
                 "One cost actual is rolled back in Dataverse after F&O received it (an invalid actual in staging).",
             statements: [
                 """
-                    DELETE FROM dataverse.msdyn_actual a
-                     WHERE a.msdyn_actualid = (
-                           SELECT c.msdyn_actualid FROM dataverse.msdyn_actual c
-                            WHERE c.msdyn_transactiontypecode = 192350000
-                            ORDER BY c.msdyn_actualid LIMIT 1)
-                    RETURNING a.msdyn_actualid::text
-                    """
+                DELETE FROM dataverse.msdyn_actual a
+                 WHERE a.msdyn_actualid = (
+                       SELECT c.msdyn_actualid FROM dataverse.msdyn_actual c
+                        WHERE c.msdyn_transactiontypecode = 192350000
+                        ORDER BY c.msdyn_actualid LIMIT 1)
+                RETURNING a.msdyn_actualid::text
+                """
             ],
             bypassGuards: true),
         Fault(
@@ -208,13 +208,13 @@ public struct Faults {
             description: "A rounding bug leaves one invoice voucher 0.01 out of balance.",
             statements: [
                 """
-                    UPDATE fno.generaljournalaccountentry e SET accountingcurrencyamount = e.accountingcurrencyamount + 0.01
-                     WHERE e.recid = (
-                           SELECT x.recid FROM fno.generaljournalaccountentry x
-                            WHERE x.voucher LIKE 'IV-%' AND x.mainaccount = '401100'
-                            ORDER BY x.voucher DESC LIMIT 1)
-                    RETURNING e.voucher
-                    """
+                UPDATE fno.generaljournalaccountentry e SET accountingcurrencyamount = e.accountingcurrencyamount + 0.01
+                 WHERE e.recid = (
+                       SELECT x.recid FROM fno.generaljournalaccountentry x
+                        WHERE x.voucher LIKE 'IV-%' AND x.mainaccount = '401100'
+                        ORDER BY x.voucher DESC LIMIT 1)
+                RETURNING e.voucher
+                """
             ],
             bypassGuards: true),
     ]

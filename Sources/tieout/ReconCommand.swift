@@ -8,7 +8,8 @@ import TieoutRecon
 struct ReconCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "recon",
-        abstract: "Reconcile confirmed proformas, invoice proposals and posted actuals; report and export the findings.",
+        abstract:
+            "Reconcile confirmed proformas, invoice proposals and posted actuals; report and export the findings.",
         discussion: """
             Exit codes of `recon run`, for cron and systemd: 0 the run found no errors, 1 it found errors (severity E), \
             2 the run itself failed (nothing but a failed run row is written), 64 a bad option.
@@ -18,7 +19,8 @@ struct ReconCommand: ParsableCommand {
 
     struct Options: ParsableArguments {
         @OptionGroup var connection: ConnectionOptions
-        @Option(name: .long, help: ArgumentHelp("Folder of the table maps.", valueName: "folder"), completion: .directory)
+        @Option(
+            name: .long, help: ArgumentHelp("Folder of the table maps.", valueName: "folder"), completion: .directory)
         var maps: String = "maps"
 
         /// The reconciliation over one connection, with the maps validated against it.

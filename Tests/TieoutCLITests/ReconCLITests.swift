@@ -45,7 +45,7 @@ struct ReconCommandTests {
                 report.stdout == """
                     run 2 as of 2026-11-26 06:00:00+00: 1 findings (1 errors); 1 new, 0 still open, 0 resolved
                     category            severity  findings  new  amount
-                    UNBALANCED_VOUCHER  E         1         1    USD 12.5
+                    UNBALANCED_VOUCHER  E         1         1    USD 12.50
 
                     """)
             let first = try recon(["report", "--run", "1"], db: db)
