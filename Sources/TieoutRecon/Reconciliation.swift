@@ -18,7 +18,7 @@ public struct Reconciliation {
     /// What a run compares and how.
     public struct RunOptions: Sendable {
         /// The run's clock as a timestamp PostgreSQL reads (`2026-11-24T06:00:00Z`, `2026-11-24 06:00+01`); nil for
-        /// the start of the run's transaction. Kept as text so the same as-of is exactly the same timestamp.
+        /// the time the run starts. Without a zone it is UTC. Kept as text so the same as-of is exactly the same timestamp.
         public var asOf: String?
         /// The grace window: `90m`, `2h`, `1d`, `45s`, `0`, or PostgreSQL interval text (`2 hours 30 minutes`).
         public var grace: String

@@ -46,7 +46,7 @@ struct ReconCommand: ParsableCommand {
         @Option(
             name: .long,
             help: ArgumentHelp(
-                "The run's clock (e.g. 2026-11-24T06:00:00Z); default now. Ages and the grace window count to it.",
+                "The run's clock (e.g. 2026-11-24T06:00:00Z; UTC without a zone); default now. Ages count to it.",
                 valueName: "timestamp"))
         var asOf: String?
         @Option(
