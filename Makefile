@@ -58,9 +58,10 @@ test: setup
 	eval "$$(cd "$$dir" && "$(CURDIR)/$(BIN)" db status --shell)"; \
 	$(SWIFT) test
 
-## bench: build a release tieout, start a throwaway PostgreSQL and run every benchmark (BENCH_ROWS, BENCH_CHANGES)
+## bench: build a release tieout, start a throwaway PostgreSQL and run every benchmark: sync (BENCH_ROWS, BENCH_CHANGES), recon (BENCH_COPIES: copies of the seeded company, default enough for ~1,000,000 actuals)
 BENCH_ROWS ?= 1000000
 BENCH_CHANGES ?= 200000
+BENCH_COPIES ?=
 bench: setup
 	$(SWIFT) build -c release --product tieout
 	@set -e; \
@@ -68,7 +69,8 @@ bench: setup
 	trap '(cd "$$dir" && "$(CURDIR)/$(BIN)" db stop >/dev/null 2>&1); rm -rf "$$dir"' EXIT; \
 	(cd "$$dir" && "$(CURDIR)/$(BIN)" db start --throwaway >/dev/null); \
 	eval "$$(cd "$$dir" && "$(CURDIR)/$(BIN)" db status --shell)"; \
-	.build/release/tieout bench sync --rows $(BENCH_ROWS) --changes $(BENCH_CHANGES) --maps maps
+	.build/release/tieout bench sync --rows $(BENCH_ROWS) --changes $(BENCH_CHANGES) --maps maps; \
+	.build/release/tieout bench recon --maps maps $(if $(BENCH_COPIES),--copies $(BENCH_COPIES))
 
 ## lint: check formatting with swift format (configuration in .swift-format)
 lint:

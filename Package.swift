@@ -102,7 +102,7 @@ let package = Package(
         .target(
             name: "TieoutBench",
             dependencies: [
-                "TieoutPostgres", "TieoutMaps", "TieoutSync", "TieoutMigrations",
+                "TieoutPostgres", "TieoutMaps", "TieoutSync", "TieoutMigrations", "TieoutRecon", "TieoutScenario",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSettings

@@ -7,7 +7,7 @@ import TieoutPostgres
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run benchmarks that print figures against a plain-SQL baseline.",
-        subcommands: [SyncBench.self]
+        subcommands: [SyncBench.self, ReconBench.self]
     )
 
     struct SyncBench: ParsableCommand {
@@ -41,6 +41,46 @@ struct Bench: ParsableCommand {
                 benchmark.keepDatabase = keep
                 try benchmark.run(admin: admin, server: server, database: database) { result in
                     // Unbuffered, so each line shows as soon as its benchmark ends.
+                    FileHandle.standardOutput.write(Data("\(result)\n".utf8))
+                }
+            }
+        }
+    }
+
+    struct ReconBench: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "recon",
+            abstract: "A full reconciliation run against plain SQL joins that make the same comparisons.",
+            discussion:
+                "Builds a clean company in a scratch database (dropped afterwards) on the server of --db: tieout seed --scale 1 and a business day every third day of the month, then copies it set-based (keys remapped) to about 1,000,000 actuals, and checks that it reconciles with zero findings. Runs the baseline and the reconciliation alternately, twice each, and counts the best of each. Prints bench recon rows=<actuals> seconds=<S> baseline_seconds=<B> ratio=<S/B> …; the baseline's time per check goes to standard error."
+        )
+
+        @OptionGroup var connection: ConnectionOptions
+        @Option(
+            name: .long,
+            help: "Copies of the scenario (1 = as built); default enough for about 1,000,000 actuals.")
+        var copies: Int?
+        @Option(name: .long, help: ArgumentHelp("Folder of the table maps.", valueName: "folder")) var maps = "maps"
+        @Option(name: .long, help: "Name of the scratch database.") var database = "tieout_bench_recon"
+        @Flag(name: .long, help: "Keep the scratch database afterwards (for inspection).") var keep = false
+
+        func validate() throws {
+            if let copies, copies < 1 { throw ValidationError("--copies must be at least 1") }
+        }
+
+        func run() throws {
+            try reportingErrors {
+                let logger = connection.makeLogger("tieout.bench")
+                let server = try ConnectionTarget.resolve(db: connection.db)
+                let admin = try PostgresConnection(configuration: server, logger: logger)
+                var benchmark = ReconBenchmark(
+                    copies: copies, mapsDirectory: URL(fileURLWithPath: maps), logger: logger)
+                benchmark.keepDatabase = keep
+                benchmark.checkTimings = { name, seconds in
+                    FileHandle.standardError.write(
+                        Data("  baseline \(name) seconds=\(String(format: "%.3f", seconds))\n".utf8))
+                }
+                try benchmark.run(admin: admin, server: server, database: database) { result in
                     FileHandle.standardOutput.write(Data("\(result)\n".utf8))
                 }
             }
