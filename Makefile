@@ -58,7 +58,7 @@ test: setup
 	eval "$$(cd "$$dir" && "$(CURDIR)/$(BIN)" db status --shell)"; \
 	$(SWIFT) test
 
-## bench: build a release tieout, start a throwaway PostgreSQL and run every benchmark: sync (BENCH_ROWS, BENCH_CHANGES), recon (BENCH_COPIES: copies of the seeded company, default enough for ~1,000,000 actuals)
+## bench: build a release tieout, start a throwaway PostgreSQL and run every benchmark: sync (BENCH_ROWS, BENCH_CHANGES), recon (BENCH_COPIES: copies of the seeded company, default enough for 1,000,000 actuals and 100,000 proformas)
 BENCH_ROWS ?= 1000000
 BENCH_CHANGES ?= 200000
 BENCH_COPIES ?=

@@ -14,14 +14,16 @@ import TieoutSync
 /// way `tieout seed --scale 1` and `tieout pipeline` build it (``Seed``, then ``DailyCycle`` every third day of the
 /// seeded month, so contracts get several proformas), checked to reconcile with zero findings, then multiplied
 /// set-based (`ReconSQL.multiplyFunction`: every row of schemas dataverse and fno copied with its keys remapped)
-/// until there are about `targetActuals` actuals. The multiplied data must reconcile with zero findings too.
+/// until there are at least `targetActuals` actuals and `targetProformas` proformas. The multiplied data must reconcile with zero findings too.
 ///
 /// Measurement: the baseline (`ReconSQL.baseline`, one READ COMMITTED transaction) and the run (grace 0) alternate,
 /// twice each, and the best of the two of each side counts.
 public struct ReconBenchmark {
-    /// Copies of the scenario (1 = the scenario as built); nil for enough copies to reach `targetActuals`.
+    /// Copies of the scenario (1 = the scenario as built); nil for enough copies to reach both `targetActuals`
+    /// and `targetProformas`.
     public var copies: Int?
     public var targetActuals = 1_000_000
+    public var targetProformas = 100_000
     public var mapsDirectory: URL
     public var logger: Logger
     /// Leave the scratch database for inspection instead of dropping it.
@@ -87,7 +89,12 @@ public struct ReconBenchmark {
         }
 
         // Multiply it.
-        let copies = max(1, self.copies ?? (targetActuals + baseActuals - 1) / max(baseActuals, 1))
+        let copies = max(
+            1,
+            self.copies
+                ?? max(
+                    (targetActuals + baseActuals - 1) / max(baseActuals, 1),
+                    (targetProformas + baseProformas - 1) / max(baseProformas, 1)))
         if copies > 1 {
             let start = ContinuousClock.now
             try connection.query("SET session_replication_role = replica")

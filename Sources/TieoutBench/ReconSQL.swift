@@ -437,10 +437,13 @@ enum ReconSQL {
             name: "posted_invoice_lines",
             sql: """
                 SELECT count(*)
-                  FROM fno.projinvoicejour j
-                  JOIN fno.projproposalline pl ON pl.dataareaid = j.dataareaid AND pl.proposalid = j.proposalid
-                  LEFT JOIN fno.projinvoiceline il ON il.dataareaid = pl.dataareaid AND il.transid = pl.transid
-                 WHERE il.recid IS NULL OR il.lineamount IS DISTINCT FROM pl.lineamount OR il.qty IS DISTINCT FROM pl.qty
+                  FROM (SELECT l.dataareaid, j.projinvoiceid, l.transid, l.qty, l.lineamount
+                          FROM fno.projproposalline l
+                          JOIN fno.projinvoicejour j ON j.dataareaid = l.dataareaid AND j.proposalid = l.proposalid) pl
+                  FULL JOIN fno.projinvoiceline il
+                    ON il.dataareaid = pl.dataareaid AND il.projinvoiceid = pl.projinvoiceid AND il.transid = pl.transid
+                 WHERE pl.transid IS NULL OR il.transid IS NULL
+                    OR il.lineamount IS DISTINCT FROM pl.lineamount OR il.qty IS DISTINCT FROM pl.qty
                 """),
         Check(
             name: "voucher_balance",

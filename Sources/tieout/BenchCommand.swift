@@ -52,13 +52,13 @@ struct Bench: ParsableCommand {
             commandName: "recon",
             abstract: "A full reconciliation run against plain SQL joins that make the same comparisons.",
             discussion:
-                "Builds a clean company in a scratch database (dropped afterwards) on the server of --db: tieout seed --scale 1 and a business day every third day of the month, then copies it set-based (keys remapped) to about 1,000,000 actuals, and checks that it reconciles with zero findings. Runs the baseline and the reconciliation alternately, twice each, and counts the best of each. Prints bench recon rows=<actuals> seconds=<S> baseline_seconds=<B> ratio=<S/B> …; the baseline's time per check goes to standard error."
+                "Builds a clean company in a scratch database (dropped afterwards) on the server of --db: tieout seed --scale 1 and a business day every third day of the month, then copies it set-based (keys remapped) to at least 1,000,000 actuals and 100,000 proformas, and checks that it reconciles with zero findings. Runs the baseline and the reconciliation alternately, twice each, and counts the best of each. Prints bench recon rows=<actuals> seconds=<S> baseline_seconds=<B> ratio=<S/B> …; the baseline's time per check goes to standard error."
         )
 
         @OptionGroup var connection: ConnectionOptions
         @Option(
             name: .long,
-            help: "Copies of the scenario (1 = as built); default enough for about 1,000,000 actuals.")
+            help: "Copies of the scenario (1 = as built); default enough for 1,000,000 actuals and 100,000 proformas.")
         var copies: Int?
         @Option(name: .long, help: ArgumentHelp("Folder of the table maps.", valueName: "folder")) var maps = "maps"
         @Option(name: .long, help: "Name of the scratch database.") var database = "tieout_bench_recon"
