@@ -14,7 +14,8 @@ import TieoutSync
 /// way `tieout seed --scale 1` and `tieout pipeline` build it (``Seed``, then ``DailyCycle`` every third day of the
 /// seeded month, so contracts get several proformas), checked to reconcile with zero findings, then multiplied
 /// set-based (`ReconSQL.multiplyFunction`: every row of schemas dataverse and fno copied with its keys remapped)
-/// until there are at least `targetActuals` actuals and `targetProformas` proformas. The multiplied data must reconcile with zero findings too.
+/// until there are at least `targetActuals` actuals and `targetProformas` proformas. The multiplied data must
+/// reconcile with zero findings too.
 ///
 /// Measurement: the baseline (`ReconSQL.baseline`, one READ COMMITTED transaction) and the run (grace 0) alternate,
 /// twice each, and the best of the two of each side counts.
