@@ -49,7 +49,7 @@ INSERT INTO recon.category (category, severity, stage, description) VALUES
   ('TAX_DIFFERENCE', 'I', 'header',
    'Sales tax differs between the proposal and the posted invoice, or between Dataverse and F&O; tax is recomputed in F&O, so it is reported apart from amounts (I8).'),
   ('POSTED_STATUS_NOT_REFLECTED', 'W', 'header',
-   'A posted F&O invoice is not reflected on its Dataverse proforma as the posted-invoice write-back map would write it (status Posted, customer invoice number, date, tax).'),
+   'A posted F&O invoice is not reflected on its Dataverse proforma as the posted-invoice write-back map would write it (status Posted, customer invoice number), or a proforma says Posted for an invoice F&O does not have.'),
   ('PROPOSAL_STUCK_UNPOSTED', 'W', 'header',
    'An invoice proposal is still open after the proposal_stuck threshold; detail gives the reason: no lines, lines waiting, or posting error.'),
   ('ILD_WITHOUT_BILLED_SALES', 'E', 'lines',

@@ -147,7 +147,7 @@ BEGIN
       FROM recon_hdr h
      WHERE h.p_recid IS NOT NULL AND h.dv_tax <> 0 AND h.has_lines AND h.sumtax IS DISTINCT FROM h.dv_tax;
 
-    -- The posted-invoice write-back map against the proformas. Invoice Paid is beyond Posted, so it counts.
+    -- The posted-invoice write-back map against the proformas, both ways. Invoice Paid is beyond Posted, so it counts.
     INSERT INTO recon_raw (category, severity, invoicenumber, proposalid, field, expected, actual, dataareaid, since,
                            detail)
     SELECT 'POSTED_STATUS_NOT_REFLECTED', 'W', ei.invoicenumber, ei.invoicenumber,
@@ -165,7 +165,21 @@ BEGIN
       LEFT JOIN pg_temp.recon_expected_proposals ep ON ep.proposalid = ei.invoicenumber
      WHERE i.msdyn_customerinvoicenumber IS DISTINCT FROM ei.msdyn_customerinvoicenumber
         OR (i.msdyn_projectinvoicestatus IS DISTINCT FROM ei.msdyn_projectinvoicestatus
-            AND i.msdyn_projectinvoicestatus IS DISTINCT FROM 192350003);
+            AND i.msdyn_projectinvoicestatus IS DISTINCT FROM 192350003)
+    UNION ALL
+    -- The other way round: a proforma that says Posted (or carries an F&O invoice number) for a posted invoice F&O
+    -- does not have.
+    SELECT 'POSTED_STATUS_NOT_REFLECTED', 'W', i.invoicenumber, i.invoicenumber, 'msdyn_customerinvoicenumber', NULL,
+           i.msdyn_customerinvoicenumber, coalesce(ep.dataareaid, ''), i.modifiedon,
+           'proforma ' || i.invoicenumber || ' says ' || process.dv_invoice_status_name(i.msdyn_projectinvoicestatus)
+           || CASE WHEN i.msdyn_customerinvoicenumber IS NULL THEN ''
+                   ELSE ' as ' || i.msdyn_customerinvoicenumber END
+           || ', but F&O has no posted invoice for it'
+      FROM dataverse.invoice i
+      LEFT JOIN pg_temp.recon_expected_proposals ep ON ep.proposalid = i.invoicenumber
+     WHERE (i.msdyn_projectinvoicestatus = 192350004 OR i.msdyn_customerinvoicenumber IS NOT NULL)
+       AND NOT EXISTS (SELECT 1 FROM pg_temp.recon_expected_invoice_writeback ei
+                        WHERE ei.invoicenumber = i.invoicenumber);
 
     -- Open proposals older than the proposal_stuck threshold, with the reason.
     INSERT INTO recon_raw (category, severity, invoicenumber, proposalid, amount, currency, dataareaid, since, detail)

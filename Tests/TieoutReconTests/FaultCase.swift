@@ -147,6 +147,11 @@ struct FaultCase: Sendable, CustomStringConvertible {
                 DELETE FROM fno.projinvoicejour WHERE proposalid = 'INV-000004';
                 UPDATE fno.projproposaljour SET status = 0, projinvoiceid = NULL, ledgervoucher = NULL
                  WHERE proposalid = 'INV-000004';
+                -- so the proforma is Confirmed again, without the posted invoice's write-back
+                UPDATE dataverse.invoice
+                   SET msdyn_projectinvoicestatus = 192350002, msdyn_customerinvoicenumber = NULL,
+                       msdyn_customerinvoicedate = NULL, msdyn_customerinvoicetaxamount = NULL
+                 WHERE invoicenumber = 'INV-000004';
                 """,
             expected: """
                 SELECT 'PROPOSAL_STUCK_UNPOSTED', 'W', 'PROPOSAL_STUCK_UNPOSTED', proposalid, proposalid, NULL, NULL,

@@ -120,6 +120,31 @@ struct FaultTests {
         }
     }
 
+    /// A proforma that says Posted for an invoice F&O does not have (the posted invoice was removed in F&O) is
+    /// POSTED_STATUS_NOT_REFLECTED too, from the other side.
+    @Test func aProformaPostedOnlyInDataverseIsReported() throws {
+        try CleanScenario.withClone { db in
+            let expected = try db.inject(
+                """
+                DELETE FROM fno.projinvoiceline l USING fno.projinvoicejour j
+                 WHERE l.dataareaid = j.dataareaid AND l.projinvoiceid = j.projinvoiceid AND j.proposalid = 'INV-000004';
+                DELETE FROM fno.projinvoicejour WHERE proposalid = 'INV-000004';
+                """,
+                then: """
+                    SELECT 'POSTED_STATUS_NOT_REFLECTED', 'W', 'POSTED_STATUS_NOT_REFLECTED', i.invoicenumber,
+                           i.invoicenumber, NULL, NULL, NULL, 'msdyn_customerinvoicenumber', NULL,
+                           i.msdyn_customerinvoicenumber, NULL
+                      FROM dataverse.invoice i WHERE i.invoicenumber = 'INV-000004'
+                    """)
+            let run = try db.run()
+            let found = try db.findings(run: run.runID)
+            #expect(found == expected)
+            let detail = try db.value("SELECT detail FROM recon.finding WHERE run_id = \(run.runID)")
+            #expect(detail.hasPrefix("proforma INV-000004 says Posted as CIV-"))
+            #expect(detail.hasSuffix(", but F&O has no posted invoice for it"))
+        }
+    }
+
     /// STAGED_NOT_IMPORTED and MISSING_VOUCHER_WRITEBACK are warnings until their threshold (2 days), errors after.
     @Test(arguments: ["STAGED_NOT_IMPORTED", "MISSING_VOUCHER_WRITEBACK"])
     func aWarningPastItsThresholdIsAnError(_ category: String) throws {
