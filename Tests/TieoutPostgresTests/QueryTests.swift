@@ -99,6 +99,29 @@ struct QueryTests {
         #expect(select.columns == ["id"])
     }
 
+    @Test func inlineTextWritesValuesAsQuotedLiteralsForStatementsWithoutParameters() throws {
+        let conn = try TestDatabase.connect()
+        let hostile = "it's'); DROP TABLE pg_class; --"
+        let amount = Decimal(string: "-12.5")!
+        let missing: String? = nil
+        let query: PostgresQuery = "SELECT \(hostile) AS s, \(amount) AS d, \(7) AS n, \(missing) AS m"
+        let text = try conn.inlineText(query)
+        #expect(
+            text
+                == "SELECT 'it''s''); DROP TABLE pg_class; --' AS s, CAST('-12.5' AS numeric) AS d, "
+                + "CAST('7' AS bigint) AS n, NULL AS m")
+        try conn.executeScript("CREATE TEMP VIEW inlined AS \(text)")
+        let row = try conn.query("SELECT s, d::text AS d, n, m FROM inlined")[0]
+        let values = (
+            try row.decode("s", as: String.self), try row.decode("d", as: String.self),
+            try row.decode("n", as: Int.self), try row.decode("m", as: String?.self)
+        )
+        #expect(values.0 == hostile)
+        #expect(values.1 == "-12.5")
+        #expect(values.2 == 7)
+        #expect(values.3 == nil)
+    }
+
     @Test func scriptsRunSeveralStatements() throws {
         let conn = try TestDatabase.connect()
         try conn.executeScript("CREATE TEMP TABLE s (a int); INSERT INTO s VALUES (1), (2);")
