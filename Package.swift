@@ -22,6 +22,7 @@ let package = Package(
         .library(name: "TieoutFinance", targets: ["TieoutFinance"]),
         .library(name: "TieoutScenario", targets: ["TieoutScenario"]),
         .library(name: "TieoutRecon", targets: ["TieoutRecon"]),
+        .library(name: "TieoutLoad", targets: ["TieoutLoad"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -98,6 +99,12 @@ let package = Package(
             dependencies: ["TieoutPostgres", "TieoutMaps", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strictSettings
         ),
+        // Loading real Dataverse and F&O CSV extracts into the two schemas (`tieout load`).
+        .target(
+            name: "TieoutLoad",
+            dependencies: ["TieoutPostgres", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strictSettings
+        ),
         // Benchmarks that print figures (`tieout bench`, `make bench`); not timed tests.
         .target(
             name: "TieoutBench",
@@ -121,6 +128,7 @@ let package = Package(
                 "TieoutFinance",
                 "TieoutScenario",
                 "TieoutRecon",
+                "TieoutLoad",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -186,6 +194,15 @@ let package = Package(
                 "TieoutMigrations", "TieoutPostgres", "TieoutTestSupport",
                 .product(name: "Logging", package: "swift-log"),
             ],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "TieoutLoadTests",
+            dependencies: [
+                "TieoutLoad", "TieoutRecon", "TieoutSync", "TieoutMaps", "TieoutMigrations", "TieoutPostgres",
+                "TieoutTestSupport", .product(name: "Logging", package: "swift-log"),
+            ],
+            exclude: ["Fixtures"],
             swiftSettings: strictSettings
         ),
         .testTarget(

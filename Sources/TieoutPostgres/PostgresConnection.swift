@@ -236,7 +236,8 @@ public final class PostgresConnection {
             table: field(tieout_pg_diag_table_name),
             column: field(tieout_pg_diag_column_name),
             constraint: field(tieout_pg_diag_constraint_name),
-            query: query
+            query: query,
+            context: field(tieout_pg_diag_context)
         )
     }
 

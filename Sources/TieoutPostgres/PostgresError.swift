@@ -125,6 +125,9 @@ public struct PostgresError: Error, Sendable, CustomStringConvertible {
     public var constraint: String?
     /// The SQL text that failed, with `$n` placeholders and never the values bound to them.
     public var query: String?
+    /// The server's context field: where the error happened (`COPY stage, line 7, column amount: "12.5.3"`,
+    /// a function's line). It may quote row values: do not log it blindly.
+    public var context: String?
 
     /// Creates an error; mostly used by the wrapper itself.
     public init(
@@ -138,7 +141,8 @@ public struct PostgresError: Error, Sendable, CustomStringConvertible {
         table: String? = nil,
         column: String? = nil,
         constraint: String? = nil,
-        query: String? = nil
+        query: String? = nil,
+        context: String? = nil
     ) {
         self.kind = kind
         self.code = code
@@ -151,6 +155,7 @@ public struct PostgresError: Error, Sendable, CustomStringConvertible {
         self.column = column
         self.constraint = constraint
         self.query = query
+        self.context = context
     }
 
     /// One line: the message, then the SQLSTATE and the objects involved.

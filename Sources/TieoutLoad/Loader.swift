@@ -1,0 +1,311 @@
+public import Foundation
+public import Logging
+public import TieoutPostgres
+
+/// Loads real extracts (`tieout load dataverse|fno DIR`): one CSV file per table, named after it
+/// (`msdyn_actual.csv`), with the table's column names as headers in any case.
+///
+/// Per file: the header is matched to the table's columns (extra columns are ignored and reported, a missing key or
+/// required column is an error naming the file and the column); the rows go through `COPY … FROM STDIN` into a
+/// temporary table of text columns; one `INSERT … SELECT … ON CONFLICT (primary key) DO UPDATE` converts them
+/// (option-set labels, export date formats, exact amounts: the `load.parse_*` functions of migration 0012) and
+/// upserts them, changing only rows that differ. Everything is one transaction: a bad value aborts the whole load
+/// with the file, line, column and value named, and nothing is written. The load's writes fire the change capture
+/// like any other write, so a following sync and reconciliation see them.
+public struct Loader {
+    /// Which schema a folder of files loads into.
+    public enum Side: String, Sendable, CaseIterable {
+        case dataverse, fno
+    }
+
+    public struct Options: Sendable {
+        /// Reload each table completely: rows whose key is not in the file are deleted.
+        public var replace = false
+        /// Only files modified at or after this time (incremental extracts); nil for all.
+        public var since: Date?
+
+        public init(replace: Bool = false, since: Date? = nil) {
+            self.replace = replace
+            self.since = since
+        }
+    }
+
+    /// What a load did to one table.
+    public struct TableSummary: Sendable, Equatable {
+        public var table: String
+        public var file: String
+        public var rows = 0
+        public var inserted = 0
+        public var updated = 0
+        public var unchanged = 0
+        public var deleted = 0
+        /// Header columns the table does not have, ignored.
+        public var ignoredColumns: [String] = []
+    }
+
+    let connection: PostgresConnection
+    let logger: Logger
+
+    public init(connection: PostgresConnection, logger: Logger) {
+        self.connection = connection
+        self.logger = logger
+    }
+
+    /// Loads every `*.csv` of `directory` into the schema of `side`, in one transaction, parents before children.
+    /// Returns one summary per file, in load order. Throws ``LoadError`` for a bad file or value.
+    public func load(_ side: Side, from directory: URL, options: Options = Options()) throws -> [TableSummary] {
+        let files = try csvFiles(in: directory, since: options.since)
+        guard !files.isEmpty else {
+            if options.since != nil { return [] }
+            throw LoadError("\(directory.path): no CSV files (one per table, named after it: msdyn_actual.csv)")
+        }
+        return try connection.withTransaction { connection in
+            try connection.query("SELECT set_config('tieout.origin', \("load:" + side.rawValue), true)")
+            let catalog = try Catalog.read(schema: side.rawValue, on: connection)
+            var plan: [(CSVFile, Catalog.Table)] = []
+            for file in files {
+                let tableName = file.url.deletingPathExtension().lastPathComponent.lowercased()
+                guard let table = catalog.tables[tableName] else {
+                    throw LoadError(
+                        "\(file.name): there is no table \(side.rawValue).\(tableName) (files are named after the table)"
+                    )
+                }
+                plan.append((file, table))
+            }
+            plan = catalog.parentsFirst(plan)
+            var summaries: [TableSummary] = []
+            for (index, (file, table)) in plan.enumerated() {
+                summaries.append(try load(file, into: table, stage: "load_stage_\(index)", options: options))
+            }
+            try connection.analyze(
+                plan.map { "\(side.rawValue).\($0.1.name)" },
+                afterChanging: summaries.reduce(0) { $0 + $1.inserted + $1.updated + $1.deleted })
+            return summaries
+        }
+    }
+
+    func csvFiles(in directory: URL, since: Date?) throws -> [CSVFile] {
+        let names: [String]
+        do {
+            names = try FileManager.default.contentsOfDirectory(atPath: directory.path)
+        } catch {
+            throw LoadError("\(directory.path): cannot read the folder")
+        }
+        var files: [CSVFile] = []
+        for name in names.sorted() where name.lowercased().hasSuffix(".csv") && !name.hasPrefix(".") {
+            let url = directory.appendingPathComponent(name)
+            if let since {
+                let attributes = try? FileManager.default.attributesOfItem(atPath: url.path)
+                guard let modified = attributes?[.modificationDate] as? Date, modified >= since else { continue }
+            }
+            files.append(CSVFile(url: url))
+        }
+        return files
+    }
+
+    /// Loads one file into one table.
+    func load(_ file: CSVFile, into table: Catalog.Table, stage: String, options: Options) throws -> TableSummary {
+        var summary = TableSummary(table: "\(table.schema).\(table.name)", file: file.name)
+        let header = try file.header()
+        var seen: [String: Int] = [:]
+        var mapped: [(position: Int, column: Catalog.Column)] = []
+        for (position, name) in header.enumerated() {
+            let key = name.lowercased()
+            if let earlier = seen[key] {
+                throw LoadError(
+                    "\(file.name) line 1: column \(name) appears twice (columns \(earlier + 1) and \(position + 1))")
+            }
+            seen[key] = position
+            if let column = table.column(key) {
+                mapped.append((position, column))
+            } else {
+                summary.ignoredColumns.append(name)
+            }
+        }
+        for column in table.columns where column.required && seen[column.name] == nil {
+            throw LoadError("\(file.name): the required column \(column.name) is missing from the header")
+        }
+        // Rows are matched on the primary key, or, when the file lacks it (F&O entity exports carry no RecId), on
+        // the first unique key the file has, such as (dataareaid, proposalid).
+        guard let key = table.uniqueKeys.first(where: { $0.allSatisfy { seen[$0] != nil } }) else {
+            let keys = table.uniqueKeys.map { $0.count == 1 ? $0[0] : "(\($0.joined(separator: ", ")))" }
+            throw LoadError(
+                "\(file.name): the header lacks the table's key; it needs \(keys.joined(separator: " or "))")
+        }
+
+        // COPY the file as it is into text columns f1, f2, … (one per header field) and a record number.
+        let fields = header.indices.map { "f\($0 + 1)" }
+        try connection.query(
+            """
+            CREATE TEMPORARY TABLE \(identifier: stage) (
+                _record bigint GENERATED ALWAYS AS IDENTITY (START WITH 2),
+                \(unescaped: fields.map { "\($0) text" }.joined(separator: ", "))
+            ) ON COMMIT DROP
+            """)
+        do {
+            summary.rows = try connection.copyIn(
+                "COPY \(identifier: stage) (\(unescaped: fields.joined(separator: ", "))) FROM STDIN (FORMAT csv, HEADER true, ENCODING 'UTF8')"
+            ) { writer in
+                guard let handle = FileHandle(forReadingAtPath: file.url.path) else {
+                    throw LoadError("\(file.name): cannot read the file")
+                }
+                defer { try? handle.close() }
+                while let chunk = try handle.read(upToCount: 256 * 1024), !chunk.isEmpty {
+                    try writer.write(bytes: chunk)
+                }
+            }
+        } catch let error as PostgresError {
+            if error.message == "unterminated CSV quoted field", let line = try file.unterminatedQuoteLine() {
+                throw LoadError(
+                    "\(file.name) line \(line): unterminated CSV quoted field (the quote opened on this line is never closed)"
+                )
+            }
+            let location = Self.copyLocation(error, header: header)
+            throw LoadError("\(file.name)\(location.isEmpty ? "" : " " + location): \(error.message)")
+        }
+
+        // Convert and upsert, in one statement. A value that does not parse stops it through load.reject, which
+        // names the record, the column and the value.
+        let columns = mapped.map(\.column)
+        var converted: [String] = []
+        for (position, column) in mapped {
+            converted.append(column.conversion(of: "s.f\(position + 1)", table: table))
+        }
+        let target = "\(try connection.quoteIdentifier(table.schema)).\(try connection.quoteIdentifier(table.name))"
+        let columnList = try columns.map { try connection.quoteIdentifier($0.name) }
+        let keyList = try key.map { try connection.quoteIdentifier($0) }
+        let nonKey = columnList.enumerated().filter { !key.contains(columns[$0.offset].name) }.map(\.element)
+        let conflict: String
+        if nonKey.isEmpty {
+            conflict = "ON CONFLICT (\(keyList.joined(separator: ", "))) DO NOTHING"
+        } else {
+            conflict = """
+                ON CONFLICT (\(keyList.joined(separator: ", "))) DO UPDATE
+                   SET \(nonKey.map { "\($0) = EXCLUDED.\($0)" }.joined(separator: ", "))
+                 WHERE (\(nonKey.map { "t.\($0)" }.joined(separator: ", "))) IS DISTINCT FROM
+                       (\(nonKey.map { "EXCLUDED.\($0)" }.joined(separator: ", ")))
+                """
+        }
+        let stageName = try connection.quoteIdentifier(stage)
+        if options.replace {
+            // Rows whose key the file does not have go first.
+            let keyMatch = try key.map { part -> String in
+                let conversion = table.column(part)!.conversion(of: "s.f\(seen[part]! + 1)", table: table)
+                return "t.\(try connection.quoteIdentifier(part)) = \(conversion)"
+            }.joined(separator: " AND ")
+            summary.deleted = try run(
+                file: file, header: header,
+                "DELETE FROM \(target) AS t WHERE NOT EXISTS (SELECT 1 FROM \(stageName) s WHERE \(keyMatch))"
+            ).affected
+        }
+        let counts = try run(
+            file: file, header: header,
+            """
+            WITH up AS (
+                INSERT INTO \(target) AS t (\(columnList.joined(separator: ", ")))
+                SELECT \(converted.joined(separator: ",\n       ")) FROM \(stageName) s
+                \(conflict)
+                RETURNING (xmax = 0) AS inserted)
+            SELECT count(*) FILTER (WHERE inserted) AS inserted, count(*) FILTER (WHERE NOT inserted) AS updated FROM up
+            """)
+        summary.inserted = counts.inserted
+        summary.updated = counts.updated
+        summary.unchanged = summary.rows - summary.inserted - summary.updated
+        try bumpIdentities(of: table, target: target)
+        logger.info(
+            "load: table loaded",
+            metadata: [
+                "table": "\(summary.table)", "rows": "\(summary.rows)", "inserted": "\(summary.inserted)",
+                "updated": "\(summary.updated)", "deleted": "\(summary.deleted)",
+            ])
+        return summary
+    }
+
+    /// Runs a load statement; a rejected value or a key that appears twice becomes a ``LoadError`` with the line.
+    func run(file: CSVFile, header: [String], _ sql: String) throws -> (inserted: Int, updated: Int, affected: Int) {
+        let result: PostgresResult
+        do {
+            result = try connection.query(PostgresQuery(unescaped: sql))
+        } catch {
+            throw translate(error, file: file)
+        }
+        if let row = result.first, result.columns.contains("inserted") {
+            return (try row.decode("inserted"), try row.decode("updated"), 0)
+        }
+        return (0, 0, result.affectedRows ?? 0)
+    }
+
+    /// The user's version of a failed load statement.
+    func translate(_ error: any Error, file: CSVFile) -> any Error {
+        guard let failure = error as? PostgresError else { return error }
+        if failure.code == .raiseException, let rejection = Rejection(failure.message) {
+            let line = (try? file.line(ofRecord: rejection.record)) ?? rejection.record
+            return LoadError(
+                "\(file.name) line \(line), column \(rejection.column): '\(rejection.value)' is not \(rejection.expected)"
+            )
+        }
+        if failure.code?.rawValue == "21000" {
+            return LoadError("\(file.name): a key appears on more than one line; each row must have its own key")
+        }
+        return LoadError("\(file.name): \(failure.message)")
+    }
+
+    /// After rows came with explicit identity values (F&O record ids), the identity continues above them.
+    func bumpIdentities(of table: Catalog.Table, target: String) throws {
+        for column in table.columns where column.isIdentity {
+            let name = try connection.quoteIdentifier(column.name)
+            let qualified = "\(table.schema).\(table.name)"
+            try connection.query(
+                """
+                SELECT setval(pg_get_serial_sequence(\(qualified), \(column.name)), x.m)
+                  FROM (SELECT max(\(unescaped: name)) AS m FROM \(unescaped: target)) x
+                 WHERE x.m > coalesce(pg_sequence_last_value(
+                                          pg_get_serial_sequence(\(qualified), \(column.name))::regclass), 0)
+                """)
+        }
+    }
+
+    /// "line 7, column msdyn_amount" from a COPY error's context (`COPY stage, line 7, column f3: "…"`).
+    static func copyLocation(_ error: PostgresError, header: [String]) -> String {
+        guard let context = error.context, let lineRange = context.range(of: ", line ") else { return "" }
+        let afterLine = context[lineRange.upperBound...]
+        let digits = afterLine.prefix { $0.isNumber }
+        guard !digits.isEmpty else { return "" }
+        var text = "line \(digits)"
+        let rest = afterLine.dropFirst(digits.count)
+        if rest.hasPrefix(", column f") {
+            let field = rest.dropFirst(", column f".count).prefix { $0.isNumber }
+            if let index = Int(field), header.indices.contains(index - 1) { text += ", column \(header[index - 1])" }
+        }
+        return text
+    }
+}
+
+/// A bad file or value: one line for the user, naming the file (and line, column, value when there is one).
+public struct LoadError: Error, Sendable, CustomStringConvertible {
+    public var description: String
+    public init(_ description: String) { self.description = description }
+}
+
+/// The message `load.reject` raises: `load rejected record <n> column <c> expected <what> value <v>`.
+struct Rejection {
+    var record: Int
+    var column: String
+    var expected: String
+    var value: String
+
+    init?(_ message: String) {
+        let prefix = "load rejected record "
+        guard message.hasPrefix(prefix) else { return nil }
+        let rest = message.dropFirst(prefix.count)
+        guard let columnMark = rest.range(of: " column "),
+            let expectedMark = rest.range(of: " expected ", range: columnMark.upperBound..<rest.endIndex),
+            let valueMark = rest.range(of: " value ", range: expectedMark.upperBound..<rest.endIndex),
+            let record = Int(rest[..<columnMark.lowerBound])
+        else { return nil }
+        self.record = record
+        column = String(rest[columnMark.upperBound..<expectedMark.lowerBound])
+        expected = String(rest[expectedMark.upperBound..<valueMark.lowerBound])
+        value = String(rest[valueMark.upperBound...])
+    }
+}

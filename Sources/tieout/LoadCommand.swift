@@ -1,0 +1,79 @@
+import ArgumentParser
+import Foundation
+import TieoutLoad
+import TieoutPostgres
+
+/// `tieout load dataverse|fno DIR`: load real CSV extracts.
+struct LoadCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "load",
+        abstract: "Load Dataverse or F&O CSV extracts (one file per table, named after it) into their schema.",
+        discussion: """
+            Headers match the table's columns in any case; extra columns are ignored and listed. Option sets may be \
+            codes or English labels; dates ISO 8601 or the exports' formats; amounts exact. Rows are upserted by \
+            primary key, so loading the same extract twice changes nothing. The whole load is one transaction: a bad \
+            row aborts it with the file, line, column and value, and nothing is written. Changes are captured for \
+            the sync like any other write.
+            """,
+        subcommands: [Dataverse.self, Finance.self]
+    )
+
+    struct Options: ParsableArguments {
+        @OptionGroup var connection: ConnectionOptions
+        @Argument(help: ArgumentHelp("Folder of CSV files.", valueName: "dir"), completion: .directory)
+        var directory: String
+        @Flag(name: .long, help: "Reload each table completely: rows whose key is not in its file are deleted.")
+        var replace = false
+        @Option(
+            name: .long,
+            help: ArgumentHelp(
+                "Only files modified on or after this date or time (incremental extracts; UTC without a zone).",
+                valueName: "timestamp"))
+        var since: String?
+
+        func run(_ side: Loader.Side) throws {
+            try reportingErrors {
+                let connection = try connection.open("tieout.load")
+                let since: Date? = try self.since.map { text in
+                    do {
+                        return try connection.query("SELECT CAST(\(text) AS timestamptz)").scalar(Date.self)
+                    } catch {
+                        throw LoadError("--since '\(text)' is not a date or timestamp (e.g. 2026-11-20)")
+                    }
+                }
+                let loader = Loader(connection: connection, logger: self.connection.makeLogger("tieout.load"))
+                let summaries = try loader.load(
+                    side, from: URL(fileURLWithPath: directory), options: .init(replace: replace, since: since))
+                guard !summaries.isEmpty else {
+                    print("no files to load")
+                    return
+                }
+                var rows = [
+                    ["table", "file", "rows", "inserted", "updated", "unchanged", "deleted", "ignored columns"]
+                ]
+                for summary in summaries {
+                    rows.append([
+                        summary.table, summary.file, "\(summary.rows)", "\(summary.inserted)", "\(summary.updated)",
+                        "\(summary.unchanged)", "\(summary.deleted)",
+                        summary.ignoredColumns.isEmpty ? "-" : summary.ignoredColumns.joined(separator: ", "),
+                    ])
+                }
+                printTable(rows)
+            }
+        }
+    }
+
+    struct Dataverse: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "dataverse", abstract: "Load Dataverse table exports (logical names as headers).")
+        @OptionGroup var options: Options
+        func run() throws { try options.run(.dataverse) }
+    }
+
+    struct Finance: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "fno", abstract: "Load F&O data entity exports (field names as headers).")
+        @OptionGroup var options: Options
+        func run() throws { try options.run(.fno) }
+    }
+}
