@@ -216,6 +216,60 @@ struct LoaderTests {
         }
     }
 
+    /// A real extract holds confirmed proformas with their lines and details, which the guards refuse to anyone
+    /// else: a load writes them; outside a load the same insert is still refused.
+    @Test func aConfirmedProformaWithItsLinesLoadsButStaysGuardedOutsideALoad() throws {
+        try withLoadDatabase { connection, loader in
+            _ = try loader.load(.dataverse, from: fixtures.appendingPathComponent("dataverse"))
+            let loaded = try loader.load(.dataverse, from: fixtures.appendingPathComponent("dataverse-invoice"))
+            #expect(
+                loaded.map(\.table) == [
+                    "dataverse.invoice", "dataverse.invoicedetail", "dataverse.msdyn_invoicelinetransaction",
+                ])
+            #expect(loaded.map(\.inserted) == [1, 1, 1])
+            let invoice = try rows(
+                connection, "SELECT invoicenumber, msdyn_projectinvoicestatus, msdyn_invoicedate FROM dataverse.invoice"
+            )
+            #expect(invoice == ["INV-100001|192350002|2026-11-05"])
+            let refused = #expect(throws: PostgresError.self) {
+                try connection.query(
+                    """
+                    INSERT INTO dataverse.msdyn_invoicelinetransaction (
+                           msdyn_invoicelinetransactionid, msdyn_invoice, msdyn_invoicelineid,
+                           msdyn_transactionclassification, isocurrencycode)
+                    VALUES ('e0000000-0000-4000-8000-000000000002', 'b0000000-0000-4000-8000-000000000001',
+                            'd0000000-0000-4000-8000-000000000001', 192350000, 'USD')
+                    """)
+            }
+            #expect(refused?.code == .raiseException)
+            // Loading the same files again still changes nothing, confirmed or not.
+            let again = try loader.load(.dataverse, from: fixtures.appendingPathComponent("dataverse-invoice"))
+            #expect(again.map(\.unchanged) == [1, 1, 1])
+        }
+    }
+
+    /// `--since` loads only the files modified since then.
+    @Test func sinceLoadsOnlyNewerFiles() throws {
+        try withLoadDatabase { connection, loader in
+            let directory = try copyOfFixtures("dataverse")
+            defer { try? FileManager.default.removeItem(at: directory) }
+            let old = Date(timeIntervalSince1970: 1_790_000_000)  // 2026-09-21
+            for name in try FileManager.default.contentsOfDirectory(atPath: directory.path) {
+                try FileManager.default.setAttributes(
+                    [.modificationDate: old], ofItemAtPath: directory.appendingPathComponent(name).path)
+            }
+            let none = try loader.load(
+                .dataverse, from: directory, options: .init(since: Date(timeIntervalSince1970: 1_795_000_000)))
+            #expect(none.isEmpty)
+            try FileManager.default.setAttributes(
+                [.modificationDate: Date()], ofItemAtPath: directory.appendingPathComponent("account.csv").path)
+            let newer = try loader.load(
+                .dataverse, from: directory, options: .init(since: Date(timeIntervalSince1970: 1_795_000_000)))
+            #expect(newer.map(\.table) == ["dataverse.account"])
+            #expect(try rows(connection, "SELECT count(*) FROM dataverse.account") == ["2"])
+        }
+    }
+
     /// F&O exports: upper-case field names, enum labels, no RecId on the proposal (matched on dataareaid and
     /// proposalid), a RecId on staging rows (the identity continues above it); then the reconciliation reports on
     /// what was loaded.
