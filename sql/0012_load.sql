@@ -16,9 +16,11 @@
 --   * numbers: optional sign, digits, '.' as the decimal separator, optionally ',' thousands separators in
 --     well-formed groups of three (1,234,567.50); no exponent, no currency sign, no parentheses for negatives.
 --   * whole numbers: optional sign and digits only, within the type's range.
---   * dates and times: YYYY-MM-DD, YYYY-MM-DD[T ]HH:MM[:SS[.fraction]][Z|+HH[:MM]|-HH[:MM]] (also with '/' in the
---     date), M/D/YYYY, M/D/YYYY H:MM[:SS[.fraction]][ AM|PM]. No zone means UTC. 1900-01-01 at midnight is F&O's empty
---     date (dateNull) and gives NULL. Two-digit years and day-first dates are refused (ambiguous).
+--   * dates and times: YYYY-MM-DD, YYYY-MM-DD[T ]HH:MM[:SS[.fraction]][Z|+HH[:MM]|-HH[:MM]], M/D/YYYY,
+--     M/D/YYYY H:MM[:SS[.fraction]][ AM|PM]. No zone means UTC. 1900-01-01 at midnight is F&O's empty date (dateNull)
+--     and gives NULL. Two-digit years, day-first dates and month names are refused (ambiguous or localised).
+--   * option sets: the code, or a label of the column in any case (also without spaces and punctuation, which is how
+--     F&O enum symbol names look: NonChargeable, OnAccount), or a listed other spelling.
 --   * booleans: true/false, t/f, yes/no, y/n, 1/0 in any case.
 --   * GUIDs: 8-4-4-4-12 hexadecimal digits or 32 without hyphens, optionally in braces, any case.
 -- Applied by the tieout migrator in one transaction (no BEGIN/COMMIT here).
@@ -71,10 +73,11 @@ CREATE TABLE load.optionset_alias (
 );
 
 COMMENT ON TABLE load.optionset_alias IS
-  'Other spellings of option-set values, compared after load.label_key (lower case, letters and digits only): every '
-  'label without its spaces and punctuation (so F&O enum symbol names like NonChargeable, OnAccount, InvoiceProposal, '
-  'FixedPrice match), the British spelling Cancelled of Canceled, and the F&O enum symbol names that differ from '
-  'their labels (ProjTransType Revenue = Fee, Cost = Expense; ProjType TimeMaterial, Cost, Time).';
+  'Spellings of option-set values other than their labels, compared after load.label_key (lower case, letters and '
+  'digits only; a label itself needs no row, and neither does its symbol-name form like NonChargeable or OnAccount): '
+  'the British spelling Cancelled of Canceled, and the F&O enum symbol names that differ from their labels '
+  '(ProjTransType Revenue = Fee, Cost = Expense; ProjType and the contract line billing method TimeMaterial; ProjType '
+  'Cost, Time). No key may stand for two codes of one column (checked when this migration runs).';
 COMMENT ON COLUMN load.optionset_alias.schema_name IS 'Schema of the column: dataverse or fno.';
 COMMENT ON COLUMN load.optionset_alias.table_name IS 'Table of the column.';
 COMMENT ON COLUMN load.optionset_alias.column_name IS 'The option-set column.';
@@ -308,11 +311,8 @@ COMMENT ON FUNCTION load.label_key(text) IS
   'The comparison key of an option-set spelling: lower case, letters and digits only (Non-Chargeable, NonChargeable '
   'and non chargeable all give nonchargeable); NULL when nothing is left.';
 
--- Every label without spaces and punctuation, its British spelling, and the F&O symbol names that differ from labels.
+-- The British spelling of Canceled, and the F&O symbol names that differ from the labels.
 INSERT INTO load.optionset_alias (schema_name, table_name, column_name, alias_key, code)
-SELECT schema_name, table_name, column_name, load.label_key(label), code
-  FROM load.optionset_label
-UNION
 SELECT schema_name, table_name, column_name, replace(load.label_key(label), 'canceled', 'cancelled'), code
   FROM load.optionset_label
  WHERE load.label_key(label) LIKE '%canceled%'
@@ -327,29 +327,51 @@ SELECT l.schema_name, l.table_name, l.column_name, load.label_key(s.symbol), l.c
     ON s.label = l.label AND s.code = l.code
  WHERE l.schema_name = 'fno';
 
--- Blanks around a value are spaces, tabs, carriage returns and line feeds (E' \t\r\n'); every function trims exactly
--- these before its regex, so what the regex accepted is what the cast sees. The regexes have no capture groups and no
--- counted repetitions on the hot paths: PostgreSQL runs those many times slower.
+-- Within a column, no comparison key may stand for two codes.
+DO $$
+DECLARE
+    v_ambiguous text;
+BEGIN
+    SELECT string_agg(format('%s.%s.%s %s', d.schema_name, d.table_name, d.column_name, d.alias_key), ', ')
+      INTO v_ambiguous
+      FROM (SELECT k.schema_name, k.table_name, k.column_name, k.alias_key
+              FROM (SELECT schema_name, table_name, column_name, load.label_key(label) AS alias_key, code
+                      FROM load.optionset_label
+                    UNION
+                    SELECT schema_name, table_name, column_name, alias_key, code
+                      FROM load.optionset_alias) k
+             GROUP BY k.schema_name, k.table_name, k.column_name, k.alias_key
+            HAVING count(*) > 1) d;
+    IF v_ambiguous IS NOT NULL THEN
+        RAISE EXCEPTION 'option-set spellings that stand for two codes: %', v_ambiguous;
+    END IF;
+END
+$$;
+
+-- Speed: the functions below are plain SQL expressions that PostgreSQL inlines into the loader's statement, so a
+-- million values cost a few regex matches and casts each, no function calls. Their regexes have no capture groups
+-- (those make PostgreSQL's regex engine many times slower). Blanks around a value are spaces, tabs, carriage returns
+-- and line feeds; values without them (nearly all) take a path that does not trim. Digits are [0-9], never \d, which
+-- can match other scripts' digits under an ICU locale, and those would then fail the cast.
 CREATE FUNCTION load.parse_numeric(p_value text) RETURNS numeric
 LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-    SELECT CASE WHEN btrim(p_value, E' \t\r\n') ~ '^[+-]?(\d+\.?\d*|\.\d+)$'
-                THEN btrim(p_value, E' \t\r\n')::numeric
-                WHEN btrim(p_value, E' \t\r\n') ~ '^[+-]?\d{1,3}(,\d\d\d)+(\.\d*)?$'
-                THEN replace(btrim(p_value, E' \t\r\n'), ',', '')::numeric
+    SELECT CASE WHEN octet_length(p_value) > 1000 THEN NULL  -- far beyond any amount; numeric would overflow at 131072
+                WHEN p_value ~ '^[ \t\r\n]*[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)[ \t\r\n]*$' THEN p_value::numeric
+                WHEN p_value ~ '^[ \t\r\n]*[+-]?[0-9]{1,3}(,[0-9][0-9][0-9])+(\.[0-9]*)?[ \t\r\n]*$'
+                THEN replace(p_value, ',', '')::numeric
            END
 $$;
 COMMENT ON FUNCTION load.parse_numeric(text) IS
   'Exact number from extract text: optional sign, digits with ''.'' as the decimal separator (1234.50, -0.5, .5, 5.), '
   'optionally '','' thousands separators in well-formed groups of three (1,234.50; not 1,23.5 or 1234,567). No '
   'exponent (amounts are never written with one: 1.2E+3 is refused), no currency sign, no parentheses, no NaN or '
-  'Infinity; surrounding blanks are ignored. Export with the en-US / invariant number format: a decimal comma is '
-  'refused rather than misread. NULL for NULL, blank or anything else; never raises.';
+  'Infinity; surrounding blanks are ignored; at most 1000 characters. Export with the en-US / invariant number format: '
+  'a decimal comma is refused rather than misread. NULL for NULL, blank or anything else; never raises.';
 
 CREATE FUNCTION load.parse_integer(p_value text) RETURNS integer
 LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-    SELECT CASE WHEN btrim(p_value, E' \t\r\n') ~ '^[+-]?0*\d{1,10}$'
-                THEN CASE WHEN btrim(p_value, E' \t\r\n')::bigint BETWEEN -2147483648 AND 2147483647
-                          THEN btrim(p_value, E' \t\r\n')::integer END
+    SELECT CASE WHEN p_value ~ '^[ \t\r\n]*[+-]?0*[0-9]{1,10}[ \t\r\n]*$'
+                THEN CASE WHEN p_value::bigint BETWEEN -2147483648 AND 2147483647 THEN p_value::bigint::integer END
            END
 $$;
 COMMENT ON FUNCTION load.parse_integer(text) IS
@@ -358,9 +380,9 @@ COMMENT ON FUNCTION load.parse_integer(text) IS
 
 CREATE FUNCTION load.parse_bigint(p_value text) RETURNS bigint
 LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-    SELECT CASE WHEN btrim(p_value, E' \t\r\n') ~ '^[+-]?0*\d{1,19}$'
-                THEN CASE WHEN btrim(p_value, E' \t\r\n')::numeric BETWEEN -9223372036854775808 AND 9223372036854775807
-                          THEN btrim(p_value, E' \t\r\n')::bigint END
+    SELECT CASE WHEN p_value ~ '^[ \t\r\n]*[+-]?0*[0-9]{1,19}[ \t\r\n]*$'
+                THEN CASE WHEN p_value::numeric BETWEEN -9223372036854775808 AND 9223372036854775807
+                          THEN p_value::bigint END
            END
 $$;
 COMMENT ON FUNCTION load.parse_bigint(text) IS
@@ -378,30 +400,39 @@ COMMENT ON FUNCTION load.parse_boolean(text) IS
   'Boolean from extract text, any case: true/false, t/f, yes/no (Dataverse two-option labels, F&O NoYes), y/n, 1/0. '
   'NULL for NULL, blank or anything else; never raises.';
 
-CREATE FUNCTION load.parse_uuid(p_value text) RETURNS uuid
+CREATE FUNCTION load.uuid_of(p_text text) RETURNS uuid
 LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-    SELECT CASE WHEN (left(btrim(p_value, E' \t\r\n'), 1) = '{') <> (right(btrim(p_value, E' \t\r\n'), 1) = '}')
-                THEN NULL
-                WHEN btrim(p_value, E' \t\r\n')
-                     ~ '^\{?[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+\}?$'
-                 AND length(btrim(p_value, E' \t\r\n{}')) = 36
-                 AND substr(btrim(p_value, E' \t\r\n{}'), 9, 1) = '-'
-                 AND substr(btrim(p_value, E' \t\r\n{}'), 14, 1) = '-'
-                 AND substr(btrim(p_value, E' \t\r\n{}'), 19, 1) = '-'
-                 AND substr(btrim(p_value, E' \t\r\n{}'), 24, 1) = '-'
-                THEN btrim(p_value, E' \t\r\n{}')::uuid
-                WHEN btrim(p_value, E' \t\r\n') ~ '^\{?[0-9a-fA-F]+\}?$' AND length(btrim(p_value, E' \t\r\n{}')) = 32
-                THEN btrim(p_value, E' \t\r\n{}')::uuid
+    SELECT CASE WHEN length(p_text) = 36
+                 AND substr(p_text, 9, 1) = '-' AND substr(p_text, 14, 1) = '-' AND substr(p_text, 19, 1) = '-'
+                 AND substr(p_text, 24, 1) = '-' AND length(replace(p_text, '-', '')) = 32
+                 AND p_text ~ '^[-0-9a-fA-F]+$'
+                THEN p_text::uuid
+                WHEN length(p_text) = 38
+                 AND substr(p_text, 10, 1) = '-' AND substr(p_text, 15, 1) = '-' AND substr(p_text, 20, 1) = '-'
+                 AND substr(p_text, 25, 1) = '-' AND length(replace(p_text, '-', '')) = 34
+                 AND p_text ~ '^\{[-0-9a-fA-F]+\}$'
+                THEN p_text::uuid
+                WHEN length(p_text) = 32 AND p_text ~ '^[0-9a-fA-F]+$' THEN p_text::uuid
+                WHEN length(p_text) = 34 AND p_text ~ '^\{[0-9a-fA-F]+\}$' THEN p_text::uuid
            END
 $$;
-COMMENT ON FUNCTION load.parse_uuid(text) IS
-  'GUID from extract text, any case: 8-4-4-4-12 hexadecimal digits or 32 without hyphens, optionally in braces '
-  '({A0EEBC99-9C0B-4EF8-BB6D-6BB9BD380A11}, as Dataverse and F&O write them). NULL for NULL, blank or anything else '
-  '(unbalanced braces, wrong group lengths); never raises.';
+COMMENT ON FUNCTION load.uuid_of(text) IS
+  'Internal: the GUID of exactly 8-4-4-4-12 or 32 hexadecimal digits, any case, optionally in one pair of braces, '
+  'no blanks; else NULL.';
 
--- Dates and times. The shape regexes fix every field's position or separator and its range (but for the length of
--- the month); the fields are then cut out with substr / split_part and assembled with make_timestamp, so DateStyle and
--- TimeZone never matter. Internal helpers take text already trimmed and accepted by the shape regex.
+CREATE FUNCTION load.parse_uuid(p_value text) RETURNS uuid
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT coalesce(load.uuid_of(p_value),
+                    CASE WHEN p_value ~ '^[ \t\r\n]|[ \t\r\n]$' THEN load.uuid_of(btrim(p_value, E' \t\r\n')) END)
+$$;
+COMMENT ON FUNCTION load.parse_uuid(text) IS
+  'GUID from extract text, any case: 8-4-4-4-12 hexadecimal digits or 32 without hyphens, optionally in one pair of '
+  'braces ({A0EEBC99-9C0B-4EF8-BB6D-6BB9BD380A11}, as Dataverse and F&O write them), blanks around ignored. NULL for '
+  'NULL, blank or anything else (unbalanced braces, other group lengths); never raises.';
+
+-- Dates and times. The shape regexes fix every field's position or separator and range but for the length of the
+-- month; the fields are then cut out with substr / split_part and assembled with make_timestamp, so DateStyle and
+-- TimeZone never matter. The internal helpers take text that is trimmed and accepted by the shape regex.
 CREATE FUNCTION load.make_local(p_year integer, p_month integer, p_day integer, p_hour integer, p_minute integer,
                                 p_second double precision) RETURNS timestamp
 LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
@@ -427,8 +458,9 @@ COMMENT ON FUNCTION load.leading_digits(text) IS 'Internal: the digits p_text st
 
 CREATE FUNCTION load.iso_shape() RETURNS text
 LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-    SELECT '^\d\d\d\d-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])'
-           '([Tt ]([01]\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d+)?)? ?([Zz]|[+-](0\d|1[0-5])(:?[0-5]\d)?)?)?$'::text
+    SELECT '^[0-9][0-9][0-9][0-9]-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])'
+           '([Tt ]([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\.[0-9]+)?)?'
+           ' ?([Zz]|[+-](0[0-9]|1[0-5])(:?[0-5][0-9])?)?)?$'::text
 $$;
 COMMENT ON FUNCTION load.iso_shape() IS
   'Internal: the regex of the ISO 8601 forms (also F&O data management''s): YYYY-MM-DD, optionally followed by T or a '
@@ -436,9 +468,9 @@ COMMENT ON FUNCTION load.iso_shape() IS
 
 CREATE FUNCTION load.us_shape() RETURNS text
 LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-    SELECT '^(0?[1-9]|1[0-2])/(0?[1-9]|[12]\d|3[01])/\d\d\d\d'
-           '( ([01]?\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d+)?)?'
-           '| (0?[1-9]|1[0-2]):[0-5]\d(:[0-5]\d(\.\d+)?)? ?[AaPp][Mm])?$'::text
+    SELECT '^(0?[1-9]|1[0-2])/(0?[1-9]|[12][0-9]|3[01])/[0-9][0-9][0-9][0-9]'
+           '( ([01]?[0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\.[0-9]+)?)?'
+           '| (0?[1-9]|1[0-2]):[0-5][0-9](:[0-5][0-9](\.[0-9]+)?)? ?[AaPp][Mm])?$'::text
 $$;
 COMMENT ON FUNCTION load.us_shape() IS
   'Internal: the regex of the en-US forms (Dataverse and F&O exports, Excel): M/D/YYYY, optionally followed by a space '
@@ -469,6 +501,15 @@ $$;
 COMMENT ON FUNCTION load.iso_offset(text) IS
   'Internal: the UTC offset of an ISO 8601 zone as load.iso_shape accepts it ('''', Z, +HH, +HHMM, +HH:MM, or with -).';
 
+CREATE FUNCTION load.iso_utc(p_text text) RETURNS timestamptz
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT (nullif(load.iso_local(p_text), timestamp '1900-01-01 00:00:00')
+            - load.iso_offset(btrim(ltrim(substr(p_text, 17), ':.0123456789')))) AT TIME ZONE 'UTC'
+$$;
+COMMENT ON FUNCTION load.iso_utc(text) IS
+  'Internal: the instant an ISO 8601 text (trimmed, accepted by load.iso_shape) writes, UTC when it has no zone; NULL '
+  'for F&O''s empty date (1900-01-01 00:00:00 as written) and for a day the month does not have.';
+
 CREATE FUNCTION load.us_local(p_text text) RETURNS timestamp
 LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
     SELECT load.make_local(
@@ -487,7 +528,9 @@ COMMENT ON FUNCTION load.us_local(text) IS
 
 CREATE FUNCTION load.datetime_local(p_value text) RETURNS timestamp
 LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-    SELECT CASE WHEN btrim(p_value, E' \t\r\n') ~ load.iso_shape() THEN load.iso_local(btrim(p_value, E' \t\r\n'))
+    SELECT CASE WHEN p_value ~ load.iso_shape() THEN load.iso_local(p_value)
+                WHEN p_value ~ load.us_shape() THEN load.us_local(p_value)
+                WHEN btrim(p_value, E' \t\r\n') ~ load.iso_shape() THEN load.iso_local(btrim(p_value, E' \t\r\n'))
                 WHEN btrim(p_value, E' \t\r\n') ~ load.us_shape() THEN load.us_local(btrim(p_value, E' \t\r\n'))
            END
 $$;
@@ -497,10 +540,10 @@ COMMENT ON FUNCTION load.datetime_local(text) IS
 
 CREATE FUNCTION load.parse_timestamp(p_value text) RETURNS timestamptz
 LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-    SELECT CASE WHEN btrim(p_value, E' \t\r\n') ~ load.iso_shape()
-                THEN (nullif(load.iso_local(btrim(p_value, E' \t\r\n')), timestamp '1900-01-01 00:00:00')
-                      - load.iso_offset(btrim(ltrim(substr(btrim(p_value, E' \t\r\n'), 17), ':.0123456789'))))
-                     AT TIME ZONE 'UTC'
+    SELECT CASE WHEN p_value ~ load.iso_shape() THEN load.iso_utc(p_value)
+                WHEN p_value ~ load.us_shape()
+                THEN nullif(load.us_local(p_value), timestamp '1900-01-01 00:00:00') AT TIME ZONE 'UTC'
+                WHEN btrim(p_value, E' \t\r\n') ~ load.iso_shape() THEN load.iso_utc(btrim(p_value, E' \t\r\n'))
                 WHEN btrim(p_value, E' \t\r\n') ~ load.us_shape()
                 THEN nullif(load.us_local(btrim(p_value, E' \t\r\n')), timestamp '1900-01-01 00:00:00')
                      AT TIME ZONE 'UTC'
@@ -528,28 +571,35 @@ COMMENT ON FUNCTION load.parse_date(text) IS
 -- Option sets: a code as it is, else a label (or another spelling) of the column.
 CREATE FUNCTION load.optionset_keys(p_schema text, p_table text, p_column text) RETURNS jsonb
 LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-    SELECT jsonb_object_agg(a.alias_key, a.code)
-      FROM load.optionset_alias a
-     WHERE a.schema_name = p_schema AND a.table_name = p_table AND a.column_name = p_column
+    SELECT jsonb_object_agg(k.alias_key, k.code)
+      FROM (SELECT load.label_key(l.label) AS alias_key, l.code
+              FROM load.optionset_label l
+             WHERE l.schema_name = p_schema AND l.table_name = p_table AND l.column_name = p_column
+            UNION
+            SELECT a.alias_key, a.code
+              FROM load.optionset_alias a
+             WHERE a.schema_name = p_schema AND a.table_name = p_table AND a.column_name = p_column) k
 $$;
 COMMENT ON FUNCTION load.optionset_keys(text, text, text) IS
-  'The spellings of one option-set column as a JSON object {label_key: code} (NULL for a column without labels). '
-  'Declared IMMUTABLE on purpose although it reads load.optionset_alias: the labels are reference data only migrations '
+  'The spellings of one option-set column as a JSON object {label_key: code}: its labels and its other spellings '
+  '(load.optionset_label, load.optionset_alias) through load.label_key; NULL for a column without labels. '
+  'Declared IMMUTABLE on purpose although it reads the two tables: the labels are reference data only migrations '
   'change, and so a call with a constant column is evaluated once when the statement is planned, not once per row '
   '(a label then costs a regexp_replace and a JSON lookup). A statement prepared before a migration that changes the '
   'labels keeps the labels it was planned with.';
 
 CREATE FUNCTION load.parse_optionset(p_schema text, p_table text, p_column text, p_value text) RETURNS integer
 LANGUAGE sql STABLE PARALLEL SAFE AS $$
-    SELECT CASE WHEN btrim(p_value, E' \t\r\n') ~ '^[+-]?\d+$' THEN load.parse_integer(p_value)
+    SELECT CASE WHEN p_value ~ '^[ \t\r\n]*[+-]?[0-9]+[ \t\r\n]*$' THEN load.parse_integer(p_value)
                 ELSE (load.optionset_keys(p_schema, p_table, p_column) ->> load.label_key(p_value))::integer
            END
 $$;
 COMMENT ON FUNCTION load.parse_optionset(text, text, text, text) IS
   'Option-set value of column p_schema.p_table.p_column from extract text: a whole number is the code as it is, listed '
-  'or not (the column''s CHECK decides); else the code of the label (load.optionset_label) that matches in any case, '
-  'blanks trimmed, or of another spelling of it (load.optionset_alias: NonChargeable, non-chargeable, OnAccount, '
-  'Revenue, Cancelled), both compared by load.label_key. NULL for NULL, blank or an unknown label; never raises. '
+  'or not (the column''s CHECK decides); else the code whose label (load.optionset_label) or other spelling '
+  '(load.optionset_alias) has the same load.label_key: any case, blanks, spaces and punctuation ignored (Billed Sales, '
+  'billed sales, BilledSales, Non-Chargeable, OnAccount, Revenue, Cancelled). NULL for NULL, blank or an unknown '
+  'label; never raises. '
   'Inlined into the calling query, with the column''s labels folded into the plan when schema, table and column are '
   'constants.';
 

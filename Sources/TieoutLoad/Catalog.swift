@@ -35,10 +35,24 @@ struct Catalog {
             guard let parsed else {
                 return cases.isEmpty ? field : "CASE \(cases.joined(separator: " ")) ELSE \(field) END"
             }
+            // Validity is its own test: a valid value may parse to NULL (F&O's empty date 1900-01-01).
+            let valid =
+                isOptionSet
+                ? "load.is_valid_optionset('\(table.schema)', '\(table.name)', '\(name)', \(field))"
+                : "load.is_valid('\(validityType)', \(field))"
             cases.append(
-                "WHEN (\(parsed)) IS NULL AND nullif(btrim(\(field)), '') IS NOT NULL "
-                    + "THEN load.reject(s._record, \(columnLiteral), \(field), '\(expected)')::\(type)")
+                "WHEN NOT \(valid) THEN load.reject(s._record, \(columnLiteral), \(field), '\(expected)')::\(type)")
             return "CASE \(cases.joined(separator: " ")) ELSE \(parsed) END"
+        }
+
+        /// The type name `load.is_valid` checks this column's values against.
+        var validityType: String {
+            switch type {
+            case "double precision", "real": return "numeric"
+            case "smallint": return "integer"
+            case "timestamp with time zone", "timestamp without time zone": return "timestamptz"
+            default: return type
+            }
         }
 
         /// The parse expression and what a valid value is, in words; nil for text.

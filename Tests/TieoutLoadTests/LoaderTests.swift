@@ -283,13 +283,14 @@ struct LoaderTests {
             let staging = try rows(
                 connection,
                 """
-                SELECT recid, transtype, billingtype, amount, isprocessed, documentdate FROM fno.projcdsactualsimport
-                 ORDER BY recid
+                SELECT recid, transtype, billingtype, amount, isprocessed, documentdate, accountingdate
+                  FROM fno.projcdsactualsimport ORDER BY recid
                 """)
             #expect(
                 staging == [
-                    "5637146001|192350000|192350003|760.00|t|2026-11-03",
-                    "5637146002|192350005|192350001|1250.00|t|2026-11-03",
+                    // F&O's empty date 1900-01-01 is empty
+                    "5637146001|192350000|192350003|760.00|t|2026-11-03|∅",
+                    "5637146002|192350005|192350001|1250.00|t|2026-11-03|∅",
                 ])
             let next = try connection.query(
                 "SELECT nextval(pg_get_serial_sequence('fno.projcdsactualsimport', 'recid'))"
