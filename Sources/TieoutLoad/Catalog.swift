@@ -16,15 +16,20 @@ struct Catalog {
         var defaultExpression: String?
 
         /// SQL that turns the text `field` of the staging row `s` into this column's value, or stops the load through
-        /// `load.reject` naming the record, the column and the value.
-        func conversion(of field: String, table: Table) -> String {
-            let converted = value(of: field, table: table)
+        /// `load.reject` naming the record, the column and the value. `parsed` names the value of
+        /// ``parseExpression(of:table:)`` when the statement computes it once per row (a lateral subquery); nil
+        /// repeats the parse here.
+        func conversion(of field: String, parsed: String? = nil, table: Table) -> String {
+            let converted = value(of: field, parsed: parsed, table: table)
             guard let defaultExpression else { return converted }
             return "coalesce(\(converted), \(defaultExpression))"
         }
 
-        func value(of field: String, table: Table) -> String {
-            let (parsed, expected) = parser(of: field, table: table)
+        /// The parse of `field` into this column's type; nil for text, which needs none.
+        func parseExpression(of field: String, table: Table) -> String? { parser(of: field, table: table).0 }
+
+        func value(of field: String, parsed: String?, table: Table) -> String {
+            let (parse, expected) = parser(of: field, table: table)
             let columnLiteral = "'\(name)'"
             var cases: [String] = []
             if required {
@@ -32,17 +37,20 @@ struct Catalog {
                     "WHEN nullif(btrim(\(field)), '') IS NULL THEN load.reject(s._record, \(columnLiteral), "
                         + "coalesce(\(field), ''), 'empty (the column is required)')::\(type)")
             }
-            guard let parsed else {
+            guard let parse else {
                 return cases.isEmpty ? field : "CASE \(cases.joined(separator: " ")) ELSE \(field) END"
             }
-            // Validity is its own test: a valid value may parse to NULL (F&O's empty date 1900-01-01).
+            let value = parsed ?? parse
+            // Only a value that parsed to NULL is tested for validity, by its own test: a valid value may parse to
+            // NULL (F&O's empty date 1900-01-01), and most values are checked by parsing them once.
             let valid =
                 isOptionSet
                 ? "load.is_valid_optionset('\(table.schema)', '\(table.name)', '\(name)', \(field))"
                 : "load.is_valid('\(validityType)', \(field))"
             cases.append(
-                "WHEN NOT \(valid) THEN load.reject(s._record, \(columnLiteral), \(field), '\(expected)')::\(type)")
-            return "CASE \(cases.joined(separator: " ")) ELSE \(parsed) END"
+                "WHEN \(value) IS NULL AND NOT \(valid) "
+                    + "THEN load.reject(s._record, \(columnLiteral), \(field), '\(expected)')::\(type)")
+            return "CASE \(cases.joined(separator: " ")) ELSE \(value) END"
         }
 
         /// The type name `load.is_valid` checks this column's values against.

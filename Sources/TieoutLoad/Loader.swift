@@ -61,6 +61,8 @@ public struct Loader {
         }
         return try connection.withTransaction { connection in
             try connection.query("SELECT set_config('tieout.origin', \("load:" + side.rawValue), true)")
+            // The statements are big and run once: compiling them costs more than it saves.
+            try connection.query("SET LOCAL jit = off")
             let catalog = try Catalog.read(schema: side.rawValue, on: connection)
             var plan: [(CSVFile, Catalog.Table)] = []
             for file in files {
@@ -166,11 +168,24 @@ public struct Loader {
 
         // Convert and upsert, in one statement. A value that does not parse stops it through load.reject, which
         // names the record, the column and the value.
+        // Each value is parsed once: the parses are a lateral subquery (OFFSET 0 keeps the planner from copying
+        // them into every place they are used), the CASE around each only reads the result.
         let columns = mapped.map(\.column)
         var converted: [String] = []
+        var parses: [String] = []
         for (position, column) in mapped {
-            converted.append(column.conversion(of: "s.f\(position + 1)", table: table))
+            let field = "s.f\(position + 1)"
+            if let parse = column.parseExpression(of: field, table: table) {
+                parses.append("\(parse) AS p\(position + 1)")
+                converted.append(column.conversion(of: field, parsed: "p.p\(position + 1)", table: table))
+            } else {
+                converted.append(column.conversion(of: field, table: table))
+            }
         }
+        let parsedRows =
+            parses.isEmpty
+            ? ""
+            : "CROSS JOIN LATERAL (SELECT \(parses.joined(separator: ", ")) OFFSET 0) p"
         let target = "\(try connection.quoteIdentifier(table.schema)).\(try connection.quoteIdentifier(table.name))"
         let columnList = try columns.map { try connection.quoteIdentifier($0.name) }
         let keyList = try key.map { try connection.quoteIdentifier($0) }
@@ -203,7 +218,7 @@ public struct Loader {
             """
             WITH up AS (
                 INSERT INTO \(target) AS t (\(columnList.joined(separator: ", ")))
-                SELECT \(converted.joined(separator: ",\n       ")) FROM \(stageName) s
+                SELECT \(converted.joined(separator: ",\n       ")) FROM \(stageName) s \(parsedRows)
                 \(conflict)
                 RETURNING (xmax = 0) AS inserted)
             SELECT count(*) FILTER (WHERE inserted) AS inserted, count(*) FILTER (WHERE NOT inserted) AS updated FROM up
