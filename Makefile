@@ -58,10 +58,11 @@ test: setup
 	eval "$$(cd "$$dir" && "$(CURDIR)/$(BIN)" db status --shell)"; \
 	$(SWIFT) test
 
-## bench: build a release tieout, start a throwaway PostgreSQL and run every benchmark: sync (BENCH_ROWS, BENCH_CHANGES), recon (BENCH_COPIES: copies of the seeded company, default enough for 1,000,000 actuals and 100,000 proformas)
+## bench: build a release tieout, start a throwaway PostgreSQL and run every benchmark: sync (BENCH_ROWS, BENCH_CHANGES), recon (BENCH_COPIES: copies of the seeded company, default enough for 1,000,000 actuals and 100,000 proformas), load (BENCH_LOAD_ROWS)
 BENCH_ROWS ?= 1000000
 BENCH_CHANGES ?= 200000
 BENCH_COPIES ?=
+BENCH_LOAD_ROWS ?= 1000000
 bench: setup
 	$(SWIFT) build -c release --product tieout
 	@set -e; \
@@ -70,7 +71,8 @@ bench: setup
 	(cd "$$dir" && "$(CURDIR)/$(BIN)" db start --throwaway >/dev/null); \
 	eval "$$(cd "$$dir" && "$(CURDIR)/$(BIN)" db status --shell)"; \
 	.build/release/tieout bench sync --rows $(BENCH_ROWS) --changes $(BENCH_CHANGES) --maps maps; \
-	.build/release/tieout bench recon --maps maps $(if $(BENCH_COPIES),--copies $(BENCH_COPIES))
+	.build/release/tieout bench recon --maps maps $(if $(BENCH_COPIES),--copies $(BENCH_COPIES)); \
+	.build/release/tieout bench load --rows $(BENCH_LOAD_ROWS) --maps maps
 
 ## lint: check formatting with swift format (configuration in .swift-format)
 lint:

@@ -110,7 +110,7 @@ let package = Package(
             name: "TieoutBench",
             dependencies: [
                 "TieoutPostgres", "TieoutMaps", "TieoutSync", "TieoutMigrations", "TieoutRecon", "TieoutScenario",
-                .product(name: "Logging", package: "swift-log"),
+                "TieoutLoad", .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSettings
         ),

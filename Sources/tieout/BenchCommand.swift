@@ -7,7 +7,7 @@ import TieoutPostgres
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run benchmarks that print figures against a plain-SQL baseline.",
-        subcommands: [SyncBench.self, ReconBench.self]
+        subcommands: [SyncBench.self, ReconBench.self, LoadBench.self]
     )
 
     struct SyncBench: ParsableCommand {
@@ -79,6 +79,42 @@ struct Bench: ParsableCommand {
                 benchmark.checkTimings = { name, seconds in
                     FileHandle.standardError.write(
                         Data("  baseline \(name) seconds=\(String(format: "%.3f", seconds))\n".utf8))
+                }
+                try benchmark.run(admin: admin, server: server, database: database) { result in
+                    FileHandle.standardOutput.write(Data("\(result)\n".utf8))
+                }
+            }
+        }
+    }
+
+    struct LoadBench: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "load",
+            abstract: "tieout load of one file of actuals against a bare COPY of the same file.",
+            discussion:
+                "In a scratch database (dropped afterwards) on the server of --db, with the sync engine's change capture installed from --maps, writes msdyn_actual.csv of --rows actuals in Dataverse's export format (labels, US dates) to a temporary folder, then alternates a bare COPY of the file into a logged table of text columns without indexes and tieout load dataverse of the folder (every row an insert), twice each, and counts the best of each. Prints bench load rows=<N> seconds=<S> baseline_seconds=<B> ratio=<S/B> …; the time of every step goes to standard error."
+        )
+
+        @OptionGroup var connection: ConnectionOptions
+        @Option(name: .long, help: "Actuals in the file.") var rows = 1_000_000
+        @Option(name: .long, help: ArgumentHelp("Folder of the table maps.", valueName: "folder")) var maps = "maps"
+        @Option(name: .long, help: "Name of the scratch database.") var database = "tieout_bench_load"
+        @Flag(name: .long, help: "Keep the scratch database and the file afterwards (for inspection).") var keep = false
+
+        func validate() throws {
+            guard rows > 0 else { throw ValidationError("--rows must be positive") }
+        }
+
+        func run() throws {
+            try reportingErrors {
+                let logger = connection.makeLogger("tieout.bench")
+                let server = try ConnectionTarget.resolve(db: connection.db)
+                let admin = try PostgresConnection(configuration: server, logger: logger)
+                var benchmark = LoadBenchmark(rows: rows, mapsDirectory: URL(fileURLWithPath: maps), logger: logger)
+                benchmark.keepDatabase = keep
+                benchmark.stepTimings = { round, step, seconds in
+                    FileHandle.standardError.write(
+                        Data("  round \(round) \(step) seconds=\(String(format: "%.3f", seconds))\n".utf8))
                 }
                 try benchmark.run(admin: admin, server: server, database: database) { result in
                     FileHandle.standardOutput.write(Data("\(result)\n".utf8))
