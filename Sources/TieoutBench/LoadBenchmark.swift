@@ -93,7 +93,7 @@ public struct LoadBenchmark {
             "bench load: file written",
             metadata: [
                 "rows": "\(rows)", "bytes": "\(fileBytes)",
-                "seconds": "\(ReconBenchmark.seconds(ContinuousClock.now - generated))",
+                "seconds": "\(BenchSupport.seconds(ContinuousClock.now - generated))",
             ])
 
         let loader = Loader(connection: connection, logger: logger)
@@ -104,7 +104,7 @@ public struct LoadBenchmark {
             try reset(connection)
             try? connection.query("CHECKPOINT")
             var copied = 0
-            let baseline = try time { copied = try copyBaseline(connection, from: file) }
+            let baseline = try BenchSupport.time { copied = try copyBaseline(connection, from: file) }
             guard copied == rows else {
                 throw BenchmarkError("benchmark check failed: the baseline COPY took \(copied) rows, expected \(rows)")
             }
@@ -113,7 +113,7 @@ public struct LoadBenchmark {
 
             try? connection.query("CHECKPOINT")
             var summaries: [Loader.TableSummary] = []
-            let load = try time { summaries = try loader.load(.dataverse, from: folder) }
+            let load = try BenchSupport.time { summaries = try loader.load(.dataverse, from: folder) }
             let inserted = summaries.reduce(0) { $0 + $1.inserted }
             guard summaries.count == 1, inserted == rows else {
                 throw BenchmarkError(
@@ -136,7 +136,7 @@ public struct LoadBenchmark {
                 details: [
                     ("rows_per_s", String(Int(Double(rows) / loadBest))),
                     ("file_mb", String(format: "%.1f", Double(fileBytes) / 1_048_576)),
-                    ("rss_mb", String(ReconBenchmark.peakResidentMegabytes())),
+                    ("rss_mb", String(BenchSupport.peakResidentMegabytes())),
                     ("capture", "on"),
                     ("captured_keys", String(captured)),
                     ("baseline", "copy_into_logged_unindexed_text_table"),
@@ -146,24 +146,7 @@ public struct LoadBenchmark {
 
     /// The rows the actuals refer to: one account, one contract, 100 projects and one contract line per project.
     func insertReferences(_ connection: PostgresConnection) throws {
-        try connection.executeScript(
-            """
-            INSERT INTO dataverse.account (accountid, name, accountnumber, isocurrencycode)
-            VALUES ('00000000-0000-0000-0000-000000000001', 'Bench customer', 'BENCH-001', 'USD');
-            INSERT INTO dataverse.salesorder (salesorderid, name, ordernumber, customerid, isocurrencycode)
-            VALUES ('00000000-0000-0000-0000-000000000002', 'Bench contract', 'BENCH-C-001',
-                    '00000000-0000-0000-0000-000000000001', 'USD');
-            INSERT INTO dataverse.msdyn_project (msdyn_projectid, msdyn_subject, msdyn_customer, msdyn_salesorderid,
-                                                 msdyn_projectnumber, isocurrencycode)
-            SELECT md5('project' || g)::uuid, 'Bench project ' || g, '00000000-0000-0000-0000-000000000001',
-                   '00000000-0000-0000-0000-000000000002', 'BENCH-P-' || lpad(g::text, 3, '0'), 'USD'
-              FROM generate_series(1, 100) AS g;
-            INSERT INTO dataverse.salesorderdetail (salesorderdetailid, salesorderid, productdescription, msdyn_project,
-                                                    isocurrencycode)
-            SELECT md5('line' || g)::uuid, '00000000-0000-0000-0000-000000000002', 'Line ' || g,
-                   md5('project' || g)::uuid, 'USD'
-              FROM generate_series(1, 100) AS g;
-            """)
+        try connection.executeScript(BenchSupport.referenceData)
     }
 
     /// `rows` actuals in Dataverse's export format: labels for the option sets (codes in some rows, as exports mix
@@ -242,11 +225,5 @@ public struct LoadBenchmark {
                 try writer.write(bytes: chunk)
             }
         }
-    }
-
-    func time(_ body: () throws -> Void) throws -> Double {
-        let start = ContinuousClock.now
-        try body()
-        return ReconBenchmark.seconds(ContinuousClock.now - start)
     }
 }

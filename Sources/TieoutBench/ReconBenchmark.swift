@@ -77,7 +77,7 @@ public struct ReconBenchmark {
             "bench recon: scenario built",
             metadata: [
                 "actuals": "\(baseActuals)", "proformas": "\(baseProformas)", "days": "\(days.count)",
-                "seconds": "\(Self.seconds(ContinuousClock.now - started))",
+                "seconds": "\(BenchSupport.seconds(ContinuousClock.now - started))",
             ])
 
         let reconciliation = Reconciliation(connection: connection, maps: engine.maps, logger: logger)
@@ -111,7 +111,7 @@ public struct ReconBenchmark {
                 "bench recon: multiplied",
                 metadata: [
                     "copies": "\(copies)", "rows": "\(rows)", "skipped": "\(skipped.joined(separator: ", "))",
-                    "seconds": "\(Self.seconds(ContinuousClock.now - start))",
+                    "seconds": "\(BenchSupport.seconds(ContinuousClock.now - start))",
                 ])
         }
         try connection.query("VACUUM ANALYZE")
@@ -125,11 +125,11 @@ public struct ReconBenchmark {
         var bestPerCheck: [(String, Double)] = []
         for _ in 0..<2 {
             var perCheck: [(String, Double)] = []
-            let baseline = try time {
+            let baseline = try BenchSupport.time {
                 try connection.withTransaction { connection in
                     for check in ReconSQL.baseline {
                         var mismatches = 0
-                        let seconds = try time {
+                        let seconds = try BenchSupport.time {
                             mismatches = try connection.query(PostgresQuery(unescaped: check.sql)).scalar(Int.self)
                         }
                         perCheck.append((check.name, seconds))
@@ -146,7 +146,7 @@ public struct ReconBenchmark {
                 bestPerCheck = perCheck
             }
             var run: Reconciliation.Run?
-            let runSeconds = try time { run = try reconciliation.run(options) }
+            let runSeconds = try BenchSupport.time { run = try reconciliation.run(options) }
             runBest = min(runBest, runSeconds)
             findings = max(findings, run?.findings ?? 0)
         }
@@ -156,7 +156,7 @@ public struct ReconBenchmark {
             details: [
                 ("proformas", String(proformas)),
                 ("findings", String(findings)),
-                ("rss_mb", String(Self.peakResidentMegabytes())),
+                ("rss_mb", String(BenchSupport.peakResidentMegabytes())),
                 ("copies", String(copies)),
                 ("base_actuals", String(baseActuals)),
                 ("base_proformas", String(baseProformas)),
@@ -171,29 +171,6 @@ public struct ReconBenchmark {
 
     func count(_ connection: PostgresConnection, _ table: String) throws -> Int {
         try connection.query(PostgresQuery(unescaped: "SELECT count(*) FROM \(table)")).scalar()
-    }
-
-    func time(_ body: () throws -> Void) throws -> Double {
-        let start = ContinuousClock.now
-        try body()
-        return Self.seconds(ContinuousClock.now - start)
-    }
-
-    static func seconds(_ duration: Duration) -> Double {
-        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
-    }
-
-    /// Peak resident memory of this process in MiB (`VmHWM` of /proc/self/status; getrusage where there is none).
-    static func peakResidentMegabytes() -> Int {
-        if let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
-            let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
-            let kilobytes = line.split(whereSeparator: { $0 == " " || $0 == "\t" }).dropFirst().first.flatMap({
-                Int($0)
-            })
-        {
-            return kilobytes / 1024
-        }
-        return SyncBenchmark.maxResidentMegabytes()
     }
 }
 

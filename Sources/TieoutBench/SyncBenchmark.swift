@@ -85,12 +85,12 @@ public struct SyncBenchmark {
 
         // sync-initial
         try connection.query("VACUUM ANALYZE")
-        let baseline = try time { try connection.query(actuals.bareInsert()) }
+        let baseline = try BenchSupport.time { try connection.query(actuals.bareInsert()) }
         let baselineRows = try connection.query("SELECT count(*) FROM fno.projcdsactualsimport").scalar(Int.self)
         try connection.query("TRUNCATE fno.projcdsactualsimport")
         try connection.query("VACUUM ANALYZE fno.projcdsactualsimport")
         var written = 0
-        let initial = try time { written = try engine.initialSync("actuals").counts.written }
+        let initial = try BenchSupport.time { written = try engine.initialSync("actuals").counts.written }
         guard written == rows, baselineRows == rows else {
             throw SyncError(
                 "benchmark check failed: expected \(rows) rows, engine wrote \(written), baseline \(baselineRows)")
@@ -101,7 +101,7 @@ public struct SyncBenchmark {
                 details: [
                     ("rows_per_s", String(Int(Double(rows) / initial))),
                     ("baseline_rows_per_s", String(Int(Double(rows) / baseline))),
-                    ("max_rss_mb", String(Self.maxResidentMegabytes())),
+                    ("max_rss_mb", String(BenchSupport.peakResidentMegabytes())),
                 ]))
 
         // sync-live: the same updates, drained by the engine and by a bare outbox drain.
@@ -113,7 +113,7 @@ public struct SyncBenchmark {
             """)
         var applied = 0
         var batches = 0
-        let live = try time {
+        let live = try BenchSupport.time {
             let run = try engine.drain(["actuals"]).first
             applied = run?.changes ?? 0
             batches = run?.batches ?? 0
@@ -140,7 +140,7 @@ public struct SyncBenchmark {
         try connection.query("DELETE FROM sync.change_log")
         try connection.query("VACUUM ANALYZE")
         let chunk = 1_000
-        let bare = try time {
+        let bare = try BenchSupport.time {
             while true {
                 let done = try connection.withTransaction { connection in
                     try connection.query(
@@ -165,30 +165,13 @@ public struct SyncBenchmark {
                     ("baseline_changes_per_s", String(Int(Double(changes) / bare))),
                     ("mean_batch_ms", String(batches > 0 ? Int(live * 1000 / Double(batches)) : 0)),
                     ("batch_size", String(configuration.batchSize)),
-                    ("max_rss_mb", String(Self.maxResidentMegabytes())),
+                    ("max_rss_mb", String(BenchSupport.peakResidentMegabytes())),
                 ]))
     }
 
     /// Reference data and `rows` actuals spread over 100 projects and one month, deterministic.
     func generateScenario(_ connection: PostgresConnection) throws {
-        try connection.executeScript(
-            """
-            INSERT INTO dataverse.account (accountid, name, accountnumber, isocurrencycode)
-            VALUES ('00000000-0000-0000-0000-000000000001', 'Bench customer', 'BENCH-001', 'USD');
-            INSERT INTO dataverse.salesorder (salesorderid, name, ordernumber, customerid, isocurrencycode)
-            VALUES ('00000000-0000-0000-0000-000000000002', 'Bench contract', 'BENCH-C-001',
-                    '00000000-0000-0000-0000-000000000001', 'USD');
-            INSERT INTO dataverse.msdyn_project (msdyn_projectid, msdyn_subject, msdyn_customer, msdyn_salesorderid,
-                                                 msdyn_projectnumber, isocurrencycode)
-            SELECT md5('project' || g)::uuid, 'Bench project ' || g, '00000000-0000-0000-0000-000000000001',
-                   '00000000-0000-0000-0000-000000000002', 'BENCH-P-' || lpad(g::text, 3, '0'), 'USD'
-              FROM generate_series(1, 100) AS g;
-            INSERT INTO dataverse.salesorderdetail (salesorderdetailid, salesorderid, productdescription, msdyn_project,
-                                                    isocurrencycode)
-            SELECT md5('line' || g)::uuid, '00000000-0000-0000-0000-000000000002', 'Line ' || g,
-                   md5('project' || g)::uuid, 'USD'
-              FROM generate_series(1, 100) AS g;
-            """)
+        try connection.executeScript(BenchSupport.referenceData)
         try connection.query(
             """
             INSERT INTO dataverse.msdyn_actual (msdyn_actualid, msdyn_transactiontypecode, msdyn_transactionclassification,
@@ -206,19 +189,5 @@ public struct SyncBenchmark {
                    DATE '2026-10-01' + g % 30, DATE '2026-10-01' + g % 30, 'Bench actual ' || g
               FROM generate_series(1, CAST(\(rows) AS integer)) AS g
             """)
-    }
-
-    func time(_ body: () throws -> Void) throws -> Double {
-        let start = ContinuousClock.now
-        try body()
-        let elapsed = ContinuousClock.now - start
-        return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-    }
-
-    /// Peak resident memory of this process, in MiB.
-    static func maxResidentMegabytes() -> Int {
-        var usage = rusage()
-        getrusage(RUSAGE_SELF.rawValue, &usage)
-        return usage.ru_maxrss / 1024
     }
 }

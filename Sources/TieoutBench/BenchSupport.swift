@@ -1,0 +1,50 @@
+import Foundation
+
+/// What every benchmark measures with: wall time and peak memory, and the reference rows generated actuals point to.
+enum BenchSupport {
+    /// Wall-clock seconds `body` takes.
+    static func time(_ body: () throws -> Void) throws -> Double {
+        let start = ContinuousClock.now
+        try body()
+        return seconds(ContinuousClock.now - start)
+    }
+
+    static func seconds(_ duration: Duration) -> Double {
+        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+    }
+
+    /// Peak resident memory of this process in MiB (`VmHWM` of /proc/self/status; getrusage where there is none).
+    static func peakResidentMegabytes() -> Int {
+        if let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+            let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
+            let kilobytes = line.split(whereSeparator: { $0 == " " || $0 == "\t" }).dropFirst().first.flatMap({
+                Int($0)
+            })
+        {
+            return kilobytes / 1024
+        }
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        return usage.ru_maxrss / 1024
+    }
+
+    /// One customer, one contract, 100 projects and one contract line per project, with fixed ids: what the
+    /// generated actuals of the sync and load benchmarks refer to.
+    static let referenceData = """
+        INSERT INTO dataverse.account (accountid, name, accountnumber, isocurrencycode)
+        VALUES ('00000000-0000-0000-0000-000000000001', 'Bench customer', 'BENCH-001', 'USD');
+        INSERT INTO dataverse.salesorder (salesorderid, name, ordernumber, customerid, isocurrencycode)
+        VALUES ('00000000-0000-0000-0000-000000000002', 'Bench contract', 'BENCH-C-001',
+                '00000000-0000-0000-0000-000000000001', 'USD');
+        INSERT INTO dataverse.msdyn_project (msdyn_projectid, msdyn_subject, msdyn_customer, msdyn_salesorderid,
+                                             msdyn_projectnumber, isocurrencycode)
+        SELECT md5('project' || g)::uuid, 'Bench project ' || g, '00000000-0000-0000-0000-000000000001',
+               '00000000-0000-0000-0000-000000000002', 'BENCH-P-' || lpad(g::text, 3, '0'), 'USD'
+          FROM generate_series(1, 100) AS g;
+        INSERT INTO dataverse.salesorderdetail (salesorderdetailid, salesorderid, productdescription, msdyn_project,
+                                                isocurrencycode)
+        SELECT md5('line' || g)::uuid, '00000000-0000-0000-0000-000000000002', 'Line ' || g,
+               md5('project' || g)::uuid, 'USD'
+          FROM generate_series(1, 100) AS g;
+        """
+}
