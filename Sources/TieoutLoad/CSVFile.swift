@@ -52,20 +52,18 @@ struct CSVFile {
     func unterminatedQuoteLine() throws -> Int? {
         guard let handle = FileHandle(forReadingAtPath: url.path) else { return nil }
         defer { try? handle.close() }
-        var quoted = false
+        var scanner = RecordScanner()
         var line = 1
         var opened = 1
         while let chunk = try handle.read(upToCount: 256 * 1024), !chunk.isEmpty {
             for byte in chunk {
-                if byte == UInt8(ascii: "\"") {
-                    quoted.toggle()
-                    if quoted { opened = line }
-                } else if byte == UInt8(ascii: "\n") {
-                    line += 1
-                }
+                let wasQuoted = scanner.isQuoted
+                _ = scanner.consume(byte)
+                if scanner.isQuoted && !wasQuoted { opened = line }
+                if byte == UInt8(ascii: "\n") { line += 1 }
             }
         }
-        return quoted ? opened : nil
+        return scanner.isQuoted ? opened : nil
     }
 
     /// Splits one record into its fields (RFC 4180: fields in double quotes may hold commas, quotes doubled).
@@ -112,6 +110,8 @@ struct CSVFile {
 /// Follows RFC 4180 quoting byte by byte to tell where a record ends.
 struct RecordScanner {
     private var quoted = false
+    /// Inside a quoted field.
+    var isQuoted: Bool { quoted }
 
     /// Consumes one byte; true when it is the newline that ends a record.
     mutating func consume(_ byte: UInt8) -> Bool {

@@ -95,7 +95,9 @@ public struct Reconciliation {
                     try connection.query("SELECT pg_try_advisory_xact_lock(hashtext(\(Self.lockName)))").scalar(
                         Bool.self)
                 else { throw ReconError.busy }
-                for set in expected { try connection.query(unescaped: try set.createView(on: connection)) }
+                for set in expected {
+                    try connection.query(PostgresQuery(unescaped: try set.createView(on: connection)))
+                }
                 let rows = try connection.query(
                     """
                     SELECT run_id, as_of::text AS as_of, legal_entity, findings, errors, warnings, infos, in_flight,
@@ -297,13 +299,5 @@ extension Reconciliation.Run {
             warnings: try row.decode("warnings"), infos: try row.decode("infos"), inFlight: try row.decode("in_flight"),
             newFindings: try row.decode("new_findings"), stillOpen: try row.decode("still_open"),
             resolved: try row.decode("resolved"), replaced: replaced)
-    }
-}
-
-extension PostgresConnection {
-    /// Runs trusted SQL text (a generated view definition) with no parameters.
-    @discardableResult
-    func query(unescaped text: String) throws -> PostgresResult {
-        try query(PostgresQuery(unescaped: text))
     }
 }
