@@ -102,7 +102,7 @@ public struct LoadBenchmark {
         var captured = 0
         for round in 1...2 {
             try reset(connection)
-            try? connection.query("CHECKPOINT")
+            _ = try? connection.query("CHECKPOINT")
             var copied = 0
             let baseline = try BenchSupport.time { copied = try copyBaseline(connection, from: file) }
             guard copied == rows else {
@@ -111,7 +111,7 @@ public struct LoadBenchmark {
             stepTimings(round, "baseline", baseline)
             baselineBest = min(baselineBest, baseline)
 
-            try? connection.query("CHECKPOINT")
+            _ = try? connection.query("CHECKPOINT")
             var summaries: [Loader.TableSummary] = []
             let load = try BenchSupport.time { summaries = try loader.load(.dataverse, from: folder) }
             let inserted = summaries.reduce(0) { $0 + $1.inserted }

@@ -23,10 +23,14 @@ public struct Loader {
         public var replace = false
         /// Only files modified at or after this time (incremental extracts); nil for all.
         public var since: Date?
+        /// The bulk path (foreign keys and secondary indexes dropped, then re-created set-based) needs a file of at
+        /// least this many rows, and at least a quarter of the rows the table has.
+        public var bulkMinimumRows = 10_000
 
-        public init(replace: Bool = false, since: Date? = nil) {
+        public init(replace: Bool = false, since: Date? = nil, bulkMinimumRows: Int = 10_000) {
             self.replace = replace
             self.since = since
+            self.bulkMinimumRows = bulkMinimumRows
         }
     }
 
@@ -41,6 +45,9 @@ public struct Loader {
         public var deleted = 0
         /// Header columns the table does not have, ignored.
         public var ignoredColumns: [String] = []
+        /// The table took the bulk path: its foreign keys and secondary indexes were dropped for the load and
+        /// re-created after it (validated and built set-based).
+        public var bulk = false
     }
 
     let connection: PostgresConnection
@@ -63,6 +70,12 @@ public struct Loader {
             try connection.query("SELECT set_config('tieout.origin', \("load:" + side.rawValue), true)")
             // The statements are big and run once: compiling them costs more than it saves.
             try connection.query("SET LOCAL jit = off")
+            // The fast conversion reads M/D/YYYY month first and a time without a zone as UTC, as the exports
+            // write them; sorting a big file by its key and building indexes get the memory to do it at once.
+            try connection.query("SET LOCAL DateStyle = 'ISO, MDY'")
+            try connection.query("SET LOCAL TimeZone = 'UTC'")
+            try connection.query("SET LOCAL work_mem = '256MB'")
+            try connection.query("SET LOCAL maintenance_work_mem = '512MB'")
             let catalog = try Catalog.read(schema: side.rawValue, on: connection)
             var plan: [(CSVFile, Catalog.Table)] = []
             for file in files {
@@ -166,22 +179,25 @@ public struct Loader {
             throw LoadError("\(file.name)\(location.isEmpty ? "" : " " + location): \(error.message)")
         }
 
-        // Convert and upsert, in one statement. A value that does not parse stops it through load.reject, which
-        // names the record, the column and the value.
-        // Each value is parsed once: the parses are a lateral subquery (OFFSET 0 keeps the planner from copying
-        // them into every place they are used), the CASE around each only reads the result.
+        // Convert and upsert, in one statement, twice written: the fast conversion reads the common shapes of
+        // values with PostgreSQL's own input functions; when one of those raises (a value of the right shape that is
+        // still invalid), the precise conversion runs instead and names the record, column and value. A value that
+        // does not parse either way stops the statement through load.reject.
         let columns = mapped.map(\.column)
-        var converted: [String] = []
+        let fast = mapped.map { $0.column.fastConversion(of: "s.f\($0.position + 1)", table: table) }
+        var precise: [String] = []
         var parses: [String] = []
         for (position, column) in mapped {
             let field = "s.f\(position + 1)"
             if let parse = column.parseExpression(of: field, table: table) {
                 parses.append("\(parse) AS p\(position + 1)")
-                converted.append(column.conversion(of: field, parsed: "p.p\(position + 1)", table: table))
+                precise.append(column.conversion(of: field, parsed: "p.p\(position + 1)", table: table))
             } else {
-                converted.append(column.conversion(of: field, table: table))
+                precise.append(column.conversion(of: field, table: table))
             }
         }
+        // Each value is parsed once in the precise statement: the parses are a lateral subquery (OFFSET 0 keeps the
+        // planner from copying them into every place they are used), the CASE around each only reads the result.
         let parsedRows =
             parses.isEmpty
             ? ""
@@ -202,6 +218,8 @@ public struct Loader {
                 """
         }
         let stageName = try connection.quoteIdentifier(stage)
+        let context = FileContext(
+            file: file, header: header, table: table, stage: stageName, key: key, fields: seen, target: target)
         if options.replace {
             // Rows whose key the file does not have go first.
             let keyMatch = try key.map { part -> String in
@@ -213,16 +231,24 @@ public struct Loader {
                 "DELETE FROM \(target) AS t WHERE NOT EXISTS (SELECT 1 FROM \(stageName) s WHERE \(keyMatch))"
             ).affected
         }
-        let counts = try run(
-            file: file, header: header,
+        // Rows in key order: the key's index grows at its right edge instead of at random places.
+        let keyPositions = key.compactMap { part in columns.firstIndex { $0.name == part } }.map { String($0 + 1) }
+        func statement(_ values: [String], from: String) -> String {
             """
             WITH up AS (
                 INSERT INTO \(target) AS t (\(columnList.joined(separator: ", ")))
-                SELECT \(converted.joined(separator: ",\n       ")) FROM \(stageName) s \(parsedRows)
+                SELECT \(values.joined(separator: ",\n       ")) FROM \(stageName) s \(from)
+                 ORDER BY \(keyPositions.joined(separator: ", "))
                 \(conflict)
                 RETURNING (xmax = 0) AS inserted)
             SELECT count(*) FILTER (WHERE inserted) AS inserted, count(*) FILTER (WHERE NOT inserted) AS updated FROM up
-            """)
+            """
+        }
+        let bulk = try usesBulkPath(table, target: target, stagedRows: summary.rows, options: options)
+        if bulk { try dropForBulk(table, target: target) }
+        let counts = try upsert(fast: statement(fast, from: ""), precise: statement(precise, from: parsedRows), context)
+        if bulk { try restoreAfterBulk(table, target: target, context) }
+        summary.bulk = bulk
         summary.inserted = counts.inserted
         summary.updated = counts.updated
         summary.unchanged = summary.rows - summary.inserted - summary.updated

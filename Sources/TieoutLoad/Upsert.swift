@@ -1,0 +1,214 @@
+import Foundation
+import Logging
+import TieoutPostgres
+
+/// What the statements of one file's load need to name a bad row: the file, its header, the table, the staging
+/// table (quoted), the key, the header position of each column and the quoted target.
+struct FileContext {
+    var file: CSVFile
+    var header: [String]
+    var table: Catalog.Table
+    var stage: String
+    var key: [String]
+    var fields: [String: Int]
+    var target: String
+
+    /// The staging field of a table column (`s.f3`), nil when the file lacks the column.
+    func field(_ column: String) -> String? { fields[column].map { "s.f\($0 + 1)" } }
+}
+
+extension Loader {
+    /// Runs the fast upsert; when PostgreSQL's own input rejects a value (a data exception) runs the precise one
+    /// instead. Either runs inside a savepoint, so a failure leaves the transaction usable for finding the line of a
+    /// missing parent or a repeated key. Returns the rows inserted and updated.
+    func upsert(fast: String, precise: String, _ context: FileContext) throws -> (inserted: Int, updated: Int) {
+        switch attempt(fast) {
+        case .success(let counts):
+            return counts
+        case .failure(let error):
+            guard Self.isDataException(error) else { throw explain(error, context) }
+            logger.debug("load: a value needs the precise conversion", metadata: ["file": "\(context.file.name)"])
+        }
+        switch attempt(precise) {
+        case .success(let counts): return counts
+        case .failure(let error): throw explain(error, context)
+        }
+    }
+
+    func attempt(_ sql: String) -> Result<(inserted: Int, updated: Int), any Error> {
+        do {
+            let result = try connection.withSavepoint { try $0.query(PostgresQuery(unescaped: sql)) }
+            guard let row = result.first else { return .success((0, 0)) }
+            return .success((try row.decode("inserted"), try row.decode("updated")))
+        } catch {
+            return .failure(error)
+        }
+    }
+
+    /// A value PostgreSQL's input functions did not take (class 22), or a required value missing (23502): the
+    /// precise conversion tells which record and column.
+    static func isDataException(_ error: any Error) -> Bool {
+        guard let failure = error as? PostgresError, let code = failure.code else { return false }
+        return code.class.rawValue == "22" || code.rawValue == "23502"
+    }
+
+    /// The user's version of a failed statement of a file's load: a rejected value, a missing parent or a repeated
+    /// key with its lines; anything else with the file named.
+    func explain(_ error: any Error, _ context: FileContext) -> any Error {
+        guard let failure = error as? PostgresError else { return error }
+        switch failure.code?.rawValue {
+        case "23503":
+            return missingParent(failure.constraint, context) ?? translate(error, file: context.file)
+        case "21000", "23505":
+            return repeatedKey(context) ?? translate(error, file: context.file)
+        default:
+            return translate(error, file: context.file)
+        }
+    }
+
+    /// The first line whose value of foreign key `constraint` (or of any foreign key, when nil) refers to no row.
+    func missingParent(_ constraint: String?, _ context: FileContext) -> LoadError? {
+        let keys = context.table.foreignKeys.filter { constraint == nil || $0.name == constraint }
+        for foreignKey in keys {
+            let fields = foreignKey.columns.map { context.field($0) }
+            guard !fields.contains(nil) else { continue }
+            do {
+                let values = zip(foreignKey.columns, fields).map { column, field in
+                    context.table.column(column)!.conversion(of: field!, table: context.table)
+                }
+                let parentColumns = try foreignKey.parentColumns.map { try connection.quoteIdentifier($0) }
+                let present = values.map { "\($0) IS NOT NULL" }.joined(separator: " AND ")
+                let match = zip(parentColumns, values).map { "p.\($0) = \($1)" }.joined(separator: " AND ")
+                let result = try connection.withSavepoint {
+                    try $0.query(
+                        PostgresQuery(
+                            unescaped: """
+                                SELECT s._record AS record, \(fields[0]!) AS value FROM \(context.stage) s
+                                 WHERE \(present) AND NOT EXISTS (SELECT 1 FROM \(foreignKey.parent) p WHERE \(match))
+                                 ORDER BY s._record LIMIT 1
+                                """))
+                }
+                guard let row = result.first else { continue }
+                let record: Int = try row.decode("record")
+                let value: String = try row.decode("value")
+                let line = (try? context.file.line(ofRecord: record)) ?? record
+                let names = foreignKey.parentColumns.joined(separator: ", ")
+                return LoadError(
+                    "\(context.file.name) line \(line), column \(foreignKey.columns.joined(separator: ", ")): "
+                        + "'\(value)' is not in \(foreignKey.parent) (no row has that \(names))")
+            } catch {
+                continue
+            }
+        }
+        return nil
+    }
+
+    /// The first two lines that have the same key.
+    func repeatedKey(_ context: FileContext) -> LoadError? {
+        let conversions = context.key.compactMap { part in
+            context.field(part).map { context.table.column(part)!.conversion(of: $0, table: context.table) }
+        }
+        guard conversions.count == context.key.count else { return nil }
+        do {
+            let result = try connection.withSavepoint {
+                try $0.query(
+                    PostgresQuery(
+                        unescaped: """
+                            SELECT (array_agg(s._record::text ORDER BY s._record))[1:2] AS records FROM \(context.stage) s
+                             GROUP BY \(conversions.joined(separator: ", ")) HAVING count(*) > 1
+                             ORDER BY min(s._record) LIMIT 1
+                            """))
+            }
+            guard let row = result.first else { return nil }
+            let records = try row.decode("records", as: [String].self).compactMap { Int($0) }
+            let lines = records.map { (try? context.file.line(ofRecord: $0)) ?? $0 }
+            guard lines.count == 2 else { return nil }
+            return LoadError(
+                "\(context.file.name) lines \(lines[0]) and \(lines[1]): the same key "
+                    + "(\(context.key.joined(separator: ", "))); each row must have its own key")
+        } catch {
+            return nil
+        }
+    }
+
+    // MARK: The bulk path
+
+    /// Whether a file of `stagedRows` rows loads `table` through the bulk path: at least
+    /// ``Options/bulkMinimumRows`` rows and a quarter of the table's rows, a table with foreign keys or secondary
+    /// indexes to rebuild, owned by the loading role (it drops and re-creates them), which may reference the parents.
+    func usesBulkPath(_ table: Catalog.Table, target: String, stagedRows: Int, options: Options) throws -> Bool {
+        guard stagedRows >= options.bulkMinimumRows, !table.foreignKeys.isEmpty || !table.secondaryIndexes.isEmpty
+        else { return false }
+        let parents = Array(Set(table.foreignKeys.map(\.parent)))
+        let row = try connection.query(
+            """
+            SELECT pg_has_role(c.relowner, 'USAGE')
+                   AND coalesce(bool_and(has_table_privilege(p, 'REFERENCES')), true) AS allowed,
+                   CASE WHEN c.reltuples >= 0 THEN c.reltuples::bigint END AS estimate
+              FROM pg_class c
+              LEFT JOIN unnest(\(parents)::text[]) AS p ON true
+             WHERE c.oid = \(target)::regclass
+             GROUP BY c.relowner, c.reltuples
+            """
+        ).first
+        guard let row, try row.decode("allowed", as: Bool.self) else { return false }
+        var existing: Int? = try row.decode("estimate")
+        if existing == nil {
+            // Never analyzed or vacuumed: count.
+            existing = try connection.query("SELECT count(*) FROM \(unescaped: target)").scalar(Int.self)
+        }
+        return stagedRows * 4 >= existing ?? 0
+    }
+
+    /// Drops the table's foreign keys and secondary indexes (re-created by ``restoreAfterBulk(_:target:_:)`` in the
+    /// same transaction).
+    func dropForBulk(_ table: Catalog.Table, target: String) throws {
+        logger.info(
+            "load: bulk path, foreign keys and indexes are rebuilt after the rows",
+            metadata: [
+                "table": "\(table.schema).\(table.name)", "foreign_keys": "\(table.foreignKeys.count)",
+                "indexes": "\(table.secondaryIndexes.count)",
+            ])
+        if !table.foreignKeys.isEmpty {
+            let drops = try table.foreignKeys.map { "DROP CONSTRAINT \(try connection.quoteIdentifier($0.name))" }
+            try connection.query(PostgresQuery(unescaped: "ALTER TABLE \(target) \(drops.joined(separator: ", "))"))
+        }
+        if !table.secondaryIndexes.isEmpty {
+            let schema = try connection.quoteIdentifier(table.schema)
+            let names = try table.secondaryIndexes.map { "\(schema).\(try connection.quoteIdentifier($0.name))" }
+            try connection.query(PostgresQuery(unescaped: "DROP INDEX \(names.joined(separator: ", "))"))
+        }
+    }
+
+    /// Re-creates what ``dropForBulk(_:target:)`` dropped, with their comments: the indexes built from the whole
+    /// table, the foreign keys validated by one join each. A row that refers to no parent stops the load with its
+    /// line.
+    func restoreAfterBulk(_ table: Catalog.Table, target: String, _ context: FileContext) throws {
+        let schema = try connection.quoteIdentifier(table.schema)
+        for index in table.secondaryIndexes {
+            try connection.query(PostgresQuery(unescaped: index.definition))
+            if let comment = index.comment {
+                try connection.query(
+                    "COMMENT ON INDEX \(unescaped: schema).\(identifier: index.name) IS \(unescaped: try connection.inlineText("\(comment)"))"
+                )
+            }
+        }
+        guard !table.foreignKeys.isEmpty else { return }
+        let adds = try table.foreignKeys.map {
+            "ADD CONSTRAINT \(try connection.quoteIdentifier($0.name)) \($0.definition)"
+        }
+        do {
+            _ = try connection.withSavepoint {
+                try $0.query(PostgresQuery(unescaped: "ALTER TABLE \(target) \(adds.joined(separator: ", "))"))
+            }
+        } catch {
+            throw explain(error, context)
+        }
+        for foreignKey in table.foreignKeys {
+            guard let comment = foreignKey.comment else { continue }
+            try connection.query(
+                "COMMENT ON CONSTRAINT \(identifier: foreignKey.name) ON \(unescaped: target) IS \(unescaped: try connection.inlineText("\(comment)"))"
+            )
+        }
+    }
+}
