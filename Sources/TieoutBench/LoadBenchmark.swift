@@ -16,7 +16,8 @@ import TieoutSync
 /// quotes, an extra column `owneridname`) with `COPY … TO STDOUT`, streamed into a file of a temporary folder.
 ///
 /// Measurement: the baseline (a new table of one text column per header column, then `COPY … FROM STDIN` streaming
-/// the file) and the load (`Loader.load(.dataverse, from:)`: every row an insert) alternate, twice each, and the best
+/// the file) and the load (`Loader.load(.dataverse, from:)`: every row an insert, through the bulk path from 10,000
+/// rows on; `path=` in the output says which) alternate, twice each, and the best
 /// of the two of each side counts. Before every round the actuals and the change log are emptied (actuals are deleted
 /// with `session_replication_role = replica`: the delete guard refuses otherwise) and rewritten (`VACUUM FULL`), so
 /// each round starts from the same state, and a `CHECKPOINT` runs before each timed step.
@@ -100,6 +101,7 @@ public struct LoadBenchmark {
         var baselineBest = Double.infinity
         var loadBest = Double.infinity
         var captured = 0
+        var path = ""
         for round in 1...2 {
             try reset(connection)
             _ = try? connection.query("CHECKPOINT")
@@ -127,6 +129,7 @@ public struct LoadBenchmark {
                 throw BenchmarkError(
                     "benchmark check failed: the change log holds \(captured) inserted keys, expected \(rows)")
             }
+            path = summaries[0].bulk ? "bulk" : "rows"
             stepTimings(round, "load", load)
             loadBest = min(loadBest, load)
         }
@@ -138,6 +141,7 @@ public struct LoadBenchmark {
                     ("file_mb", String(format: "%.1f", Double(fileBytes) / 1_048_576)),
                     ("rss_mb", String(BenchSupport.peakResidentMegabytes())),
                     ("capture", "on"),
+                    ("path", path),
                     ("captured_keys", String(captured)),
                     ("baseline", "copy_into_logged_unindexed_text_table"),
                     ("timing", "best_of_2"),

@@ -63,14 +63,12 @@ struct Catalog {
 
         /// The fast reading of ``fastConversion(of:table:)``; nil for text and for types read only the precise way.
         func fastParse(of field: String, table: Table) -> String? {
-            // A date or time PostgreSQL reads as written: ISO 8601 (YYYY-MM-DD…) or M/D/YYYY with a four-digit year
-            // before the first blank, ending in a digit, Z or AM/PM (no zone names, no BC). Year 1900 (F&O's empty
-            // date) takes the precise way.
-            let blank = "strpos(\(field) || ' ', ' ')"
+            // A date or time PostgreSQL reads as written: ISO 8601 (YYYY-MM-DD…) or M/D/YYYY with a four-digit year,
+            // alone or before a blank and the time. Year 1900 (F&O's empty date) takes the precise way. LIKE is the
+            // cheapest test PostgreSQL has (a regex costs several times more than the cast it guards).
             let dateShape = """
-                (((substr(\(field), 5, 1) = '-' AND substr(\(field), 8, 1) = '-' AND left(\(field), 4) <> '1900') \
-                OR (substr(\(field), \(blank) - 5, 1) = '/' AND substr(\(field), \(blank) - 4, 4) <> '1900')) \
-                AND (right(\(field), 1) BETWEEN '0' AND '9' OR right(\(field), 1) IN ('Z', 'z', 'M', 'm')))
+                ((\(field) LIKE '____-__-__%' AND \(field) NOT LIKE '1900%') \
+                OR ((\(field) LIKE '%/%/____' OR \(field) LIKE '%/%/____ %') AND \(field) NOT LIKE '%/1900%'))
                 """
             switch type {
             case "uuid":

@@ -7,11 +7,15 @@ public import TieoutPostgres
 ///
 /// Per file: the header is matched to the table's columns (extra columns are ignored and reported, a missing key or
 /// required column is an error naming the file and the column); the rows go through `COPY … FROM STDIN` into a
-/// temporary table of text columns; one `INSERT … SELECT … ON CONFLICT (primary key) DO UPDATE` converts them
-/// (option-set labels, export date formats, exact amounts: the `load.parse_*` functions of migration 0012) and
-/// upserts them, changing only rows that differ. Everything is one transaction: a bad value aborts the whole load
-/// with the file, line, column and value named, and nothing is written. The load's writes fire the change capture
-/// like any other write, so a following sync and reconciliation see them.
+/// temporary table of text columns; one `INSERT … SELECT … ON CONFLICT (key) DO UPDATE`, in key order, converts them
+/// and upserts them, changing only rows that differ. The conversion reads the common shapes of values with
+/// PostgreSQL's own input functions and the rest with the `load.parse_*` functions of migration 0012 (option-set
+/// labels, export date formats, exact amounts); when PostgreSQL's input refuses a value, the statement runs again
+/// with the parse functions alone, which name the record. A big file takes the bulk path: the table's foreign keys
+/// and secondary indexes are dropped and re-created after the rows, set-based. Everything is one transaction: a bad
+/// value, a missing parent or a repeated key aborts the whole load with the file and line named, and nothing is
+/// written. The load's writes fire the change capture like any other write, so a following sync and reconciliation
+/// see them.
 public struct Loader {
     /// Which schema a folder of files loads into.
     public enum Side: String, Sendable, CaseIterable {
