@@ -223,7 +223,7 @@ public struct Loader {
         }
         let stageName = try connection.quoteIdentifier(stage)
         let context = FileContext(
-            file: file, header: header, table: table, stage: stageName, key: key, fields: seen, target: target)
+            file: file, table: table, stage: stageName, key: key, fields: seen, target: target)
         if options.replace {
             // Rows whose key the file does not have go first.
             let keyMatch = try key.map { part -> String in
@@ -231,9 +231,9 @@ public struct Loader {
                 return "t.\(try connection.quoteIdentifier(part)) = \(conversion)"
             }.joined(separator: " AND ")
             summary.deleted = try run(
-                file: file, header: header,
+                file: file,
                 "DELETE FROM \(target) AS t WHERE NOT EXISTS (SELECT 1 FROM \(stageName) s WHERE \(keyMatch))"
-            ).affected
+            )
         }
         // Rows in key order: the key's index grows at its right edge instead of at random places.
         let keyPositions = key.compactMap { part in columns.firstIndex { $0.name == part } }.map { String($0 + 1) }
@@ -266,18 +266,14 @@ public struct Loader {
         return summary
     }
 
-    /// Runs a load statement; a rejected value or a key that appears twice becomes a ``LoadError`` with the line.
-    func run(file: CSVFile, header: [String], _ sql: String) throws -> (inserted: Int, updated: Int, affected: Int) {
-        let result: PostgresResult
+    /// Runs a load statement that returns no rows (the delete of `--replace`); a rejected value becomes a
+    /// ``LoadError`` with the line. Returns the rows it affected.
+    func run(file: CSVFile, _ sql: String) throws -> Int {
         do {
-            result = try connection.query(PostgresQuery(unescaped: sql))
+            return try connection.query(PostgresQuery(unescaped: sql)).affectedRows ?? 0
         } catch {
             throw translate(error, file: file)
         }
-        if let row = result.first, result.columns.contains("inserted") {
-            return (try row.decode("inserted"), try row.decode("updated"), 0)
-        }
-        return (0, 0, result.affectedRows ?? 0)
     }
 
     /// The user's version of a failed load statement.

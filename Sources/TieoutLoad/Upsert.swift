@@ -2,11 +2,10 @@ import Foundation
 import Logging
 import TieoutPostgres
 
-/// What the statements of one file's load need to name a bad row: the file, its header, the table, the staging
-/// table (quoted), the key, the header position of each column and the quoted target.
+/// What the statements of one file's load need to name a bad row: the file, the table, the staging table (quoted),
+/// the key, the header position of each column and the quoted target.
 struct FileContext {
     var file: CSVFile
-    var header: [String]
     var table: Catalog.Table
     var stage: String
     var key: [String]
