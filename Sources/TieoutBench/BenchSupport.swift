@@ -1,7 +1,28 @@
 import Foundation
+import Logging
+import TieoutMigrations
+import TieoutPostgres
 
 /// What every benchmark measures with: wall time and peak memory, and the reference rows generated actuals point to.
 enum BenchSupport {
+    /// Runs `body` with a connection to a new, migrated database `database` on the server `admin` is connected to;
+    /// the database is dropped afterwards unless `keep`.
+    static func withScratchDatabase(
+        admin: PostgresConnection, server: ConnectionConfiguration, database: String, keep: Bool, logger: Logger,
+        _ body: (PostgresConnection) throws -> Void
+    ) throws {
+        try admin.query("DROP DATABASE IF EXISTS \(identifier: database) WITH (FORCE)")
+        try admin.query("CREATE DATABASE \(identifier: database)")
+        defer {
+            if !keep { _ = try? admin.query("DROP DATABASE IF EXISTS \(identifier: database) WITH (FORCE)") }
+        }
+        let connection = try PostgresConnection(configuration: server.database(database), logger: logger)
+        defer { connection.close() }
+        try connection.query("SET client_min_messages = warning")
+        _ = try Migrator(connection: connection, logger: logger).migrate(MigrationSet.embedded())
+        try body(connection)
+    }
+
     /// Wall-clock seconds `body` takes.
     static func time(_ body: () throws -> Void) throws -> Double {
         let start = ContinuousClock.now

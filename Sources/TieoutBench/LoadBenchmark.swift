@@ -50,102 +50,100 @@ public struct LoadBenchmark {
     public func run(
         admin: PostgresConnection, server: ConnectionConfiguration, database: String, report: (BenchmarkResult) -> Void
     ) throws {
-        try admin.query("DROP DATABASE IF EXISTS \(identifier: database) WITH (FORCE)")
-        try admin.query("CREATE DATABASE \(identifier: database)")
-        defer {
-            if !keepDatabase { _ = try? admin.query("DROP DATABASE IF EXISTS \(identifier: database) WITH (FORCE)") }
-        }
-        let connection = try PostgresConnection(configuration: server.database(database), logger: logger)
-        defer { connection.close() }
-        try connection.query("SET client_min_messages = warning")
-        _ = try Migrator(connection: connection, logger: logger).migrate(MigrationSet.embedded())
+        try BenchSupport.withScratchDatabase(
+            admin: admin, server: server, database: database, keep: keepDatabase, logger: logger
+        ) { connection in
 
-        // Change capture as in production: the engine installs it on every source table of the maps.
-        _ = try SyncEngine(
-            maps: try MapSet.load(directory: mapsDirectory), databases: SyncDatabases(single: connection),
-            logger: logger)
-        let captureTriggers = try connection.query(
-            """
-            SELECT count(*) FROM pg_trigger
-             WHERE tgrelid = 'dataverse.msdyn_actual'::regclass AND tgname = 'tieout_capture_insert' AND tgenabled <> 'D'
-            """
-        ).scalar(Int.self)
-        guard captureTriggers == 1 else {
-            throw BenchmarkError("benchmark check failed: no change capture on dataverse.msdyn_actual (check --maps)")
-        }
-        try insertReferences(connection)
-
-        // The file, written by the server and streamed to disk.
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent(
-            "tieout-bench-load-\(UUID().uuidString)", isDirectory: true)
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        defer {
-            if keepDatabase {
-                logger.notice("bench load: the file is kept", metadata: ["folder": "\(folder.path)"])
-            } else {
-                try? FileManager.default.removeItem(at: folder)
-            }
-        }
-        let file = folder.appendingPathComponent("msdyn_actual.csv")
-        let generated = ContinuousClock.now
-        try writeFile(connection, to: file)
-        let fileBytes = (try FileManager.default.attributesOfItem(atPath: file.path)[.size] as? NSNumber)?.intValue ?? 0
-        logger.info(
-            "bench load: file written",
-            metadata: [
-                "rows": "\(rows)", "bytes": "\(fileBytes)",
-                "seconds": "\(BenchSupport.seconds(ContinuousClock.now - generated))",
-            ])
-
-        let loader = Loader(connection: connection, logger: logger)
-        var baselineBest = Double.infinity
-        var loadBest = Double.infinity
-        var captured = 0
-        var path = ""
-        for round in 1...2 {
-            try reset(connection)
-            _ = try? connection.query("CHECKPOINT")
-            var copied = 0
-            let baseline = try BenchSupport.time { copied = try copyBaseline(connection, from: file) }
-            guard copied == rows else {
-                throw BenchmarkError("benchmark check failed: the baseline COPY took \(copied) rows, expected \(rows)")
-            }
-            stepTimings(round, "baseline", baseline)
-            baselineBest = min(baselineBest, baseline)
-
-            _ = try? connection.query("CHECKPOINT")
-            var summaries: [Loader.TableSummary] = []
-            let load = try BenchSupport.time { summaries = try loader.load(.dataverse, from: folder) }
-            let inserted = summaries.reduce(0) { $0 + $1.inserted }
-            guard summaries.count == 1, inserted == rows else {
-                throw BenchmarkError(
-                    "benchmark check failed: the load inserted \(inserted) rows, expected \(rows) (a fresh load inserts every row)"
-                )
-            }
-            captured = try connection.query(
-                "SELECT count(DISTINCT pk) FROM sync.change_log WHERE op = 'I'"
+            // Change capture as in production: the engine installs it on every source table of the maps.
+            _ = try SyncEngine(
+                maps: try MapSet.load(directory: mapsDirectory), databases: SyncDatabases(single: connection),
+                logger: logger)
+            let captureTriggers = try connection.query(
+                """
+                SELECT count(*) FROM pg_trigger
+                 WHERE tgrelid = 'dataverse.msdyn_actual'::regclass AND tgname = 'tieout_capture_insert' AND tgenabled <> 'D'
+                """
             ).scalar(Int.self)
-            guard captured == rows else {
+            guard captureTriggers == 1 else {
                 throw BenchmarkError(
-                    "benchmark check failed: the change log holds \(captured) inserted keys, expected \(rows)")
+                    "benchmark check failed: no change capture on dataverse.msdyn_actual (check --maps)")
             }
-            path = summaries[0].bulk ? "bulk" : "rows"
-            stepTimings(round, "load", load)
-            loadBest = min(loadBest, load)
+            try insertReferences(connection)
+
+            // The file, written by the server and streamed to disk.
+            let folder = FileManager.default.temporaryDirectory.appendingPathComponent(
+                "tieout-bench-load-\(UUID().uuidString)", isDirectory: true)
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            defer {
+                if keepDatabase {
+                    logger.notice("bench load: the file is kept", metadata: ["folder": "\(folder.path)"])
+                } else {
+                    try? FileManager.default.removeItem(at: folder)
+                }
+            }
+            let file = folder.appendingPathComponent("msdyn_actual.csv")
+            let generated = ContinuousClock.now
+            try writeFile(connection, to: file)
+            let fileBytes =
+                (try FileManager.default.attributesOfItem(atPath: file.path)[.size] as? NSNumber)?.intValue ?? 0
+            logger.info(
+                "bench load: file written",
+                metadata: [
+                    "rows": "\(rows)", "bytes": "\(fileBytes)",
+                    "seconds": "\(BenchSupport.seconds(ContinuousClock.now - generated))",
+                ])
+
+            let loader = Loader(connection: connection, logger: logger)
+            var baselineBest = Double.infinity
+            var loadBest = Double.infinity
+            var captured = 0
+            var path = ""
+            for round in 1...2 {
+                try reset(connection)
+                _ = try? connection.query("CHECKPOINT")
+                var copied = 0
+                let baseline = try BenchSupport.time { copied = try copyBaseline(connection, from: file) }
+                guard copied == rows else {
+                    throw BenchmarkError(
+                        "benchmark check failed: the baseline COPY took \(copied) rows, expected \(rows)")
+                }
+                stepTimings(round, "baseline", baseline)
+                baselineBest = min(baselineBest, baseline)
+
+                _ = try? connection.query("CHECKPOINT")
+                var summaries: [Loader.TableSummary] = []
+                let load = try BenchSupport.time { summaries = try loader.load(.dataverse, from: folder) }
+                let inserted = summaries.reduce(0) { $0 + $1.inserted }
+                guard summaries.count == 1, inserted == rows else {
+                    throw BenchmarkError(
+                        "benchmark check failed: the load inserted \(inserted) rows, expected \(rows) (a fresh load inserts every row)"
+                    )
+                }
+                captured = try connection.query(
+                    "SELECT count(DISTINCT pk) FROM sync.change_log WHERE op = 'I'"
+                ).scalar(Int.self)
+                guard captured == rows else {
+                    throw BenchmarkError(
+                        "benchmark check failed: the change log holds \(captured) inserted keys, expected \(rows)")
+                }
+                path = summaries[0].bulk ? "bulk" : "rows"
+                stepTimings(round, "load", load)
+                loadBest = min(loadBest, load)
+            }
+            report(
+                BenchmarkResult(
+                    name: "load", rows: rows, seconds: loadBest, baselineSeconds: baselineBest,
+                    details: [
+                        ("rows_per_s", String(Int(Double(rows) / loadBest))),
+                        ("file_mb", String(format: "%.1f", Double(fileBytes) / 1_048_576)),
+                        ("rss_mb", String(BenchSupport.peakResidentMegabytes())),
+                        ("capture", "on"),
+                        ("path", path),
+                        ("captured_keys", String(captured)),
+                        ("baseline", "copy_into_logged_unindexed_text_table"),
+                        ("timing", "best_of_2"),
+                    ]))
         }
-        report(
-            BenchmarkResult(
-                name: "load", rows: rows, seconds: loadBest, baselineSeconds: baselineBest,
-                details: [
-                    ("rows_per_s", String(Int(Double(rows) / loadBest))),
-                    ("file_mb", String(format: "%.1f", Double(fileBytes) / 1_048_576)),
-                    ("rss_mb", String(BenchSupport.peakResidentMegabytes())),
-                    ("capture", "on"),
-                    ("path", path),
-                    ("captured_keys", String(captured)),
-                    ("baseline", "copy_into_logged_unindexed_text_table"),
-                    ("timing", "best_of_2"),
-                ]))
     }
 
     /// The rows the actuals refer to: one account, one contract, 100 projects and one contract line per project.

@@ -43,129 +43,125 @@ public struct ReconBenchmark {
     public func run(
         admin: PostgresConnection, server: ConnectionConfiguration, database: String, report: (BenchmarkResult) -> Void
     ) throws {
-        try admin.query("DROP DATABASE IF EXISTS \(identifier: database) WITH (FORCE)")
-        try admin.query("CREATE DATABASE \(identifier: database)")
-        defer {
-            if !keepDatabase { _ = try? admin.query("DROP DATABASE IF EXISTS \(identifier: database) WITH (FORCE)") }
-        }
-        let connection = try PostgresConnection(configuration: server.database(database), logger: logger)
-        defer { connection.close() }
-        try connection.query("SET client_min_messages = warning")
-        _ = try Migrator(connection: connection, logger: logger).migrate(MigrationSet.embedded())
+        try BenchSupport.withScratchDatabase(
+            admin: admin, server: server, database: database, keep: keepDatabase, logger: logger
+        ) { connection in
 
-        // The scenario: seed at scale 1, then a business day every third day of the seeded month.
-        let engine = try SyncEngine(
-            maps: try MapSet.load(directory: mapsDirectory), databases: SyncDatabases(single: connection),
-            logger: logger)
-        let month: PostgresDate = try connection.query(
-            "SELECT (date_trunc('month', current_date) - interval '1 month')::date"
-        ).scalar()
-        let started = ContinuousClock.now
-        _ = try Seed(engine: engine, logger: logger).run(Seed.Options(scale: 1, seed: 1, month: month))
-        let days: [PostgresDate] = try connection.query(
-            """
-            SELECT d::date FROM generate_series(CAST(\(month) AS date) + 2,
-                                                CAST(\(month) AS date) + interval '1 month' - interval '1 day',
-                                                interval '3 days') AS d
-            """
-        ).map { try $0.decode(0) }
-        let cycle = DailyCycle(engine: engine, logger: logger)
-        for day in days { _ = try cycle.run(date: day) }
-        let baseActuals = try count(connection, "dataverse.msdyn_actual")
-        let baseProformas = try count(connection, "dataverse.invoice")
-        logger.info(
-            "bench recon: scenario built",
-            metadata: [
-                "actuals": "\(baseActuals)", "proformas": "\(baseProformas)", "days": "\(days.count)",
-                "seconds": "\(BenchSupport.seconds(ContinuousClock.now - started))",
-            ])
-
-        let reconciliation = Reconciliation(connection: connection, maps: engine.maps, logger: logger)
-        let options = Reconciliation.RunOptions(grace: "0")
-        let baseRun = try reconciliation.run(options)
-        guard baseRun.findings == 0 else {
-            throw BenchmarkError(
-                "benchmark check failed: the scenario as built has \(baseRun.findings) findings (run \(baseRun.runID)), expected 0"
-            )
-        }
-
-        // Multiply it.
-        let copies = max(
-            1,
-            self.copies
-                ?? max(
-                    (targetActuals + baseActuals - 1) / max(baseActuals, 1),
-                    (targetProformas + baseProformas - 1) / max(baseProformas, 1)))
-        if copies > 1 {
-            let start = ContinuousClock.now
-            try connection.query("SET session_replication_role = replica")
-            try connection.executeScript(ReconSQL.multiplyFunction)
-            let copied = try connection.query(
-                "SELECT table_name, copied, skipped FROM pg_temp.bench_multiply(CAST(\(copies) AS integer))")
-            try connection.query("SET session_replication_role = DEFAULT")
-            let skipped: [String] = try copied.compactMap { row in
-                try row.decode("skipped", as: Bool.self) ? try row.decode("table_name", as: String.self) : nil
-            }
-            let rows = try copied.reduce(0) { $0 + (try $1.decode("copied", as: Int.self)) }
+            // The scenario: seed at scale 1, then a business day every third day of the seeded month.
+            let engine = try SyncEngine(
+                maps: try MapSet.load(directory: mapsDirectory), databases: SyncDatabases(single: connection),
+                logger: logger)
+            let month: PostgresDate = try connection.query(
+                "SELECT (date_trunc('month', current_date) - interval '1 month')::date"
+            ).scalar()
+            let started = ContinuousClock.now
+            _ = try Seed(engine: engine, logger: logger).run(Seed.Options(scale: 1, seed: 1, month: month))
+            let days: [PostgresDate] = try connection.query(
+                """
+                SELECT d::date FROM generate_series(CAST(\(month) AS date) + 2,
+                                                    CAST(\(month) AS date) + interval '1 month' - interval '1 day',
+                                                    interval '3 days') AS d
+                """
+            ).map { try $0.decode(0) }
+            let cycle = DailyCycle(engine: engine, logger: logger)
+            for day in days { _ = try cycle.run(date: day) }
+            let baseActuals = try count(connection, "dataverse.msdyn_actual")
+            let baseProformas = try count(connection, "dataverse.invoice")
             logger.info(
-                "bench recon: multiplied",
+                "bench recon: scenario built",
                 metadata: [
-                    "copies": "\(copies)", "rows": "\(rows)", "skipped": "\(skipped.joined(separator: ", "))",
-                    "seconds": "\(BenchSupport.seconds(ContinuousClock.now - start))",
+                    "actuals": "\(baseActuals)", "proformas": "\(baseProformas)", "days": "\(days.count)",
+                    "seconds": "\(BenchSupport.seconds(ContinuousClock.now - started))",
                 ])
-        }
-        try connection.query("VACUUM ANALYZE")
-        let actuals = try count(connection, "dataverse.msdyn_actual")
-        let proformas = try count(connection, "dataverse.invoice")
 
-        // Alternate baseline and run, twice each; the best of each side counts.
-        var baselineBest = Double.infinity
-        var runBest = Double.infinity
-        var findings = 0
-        var bestPerCheck: [(String, Double)] = []
-        for _ in 0..<2 {
-            var perCheck: [(String, Double)] = []
-            let baseline = try BenchSupport.time {
-                try connection.withTransaction { connection in
-                    for check in ReconSQL.baseline {
-                        var mismatches = 0
-                        let seconds = try BenchSupport.time {
-                            mismatches = try connection.query(PostgresQuery(unescaped: check.sql)).scalar(Int.self)
-                        }
-                        perCheck.append((check.name, seconds))
-                        guard mismatches == 0 else {
-                            throw BenchmarkError(
-                                "benchmark check failed: baseline check \(check.name) counts \(mismatches) mismatches, expected 0"
-                            )
+            let reconciliation = Reconciliation(connection: connection, maps: engine.maps, logger: logger)
+            let options = Reconciliation.RunOptions(grace: "0")
+            let baseRun = try reconciliation.run(options)
+            guard baseRun.findings == 0 else {
+                throw BenchmarkError(
+                    "benchmark check failed: the scenario as built has \(baseRun.findings) findings (run \(baseRun.runID)), expected 0"
+                )
+            }
+
+            // Multiply it.
+            let copies = max(
+                1,
+                self.copies
+                    ?? max(
+                        (targetActuals + baseActuals - 1) / max(baseActuals, 1),
+                        (targetProformas + baseProformas - 1) / max(baseProformas, 1)))
+            if copies > 1 {
+                let start = ContinuousClock.now
+                try connection.query("SET session_replication_role = replica")
+                try connection.executeScript(ReconSQL.multiplyFunction)
+                let copied = try connection.query(
+                    "SELECT table_name, copied, skipped FROM pg_temp.bench_multiply(CAST(\(copies) AS integer))")
+                try connection.query("SET session_replication_role = DEFAULT")
+                let skipped: [String] = try copied.compactMap { row in
+                    try row.decode("skipped", as: Bool.self) ? try row.decode("table_name", as: String.self) : nil
+                }
+                let rows = try copied.reduce(0) { $0 + (try $1.decode("copied", as: Int.self)) }
+                logger.info(
+                    "bench recon: multiplied",
+                    metadata: [
+                        "copies": "\(copies)", "rows": "\(rows)", "skipped": "\(skipped.joined(separator: ", "))",
+                        "seconds": "\(BenchSupport.seconds(ContinuousClock.now - start))",
+                    ])
+            }
+            try connection.query("VACUUM ANALYZE")
+            let actuals = try count(connection, "dataverse.msdyn_actual")
+            let proformas = try count(connection, "dataverse.invoice")
+
+            // Alternate baseline and run, twice each; the best of each side counts.
+            var baselineBest = Double.infinity
+            var runBest = Double.infinity
+            var findings = 0
+            var bestPerCheck: [(String, Double)] = []
+            for _ in 0..<2 {
+                var perCheck: [(String, Double)] = []
+                let baseline = try BenchSupport.time {
+                    try connection.withTransaction { connection in
+                        for check in ReconSQL.baseline {
+                            var mismatches = 0
+                            let seconds = try BenchSupport.time {
+                                mismatches = try connection.query(PostgresQuery(unescaped: check.sql)).scalar(Int.self)
+                            }
+                            perCheck.append((check.name, seconds))
+                            guard mismatches == 0 else {
+                                throw BenchmarkError(
+                                    "benchmark check failed: baseline check \(check.name) counts \(mismatches) mismatches, expected 0"
+                                )
+                            }
                         }
                     }
                 }
+                if baseline < baselineBest {
+                    baselineBest = baseline
+                    bestPerCheck = perCheck
+                }
+                var run: Reconciliation.Run?
+                let runSeconds = try BenchSupport.time { run = try reconciliation.run(options) }
+                runBest = min(runBest, runSeconds)
+                findings = max(findings, run?.findings ?? 0)
             }
-            if baseline < baselineBest {
-                baselineBest = baseline
-                bestPerCheck = perCheck
+            for (name, seconds) in bestPerCheck { checkTimings(name, seconds) }
+            let result = BenchmarkResult(
+                name: "recon", rows: actuals, seconds: runBest, baselineSeconds: baselineBest,
+                details: [
+                    ("proformas", String(proformas)),
+                    ("findings", String(findings)),
+                    ("rss_mb", String(BenchSupport.peakResidentMegabytes())),
+                    ("copies", String(copies)),
+                    ("base_actuals", String(baseActuals)),
+                    ("base_proformas", String(baseProformas)),
+                    ("timing", "best_of_2_alternating"),
+                ])
+            report(result)
+            guard findings == 0 else {
+                throw BenchmarkError(
+                    "benchmark check failed: the multiplied data has \(findings) findings, expected 0 (as the scenario)"
+                )
             }
-            var run: Reconciliation.Run?
-            let runSeconds = try BenchSupport.time { run = try reconciliation.run(options) }
-            runBest = min(runBest, runSeconds)
-            findings = max(findings, run?.findings ?? 0)
-        }
-        for (name, seconds) in bestPerCheck { checkTimings(name, seconds) }
-        let result = BenchmarkResult(
-            name: "recon", rows: actuals, seconds: runBest, baselineSeconds: baselineBest,
-            details: [
-                ("proformas", String(proformas)),
-                ("findings", String(findings)),
-                ("rss_mb", String(BenchSupport.peakResidentMegabytes())),
-                ("copies", String(copies)),
-                ("base_actuals", String(baseActuals)),
-                ("base_proformas", String(baseProformas)),
-                ("timing", "best_of_2_alternating"),
-            ])
-        report(result)
-        guard findings == 0 else {
-            throw BenchmarkError(
-                "benchmark check failed: the multiplied data has \(findings) findings, expected 0 (as the scenario)")
         }
     }
 

@@ -54,119 +54,115 @@ public struct SyncBenchmark {
     public func run(
         admin: PostgresConnection, server: ConnectionConfiguration, database: String, report: (BenchmarkResult) -> Void
     ) throws {
-        try admin.query("DROP DATABASE IF EXISTS \(identifier: database) WITH (FORCE)")
-        try admin.query("CREATE DATABASE \(identifier: database)")
-        defer {
-            if !keepDatabase { _ = try? admin.query("DROP DATABASE IF EXISTS \(identifier: database) WITH (FORCE)") }
-        }
-        let connection = try PostgresConnection(configuration: server.database(database), logger: logger)
-        defer { connection.close() }
-        try connection.query("SET client_min_messages = warning")
-        _ = try Migrator(connection: connection, logger: logger).migrate(MigrationSet.embedded())
-        try generateScenario(connection)
+        try BenchSupport.withScratchDatabase(
+            admin: admin, server: server, database: database, keep: keepDatabase, logger: logger
+        ) { connection in
+            try generateScenario(connection)
 
-        // Only the maps the actuals map needs: the benchmark measures one map, not the write-back.
-        let all = try MapSet.load(directory: mapsDirectory)
-        var needed: Set<String> = ["actuals"]
-        var frontier = ["actuals"]
-        while let name = frontier.popLast() {
-            for dependency in all[name]?.dependsOn ?? [] where needed.insert(dependency).inserted {
-                frontier.append(dependency)
-            }
-        }
-        let set = try MapSet(all.maps.filter { needed.contains($0.name) })
-        var configuration = SyncEngine.Configuration()
-        configuration.initialBatchSize = 100_000
-        configuration.batchSize = 10_000
-        let engine = try SyncEngine(
-            maps: set, databases: SyncDatabases(single: connection), configuration: configuration, logger: logger)
-        for name in set.maps.map(\.name) where name != "actuals" { try engine.initialSync(name) }
-        let actuals = try engine.map(named: "actuals")
-
-        // sync-initial
-        try connection.query("VACUUM ANALYZE")
-        let baseline = try BenchSupport.time { try connection.query(actuals.bareInsert()) }
-        let baselineRows = try connection.query("SELECT count(*) FROM fno.projcdsactualsimport").scalar(Int.self)
-        try connection.query("TRUNCATE fno.projcdsactualsimport")
-        try connection.query("VACUUM ANALYZE fno.projcdsactualsimport")
-        var written = 0
-        let initial = try BenchSupport.time { written = try engine.initialSync("actuals").counts.written }
-        guard written == rows, baselineRows == rows else {
-            throw SyncError(
-                "benchmark check failed: expected \(rows) rows, engine wrote \(written), baseline \(baselineRows)")
-        }
-        report(
-            BenchmarkResult(
-                name: "sync-initial", rows: rows, seconds: initial, baselineSeconds: baseline,
-                details: [
-                    ("rows_per_s", String(Int(Double(rows) / initial))),
-                    ("baseline_rows_per_s", String(Int(Double(rows) / baseline))),
-                    ("max_rss_mb", String(BenchSupport.peakResidentMegabytes())),
-                ]))
-
-        // sync-live: the same updates, drained by the engine and by a bare outbox drain.
-        try connection.query("VACUUM ANALYZE")
-        try connection.query(
-            """
-            UPDATE dataverse.msdyn_actual SET msdyn_description = 'changed once'
-             WHERE msdyn_actualid IN (SELECT msdyn_actualid FROM dataverse.msdyn_actual ORDER BY msdyn_documentdate, msdyn_actualid LIMIT \(changes))
-            """)
-        var applied = 0
-        var batches = 0
-        let live = try BenchSupport.time {
-            let run = try engine.drain(["actuals"]).first
-            applied = run?.changes ?? 0
-            batches = run?.batches ?? 0
-        }
-        let changedRows = try connection.query(
-            "SELECT count(*) FROM fno.projcdsactualsimport WHERE description = 'changed once'"
-        ).scalar(Int.self)
-        guard applied == changes, changedRows == changes else {
-            throw SyncError(
-                "benchmark check failed: \(changes) changes, engine applied \(applied), target shows \(changedRows)")
-        }
-        try connection.query(
-            """
-            CREATE TABLE bench_outbox (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, key uuid NOT NULL);
-            """)
-        try connection.query(
-            """
-            INSERT INTO bench_outbox (key)
-            SELECT msdyn_actualid FROM dataverse.msdyn_actual ORDER BY msdyn_documentdate, msdyn_actualid LIMIT \(changes)
-            """)
-        try connection.query(
-            "UPDATE dataverse.msdyn_actual SET msdyn_description = 'changed twice' WHERE msdyn_description = 'changed once'"
-        )
-        try connection.query("DELETE FROM sync.change_log")
-        try connection.query("VACUUM ANALYZE")
-        let chunk = 1_000
-        let bare = try BenchSupport.time {
-            while true {
-                let done = try connection.withTransaction { connection in
-                    try connection.query(
-                        """
-                        WITH chunk AS (
-                            DELETE FROM bench_outbox WHERE id IN (SELECT id FROM bench_outbox ORDER BY id LIMIT \(chunk))
-                            RETURNING key)
-                        UPDATE fno.projcdsactualsimport AS t SET description = a.msdyn_description
-                          FROM chunk JOIN dataverse.msdyn_actual AS a ON a.msdyn_actualid = chunk.key
-                         WHERE t.actualid = a.msdyn_actualid AND t.description IS DISTINCT FROM a.msdyn_description
-                        """
-                    ).affectedRows ?? 0
+            // Only the maps the actuals map needs: the benchmark measures one map, not the write-back.
+            let all = try MapSet.load(directory: mapsDirectory)
+            var needed: Set<String> = ["actuals"]
+            var frontier = ["actuals"]
+            while let name = frontier.popLast() {
+                for dependency in all[name]?.dependsOn ?? [] where needed.insert(dependency).inserted {
+                    frontier.append(dependency)
                 }
-                if done == 0 { break }
             }
+            let set = try MapSet(all.maps.filter { needed.contains($0.name) })
+            var configuration = SyncEngine.Configuration()
+            configuration.initialBatchSize = 100_000
+            configuration.batchSize = 10_000
+            let engine = try SyncEngine(
+                maps: set, databases: SyncDatabases(single: connection), configuration: configuration, logger: logger)
+            for name in set.maps.map(\.name) where name != "actuals" { try engine.initialSync(name) }
+            let actuals = try engine.map(named: "actuals")
+
+            // sync-initial
+            try connection.query("VACUUM ANALYZE")
+            let baseline = try BenchSupport.time { try connection.query(actuals.bareInsert()) }
+            let baselineRows = try connection.query("SELECT count(*) FROM fno.projcdsactualsimport").scalar(Int.self)
+            try connection.query("TRUNCATE fno.projcdsactualsimport")
+            try connection.query("VACUUM ANALYZE fno.projcdsactualsimport")
+            var written = 0
+            let initial = try BenchSupport.time { written = try engine.initialSync("actuals").counts.written }
+            guard written == rows, baselineRows == rows else {
+                throw SyncError(
+                    "benchmark check failed: expected \(rows) rows, engine wrote \(written), baseline \(baselineRows)")
+            }
+            report(
+                BenchmarkResult(
+                    name: "sync-initial", rows: rows, seconds: initial, baselineSeconds: baseline,
+                    details: [
+                        ("rows_per_s", String(Int(Double(rows) / initial))),
+                        ("baseline_rows_per_s", String(Int(Double(rows) / baseline))),
+                        ("max_rss_mb", String(BenchSupport.peakResidentMegabytes())),
+                    ]))
+
+            // sync-live: the same updates, drained by the engine and by a bare outbox drain.
+            try connection.query("VACUUM ANALYZE")
+            try connection.query(
+                """
+                UPDATE dataverse.msdyn_actual SET msdyn_description = 'changed once'
+                 WHERE msdyn_actualid IN (SELECT msdyn_actualid FROM dataverse.msdyn_actual ORDER BY msdyn_documentdate, msdyn_actualid LIMIT \(changes))
+                """)
+            var applied = 0
+            var batches = 0
+            let live = try BenchSupport.time {
+                let run = try engine.drain(["actuals"]).first
+                applied = run?.changes ?? 0
+                batches = run?.batches ?? 0
+            }
+            let changedRows = try connection.query(
+                "SELECT count(*) FROM fno.projcdsactualsimport WHERE description = 'changed once'"
+            ).scalar(Int.self)
+            guard applied == changes, changedRows == changes else {
+                throw SyncError(
+                    "benchmark check failed: \(changes) changes, engine applied \(applied), target shows \(changedRows)"
+                )
+            }
+            try connection.query(
+                """
+                CREATE TABLE bench_outbox (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, key uuid NOT NULL);
+                """)
+            try connection.query(
+                """
+                INSERT INTO bench_outbox (key)
+                SELECT msdyn_actualid FROM dataverse.msdyn_actual ORDER BY msdyn_documentdate, msdyn_actualid LIMIT \(changes)
+                """)
+            try connection.query(
+                "UPDATE dataverse.msdyn_actual SET msdyn_description = 'changed twice' WHERE msdyn_description = 'changed once'"
+            )
+            try connection.query("DELETE FROM sync.change_log")
+            try connection.query("VACUUM ANALYZE")
+            let chunk = 1_000
+            let bare = try BenchSupport.time {
+                while true {
+                    let done = try connection.withTransaction { connection in
+                        try connection.query(
+                            """
+                            WITH chunk AS (
+                                DELETE FROM bench_outbox WHERE id IN (SELECT id FROM bench_outbox ORDER BY id LIMIT \(chunk))
+                                RETURNING key)
+                            UPDATE fno.projcdsactualsimport AS t SET description = a.msdyn_description
+                              FROM chunk JOIN dataverse.msdyn_actual AS a ON a.msdyn_actualid = chunk.key
+                             WHERE t.actualid = a.msdyn_actualid AND t.description IS DISTINCT FROM a.msdyn_description
+                            """
+                        ).affectedRows ?? 0
+                    }
+                    if done == 0 { break }
+                }
+            }
+            report(
+                BenchmarkResult(
+                    name: "sync-live", rows: changes, seconds: live, baselineSeconds: bare,
+                    details: [
+                        ("changes_per_s", String(Int(Double(changes) / live))),
+                        ("baseline_changes_per_s", String(Int(Double(changes) / bare))),
+                        ("mean_batch_ms", String(batches > 0 ? Int(live * 1000 / Double(batches)) : 0)),
+                        ("batch_size", String(configuration.batchSize)),
+                        ("max_rss_mb", String(BenchSupport.peakResidentMegabytes())),
+                    ]))
         }
-        report(
-            BenchmarkResult(
-                name: "sync-live", rows: changes, seconds: live, baselineSeconds: bare,
-                details: [
-                    ("changes_per_s", String(Int(Double(changes) / live))),
-                    ("baseline_changes_per_s", String(Int(Double(changes) / bare))),
-                    ("mean_batch_ms", String(batches > 0 ? Int(live * 1000 / Double(batches)) : 0)),
-                    ("batch_size", String(configuration.batchSize)),
-                    ("max_rss_mb", String(BenchSupport.peakResidentMegabytes())),
-                ]))
     }
 
     /// Reference data and `rows` actuals spread over 100 projects and one month, deterministic.
