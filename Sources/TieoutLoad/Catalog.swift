@@ -46,13 +46,11 @@ struct Catalog {
                     ? "load.is_valid_optionset('\(table.schema)', '\(table.name)', '\(name)', \(field))"
                     : "load.is_valid('\(validityType)', \(field))"
                 var cases: [String] = []
-                if required {
-                    cases.append(
-                        "WHEN nullif(btrim(\(field)), '') IS NULL THEN load.reject(s._record, \(columnLiteral), "
-                            + "coalesce(\(field), ''), 'empty (the column is required)')::\(type)")
-                }
+                if required { cases.append("WHEN nullif(btrim(\(field)), '') IS NULL THEN \(rejectRequired(field))") }
                 cases.append(
                     "WHEN NOT \(valid) THEN load.reject(s._record, \(columnLiteral), \(field), '\(expected)')::\(type)")
+                // A valid value that reads as empty (F&O's empty date) cannot go into a required column either.
+                if required { cases.append("ELSE \(rejectRequired(field))") }
                 value = "coalesce(\(fast), CASE \(cases.joined(separator: " ")) END)"
             } else {
                 value = self.value(of: field, parsed: nil, table: table)
@@ -120,11 +118,7 @@ struct Catalog {
             let (parse, expected) = parser(of: field, table: table)
             let columnLiteral = "'\(name)'"
             var cases: [String] = []
-            if required {
-                cases.append(
-                    "WHEN nullif(btrim(\(field)), '') IS NULL THEN load.reject(s._record, \(columnLiteral), "
-                        + "coalesce(\(field), ''), 'empty (the column is required)')::\(type)")
-            }
+            if required { cases.append("WHEN nullif(btrim(\(field)), '') IS NULL THEN \(rejectRequired(field))") }
             guard let parse else {
                 return cases.isEmpty ? field : "CASE \(cases.joined(separator: " ")) ELSE \(field) END"
             }
@@ -138,7 +132,15 @@ struct Catalog {
             cases.append(
                 "WHEN \(value) IS NULL AND NOT \(valid) "
                     + "THEN load.reject(s._record, \(columnLiteral), \(field), '\(expected)')::\(type)")
+            // A valid value that reads as empty (F&O's empty date) cannot go into a required column either.
+            if required { cases.append("WHEN \(value) IS NULL THEN \(rejectRequired(field))") }
             return "CASE \(cases.joined(separator: " ")) ELSE \(value) END"
+        }
+
+        /// Stops the load on an empty value (or one that reads as empty) of this required column; the loader words it
+        /// as ``Rejection/requiredValue``.
+        func rejectRequired(_ field: String) -> String {
+            "load.reject(s._record, '\(name)', coalesce(\(field), ''), '\(Rejection.requiredValue)')::\(type)"
         }
 
         /// The type name `load.is_valid` checks this column's values against.

@@ -281,9 +281,7 @@ public struct Loader {
         guard let failure = error as? PostgresError else { return error }
         if failure.code == .raiseException, let rejection = Rejection(failure.message) {
             let line = (try? file.line(ofRecord: rejection.record)) ?? rejection.record
-            return LoadError(
-                "\(file.name) line \(line), column \(rejection.column): '\(rejection.value)' is not \(rejection.expected)"
-            )
+            return LoadError("\(file.name) line \(line), column \(rejection.column): \(rejection.problem)")
         }
         if failure.code?.rawValue == "21000" {
             return LoadError("\(file.name): a key appears on more than one line; each row must have its own key")
@@ -348,5 +346,15 @@ struct Rejection {
         column = String(rest[columnMark.upperBound..<expectedMark.lowerBound])
         expected = String(rest[expectedMark.upperBound..<valueMark.lowerBound])
         value = String(rest[valueMark.upperBound...])
+    }
+
+    /// What `expected` says when a required column's value is empty or reads as empty.
+    static let requiredValue = "required"
+
+    /// The rejection in words: `'12.5.3' is not a number`, `the value is empty, and the column is required`.
+    var problem: String {
+        guard expected == Self.requiredValue else { return "'\(value)' is not \(expected)" }
+        if value.allSatisfy(\.isWhitespace) { return "the value is empty, and the column is required" }
+        return "'\(value)' reads as empty, and the column is required"
     }
 }

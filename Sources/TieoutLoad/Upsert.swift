@@ -82,19 +82,20 @@ extension Loader {
                     try $0.query(
                         PostgresQuery(
                             unescaped: """
-                                SELECT s._record AS record, \(fields[0]!) AS value FROM \(context.stage) s
+                                SELECT s._record AS record, ARRAY[\(fields.map { $0! }.joined(separator: ", "))] AS value
+                                  FROM \(context.stage) s
                                  WHERE \(present) AND NOT EXISTS (SELECT 1 FROM \(foreignKey.parent) p WHERE \(match))
                                  ORDER BY s._record LIMIT 1
                                 """))
                 }
                 guard let row = result.first else { continue }
                 let record: Int = try row.decode("record")
-                let value: String = try row.decode("value")
+                let value = try row.decode("value", as: [String].self).map { "'\($0)'" }.joined(separator: ", ")
                 let line = (try? context.file.line(ofRecord: record)) ?? record
                 let names = foreignKey.parentColumns.joined(separator: ", ")
                 return LoadError(
                     "\(context.file.name) line \(line), column \(foreignKey.columns.joined(separator: ", ")): "
-                        + "'\(value)' is not in \(foreignKey.parent) (no row has that \(names))")
+                        + "\(value) is not in \(foreignKey.parent) (no row has that \(names))")
             } catch {
                 continue
             }

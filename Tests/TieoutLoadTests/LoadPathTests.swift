@@ -82,6 +82,32 @@ struct LoadPathTests {
         }
     }
 
+    /// A foreign key of several columns (F&O relates on the company and a code) names every value of the line.
+    @Test func aMissingParentOfSeveralColumnsNamesEachValue() throws {
+        try withLoadDatabase { connection, loader in
+            try connection.query(
+                "CREATE TABLE fno.tieouttest_parent (dataareaid text, code text, PRIMARY KEY (dataareaid, code))")
+            try connection.query(
+                """
+                CREATE TABLE fno.tieouttest_child (
+                    id integer PRIMARY KEY, dataareaid text, code text,
+                    FOREIGN KEY (dataareaid, code) REFERENCES fno.tieouttest_parent)
+                """)
+            let directory = try makeTemporaryDirectory()
+            defer { try? FileManager.default.removeItem(at: directory) }
+            try "DATAAREAID,CODE\nusmf,C-1\n".write(
+                to: directory.appendingPathComponent("tieouttest_parent.csv"), atomically: true, encoding: .utf8)
+            try "ID,DATAAREAID,CODE\n1,usmf,C-1\n2,usmf,C-2\n".write(
+                to: directory.appendingPathComponent("tieouttest_child.csv"), atomically: true, encoding: .utf8)
+            let error = #expect(throws: LoadError.self) { try loader.load(.fno, from: directory) }
+            #expect(
+                error?.description
+                    == "tieouttest_child.csv line 3, column dataareaid, code: 'usmf', 'C-2' is not in "
+                    + "fno.tieouttest_parent (no row has that dataareaid, code)")
+            #expect(try rows(connection, "SELECT count(*) FROM fno.tieouttest_parent") == ["0"])
+        }
+    }
+
     /// Two lines with the same key are both named.
     @Test func aKeyOnTwoLinesIsNamed() throws {
         try withLoadDatabase { connection, loader in
@@ -125,7 +151,8 @@ struct LoadPathTests {
                 ("msdyn_billingstatus", ["Unbilled Sales Created", "Canceled", "Cancelled", "192350004", nil, ""]),
                 ("msdyn_skipsync", ["True", "False", "true", "Yes", "No", "1", "0", "y", " FALSE ", nil]),
                 (
-                    "msdyn_documentdate",
+                    // Not required, so F&O's empty date reads as NULL both ways.
+                    "msdyn_accountingdate",
                     [
                         "11/03/2026", "1/3/2026", "2026-11-03", "2026-11-03T00:00:00Z", "2026-11-03T23:30:00-05:00",
                         "11/03/2026 5:00 PM", "1900-01-01", "01/01/1900", "1900-01-01T00:00:00", "2/29/2028",

@@ -167,6 +167,18 @@ struct LoaderTests {
             "msdyn_actual.csv line 4, column msdyn_documentdate: '2026-11-31' is not a date"
         ),
         (
+            "msdyn_actual.csv", "2026-11-04,2026-11-04", " ,2026-11-04",
+            "msdyn_actual.csv line 4, column msdyn_documentdate: the value is empty, and the column is required"
+        ),
+        (
+            "msdyn_actual.csv", "2026-11-04,2026-11-04", "1900-01-01,2026-11-04",
+            "msdyn_actual.csv line 4, column msdyn_documentdate: '1900-01-01' reads as empty, and the column is required"
+        ),
+        (
+            "msdyn_actual.csv", "2026-11-04,2026-11-04", "1/1/1900,2026-11-04",
+            "msdyn_actual.csv line 4, column msdyn_documentdate: '1/1/1900' reads as empty, and the column is required"
+        ),
+        (
             "salesorder.csv", "Contoso rollout,PC-100001", "Contoso rollout,\"PC-100001",
             "salesorder.csv line 2: unterminated CSV quoted field (the quote opened on this line is never closed)"
         ),
