@@ -36,11 +36,15 @@ struct Migrate: ParsableCommand {
             let migrator = Migrator(connection: conn, logger: logger)
             if status {
                 let entries = try migrator.status(of: set)
+                let width = entries.map(\.name.count).max() ?? 0
                 for entry in entries {
-                    let when = entry.appliedAt.map { " applied \($0.postgresText)" } ?? ""
-                    print(
-                        "\(entry.state.rawValue.padding(toLength: 8, withPad: " ", startingAt: 0)) \(entry.name)\(when)"
-                    )
+                    let state = entry.state.rawValue.padding(toLength: 8, withPad: " ", startingAt: 0)
+                    guard let appliedAt = entry.appliedAt else {
+                        print("\(state) \(entry.name)")
+                        continue
+                    }
+                    let name = entry.name.padding(toLength: width, withPad: " ", startingAt: 0)
+                    print("\(state) \(name)  \(appliedAt.postgresText)")
                 }
                 let pending = entries.filter { $0.state == .pending }.count
                 let problems = entries.filter { $0.state == .changed || $0.state == .missing }.count
