@@ -92,7 +92,7 @@ struct Bench: ParsableCommand {
             commandName: "load",
             abstract: "tieout load of one file of actuals against a bare COPY of the same file.",
             discussion:
-                "In a scratch database (dropped afterwards) on the server of --db, with the sync engine's change capture installed from --maps, writes msdyn_actual.csv of --rows actuals in Dataverse's export format (labels, US dates) to a temporary folder, then alternates a bare COPY of the file into a logged table of text columns without indexes and tieout load dataverse of the folder (every row an insert), twice each, and counts the best of each. Prints bench load rows=<N> seconds=<S> baseline_seconds=<B> ratio=<S/B> …; the time of every step goes to standard error."
+                "In a scratch database (dropped afterwards) on the server of --db, with the sync engine's change capture installed from --maps, writes msdyn_actual.csv of --rows actuals in Dataverse's export format (labels, US dates) to a temporary folder, then alternates a bare COPY of the file into a logged table of text columns without indexes and tieout load dataverse of the folder (every row an insert), twice each, and counts the best of each. Then it loads the folder twice more into msdyn_actual stripped to its primary key (no foreign keys, secondary indexes, checks or triggers): the floor. Prints bench load rows=<N> seconds=<S> baseline_seconds=<B> ratio=<S/B> … floor_seconds=<F> floor_ratio=<F/B> …; the time of every step goes to standard error."
         )
 
         @OptionGroup var connection: ConnectionOptions

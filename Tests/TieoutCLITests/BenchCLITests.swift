@@ -65,6 +65,8 @@ struct BenchCommandTests {
             #expect(load.first?.figures["rows"] == "200")
             #expect(load.first?.figures["captured_keys"] == "200")
             #expect(load.first?.figures["path"] == "rows")
+            #expect(load.first?.figures["floor"] == "same_load_into_msdyn_actual_with_only_its_primary_key")
+            #expect(load.first?.figures["floor_seconds"].flatMap { Decimal(string: $0) } != nil)
 
             let sync = try bench(["sync", "--rows", "2000", "--changes", "500"])
             #expect(sync.map(\.name) == ["sync-initial", "sync-live"])
