@@ -66,6 +66,38 @@ struct CSVFile {
         return scanner.isQuoted ? opened : nil
     }
 
+    /// The first data record whose number of fields is not `expected`: the line it starts on and its fields.
+    func firstRecord(notHaving expected: Int) throws -> (line: Int, fields: Int)? {
+        guard let handle = FileHandle(forReadingAtPath: url.path) else { return nil }
+        defer { try? handle.close() }
+        var scanner = RecordScanner()
+        var record = 1
+        var line = 1
+        var start = 1
+        var fields = 1
+        var empty = true
+        while let chunk = try handle.read(upToCount: 256 * 1024), !chunk.isEmpty {
+            for byte in chunk {
+                let quoted = scanner.isQuoted
+                let ended = scanner.consume(byte)
+                if byte == UInt8(ascii: ",") && !quoted { fields += 1 }
+                if byte == UInt8(ascii: "\n") { line += 1 }
+                if ended {
+                    if record > 1 && fields != expected { return (start, fields) }
+                    record += 1
+                    start = line
+                    fields = 1
+                    empty = true
+                } else {
+                    empty = false
+                }
+            }
+        }
+        // The last record, when the file does not end with a line break.
+        if record > 1 && !empty && fields != expected { return (start, fields) }
+        return nil
+    }
+
     /// Splits one record into its fields (RFC 4180: fields in double quotes may hold commas, quotes doubled).
     static func fields(of record: [UInt8], file: String) throws -> [String] {
         var bytes = record[...]

@@ -92,10 +92,16 @@ public struct Loader {
                 plan.append((file, table))
             }
             plan = catalog.parentsFirst(plan)
-            var summaries: [TableSummary] = []
+            var staged: [StagedFile] = []
             for (index, (file, table)) in plan.enumerated() {
-                summaries.append(try load(file, into: table, stage: "load_stage_\(index)", options: options))
+                staged.append(try stage(file, for: table, as: "load_stage_\(index)"))
             }
+            // --replace deletes children before parents, so a parent whose children go too can go.
+            if options.replace {
+                for index in staged.indices.reversed() { try deleteMissing(&staged[index]) }
+            }
+            var summaries: [TableSummary] = []
+            for index in staged.indices { summaries.append(try upsert(&staged[index], options: options)) }
             try connection.analyze(
                 plan.map { "\(side.rawValue).\($0.1.name)" },
                 afterChanging: summaries.reduce(0) { $0 + $1.inserted + $1.updated + $1.deleted })
@@ -122,12 +128,24 @@ public struct Loader {
         return files
     }
 
-    /// Loads one file into one table.
-    func load(_ file: CSVFile, into table: Catalog.Table, stage: String, options: Options) throws -> TableSummary {
-        var summary = TableSummary(table: "\(table.schema).\(table.name)", file: file.name)
+    /// One file, staged: its summary so far, the table (key columns required), the key it is matched on, the header
+    /// position of each column, and the staging table.
+    struct StagedFile {
+        var summary: TableSummary
+        var table: Catalog.Table
+        var mapped: [(position: Int, column: Catalog.Column)]
+        var context: FileContext
+    }
+
+    /// Reads one file's header, matches it to the table's columns and COPYs the file into a temporary table `stage`
+    /// of text columns f1, f2, … (one per header field) and a record number.
+    func stage(_ file: CSVFile, for catalogTable: Catalog.Table, as stage: String) throws -> StagedFile {
+        var table = catalogTable
+        let summary = TableSummary(table: "\(table.schema).\(table.name)", file: file.name)
         let header = try file.header()
         var seen: [String: Int] = [:]
         var mapped: [(position: Int, column: Catalog.Column)] = []
+        var ignored: [String] = []
         for (position, name) in header.enumerated() {
             let key = name.lowercased()
             if let earlier = seen[key] {
@@ -135,10 +153,10 @@ public struct Loader {
                     "\(file.name) line 1: column \(name) appears twice (columns \(earlier + 1) and \(position + 1))")
             }
             seen[key] = position
-            if let column = table.column(key) {
-                mapped.append((position, column))
+            if table.column(key) != nil {
+                mapped.append((position, table.column(key)!))
             } else {
-                summary.ignoredColumns.append(name)
+                ignored.append(name)
             }
         }
         for column in table.columns where column.required && seen[column.name] == nil {
@@ -151,8 +169,14 @@ public struct Loader {
             throw LoadError(
                 "\(file.name): the header lacks the table's key; it needs \(keys.joined(separator: " or "))")
         }
+        // A row's key comes from the file: an empty one is an error, never a generated GUID or record id (that
+        // would add a new row on every load).
+        for index in table.columns.indices where key.contains(table.columns[index].name) {
+            table.columns[index].required = true
+            table.columns[index].defaultExpression = nil
+        }
+        mapped = mapped.map { ($0.position, table.column($0.column.name)!) }
 
-        // COPY the file as it is into text columns f1, f2, … (one per header field) and a record number.
         let fields = header.indices.map { "f\($0 + 1)" }
         try connection.query(
             """
@@ -161,8 +185,15 @@ public struct Loader {
                 \(unescaped: fields.map { "\($0) text" }.joined(separator: ", "))
             ) ON COMMIT DROP
             """)
+        var staged = StagedFile(
+            summary: summary, table: table, mapped: mapped,
+            context: FileContext(
+                file: file, table: table, stage: try connection.quoteIdentifier(stage), key: key, fields: seen,
+                target: "\(try connection.quoteIdentifier(table.schema)).\(try connection.quoteIdentifier(table.name))")
+        )
+        staged.summary.ignoredColumns = ignored
         do {
-            summary.rows = try connection.copyIn(
+            staged.summary.rows = try connection.copyIn(
                 "COPY \(identifier: stage) (\(unescaped: fields.joined(separator: ", "))) FROM STDIN (FORMAT csv, HEADER true, ENCODING 'UTF8')"
             ) { writer in
                 guard let handle = FileHandle(forReadingAtPath: file.url.path) else {
@@ -174,14 +205,51 @@ public struct Loader {
                 }
             }
         } catch let error as PostgresError {
-            if error.message == "unterminated CSV quoted field", let line = try file.unterminatedQuoteLine() {
-                throw LoadError(
-                    "\(file.name) line \(line): unterminated CSV quoted field (the quote opened on this line is never closed)"
-                )
-            }
-            let location = Self.copyLocation(error, header: header)
-            throw LoadError("\(file.name)\(location.isEmpty ? "" : " " + location): \(error.message)")
+            throw try copyFailure(error, file: file, header: header)
         }
+        return staged
+    }
+
+    /// `--replace`: deletes the rows of the table whose key the file does not have. The file's keys are converted
+    /// once into a temporary table, so the delete is one anti-join.
+    func deleteMissing(_ staged: inout StagedFile) throws {
+        let context = staged.context
+        let table = staged.table
+        let keys = "\(context.stage.dropLast())_keys\""
+        let conversions = try context.key.map { part -> String in
+            let conversion = table.column(part)!.conversion(of: context.field(part)!, table: table)
+            return "\(conversion) AS \(try connection.quoteIdentifier(part))"
+        }
+        _ = try run(
+            file: context.file,
+            "CREATE TEMPORARY TABLE \(keys) ON COMMIT DROP AS SELECT \(conversions.joined(separator: ", ")) FROM \(context.stage) s"
+        )
+        try connection.query(PostgresQuery(unescaped: "ANALYZE \(keys)"))
+        let match = try context.key.map { part -> String in
+            let name = try connection.quoteIdentifier(part)
+            return "t.\(name) = k.\(name)"
+        }.joined(separator: " AND ")
+        do {
+            staged.summary.deleted = try connection.withSavepoint {
+                try $0.query(
+                    PostgresQuery(
+                        unescaped:
+                            "DELETE FROM \(context.target) AS t WHERE NOT EXISTS (SELECT 1 FROM \(keys) k WHERE \(match))"
+                    )
+                ).affectedRows ?? 0
+            }
+        } catch {
+            throw stillReferenced(error, context) ?? translate(error, file: context.file)
+        }
+    }
+
+    /// Converts and upserts a staged file into its table.
+    func upsert(_ staged: inout StagedFile, options: Options) throws -> TableSummary {
+        let context = staged.context
+        let table = staged.table
+        let mapped = staged.mapped
+        let key = context.key
+        var summary = staged.summary
 
         // Convert and upsert, in one statement, twice written: the fast conversion reads the common shapes of
         // values with PostgreSQL's own input functions; when one of those raises (a value of the right shape that is
@@ -206,7 +274,7 @@ public struct Loader {
             parses.isEmpty
             ? ""
             : "CROSS JOIN LATERAL (SELECT \(parses.joined(separator: ", ")) OFFSET 0) p"
-        let target = "\(try connection.quoteIdentifier(table.schema)).\(try connection.quoteIdentifier(table.name))"
+        let target = context.target
         let columnList = try columns.map { try connection.quoteIdentifier($0.name) }
         let keyList = try key.map { try connection.quoteIdentifier($0) }
         let nonKey = columnList.enumerated().filter { !key.contains(columns[$0.offset].name) }.map(\.element)
@@ -221,27 +289,13 @@ public struct Loader {
                        (\(nonKey.map { "EXCLUDED.\($0)" }.joined(separator: ", ")))
                 """
         }
-        let stageName = try connection.quoteIdentifier(stage)
-        let context = FileContext(
-            file: file, table: table, stage: stageName, key: key, fields: seen, target: target)
-        if options.replace {
-            // Rows whose key the file does not have go first.
-            let keyMatch = try key.map { part -> String in
-                let conversion = table.column(part)!.conversion(of: "s.f\(seen[part]! + 1)", table: table)
-                return "t.\(try connection.quoteIdentifier(part)) = \(conversion)"
-            }.joined(separator: " AND ")
-            summary.deleted = try run(
-                file: file,
-                "DELETE FROM \(target) AS t WHERE NOT EXISTS (SELECT 1 FROM \(stageName) s WHERE \(keyMatch))"
-            )
-        }
         // Rows in key order: the key's index grows at its right edge instead of at random places.
         let keyPositions = key.compactMap { part in columns.firstIndex { $0.name == part } }.map { String($0 + 1) }
         func statement(_ values: [String], from: String) -> String {
             """
             WITH up AS (
                 INSERT INTO \(target) AS t (\(columnList.joined(separator: ", ")))
-                SELECT \(values.joined(separator: ",\n       ")) FROM \(stageName) s \(from)
+                SELECT \(values.joined(separator: ",\n       ")) FROM \(context.stage) s \(from)
                  ORDER BY \(keyPositions.joined(separator: ", "))
                 \(conflict)
                 RETURNING (xmax = 0) AS inserted)
@@ -304,6 +358,28 @@ public struct Loader {
         }
     }
 
+    /// The user's version of a failed COPY of a file into its staging table. For a malformed file (SQLSTATE 22P04,
+    /// whatever the server's language) the file itself is read: a quote that is never closed names the line it opened
+    /// on, a record with more or fewer fields than the header the line it starts on (PostgreSQL counts only line
+    /// breaks of the file's own kind inside quotes, so its line number can be off). Otherwise the server's message,
+    /// with its line.
+    func copyFailure(_ error: PostgresError, file: CSVFile, header: [String]) throws -> LoadError {
+        if error.code?.rawValue == "22P04" {
+            if let line = try file.unterminatedQuoteLine() {
+                return LoadError(
+                    "\(file.name) line \(line): unterminated CSV quoted field (the quote opened on this line is never closed)"
+                )
+            }
+            if let record = try file.firstRecord(notHaving: header.count) {
+                return LoadError(
+                    "\(file.name) line \(record.line): \(record.fields) field\(record.fields == 1 ? "" : "s") where the "
+                        + "header has \(header.count)")
+            }
+        }
+        let location = Self.copyLocation(error, header: header)
+        return LoadError("\(file.name)\(location.isEmpty ? "" : " " + location): \(error.message)")
+    }
+
     /// "line 7, column msdyn_amount" from a COPY error's context (`COPY stage, line 7, column f3: "…"`).
     static func copyLocation(_ error: PostgresError, header: [String]) -> String {
         guard let context = error.context, let lineRange = context.range(of: ", line ") else { return "" }
@@ -353,8 +429,22 @@ struct Rejection {
 
     /// The rejection in words: `'12.5.3' is not a number`, `the value is empty, and the column is required`.
     var problem: String {
-        guard expected == Self.requiredValue else { return "'\(value)' is not \(expected)" }
+        guard expected == Self.requiredValue else { return "\(quoted(value)) is not \(expected)" }
         if value.allSatisfy(\.isWhitespace) { return "the value is empty, and the column is required" }
-        return "'\(value)' reads as empty, and the column is required"
+        return "\(quoted(value)) reads as empty, and the column is required"
     }
+}
+
+/// A value of a file in single quotes for a one-line message: line breaks and tabs inside it written as \n, \r, \t.
+func quoted(_ value: String) -> String {
+    var text = ""
+    for character in value.unicodeScalars {
+        switch character {
+        case "\n": text += "\\n"
+        case "\r": text += "\\r"
+        case "\t": text += "\\t"
+        default: text.unicodeScalars.append(character)
+        }
+    }
+    return "'\(text)'"
 }

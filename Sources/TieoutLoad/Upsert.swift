@@ -58,8 +58,13 @@ extension Loader {
         switch failure.code?.rawValue {
         case "23503":
             return missingParent(failure.constraint, context) ?? translate(error, file: context.file)
-        case "21000", "23505":
+        case "21000":
             return repeatedKey(context) ?? translate(error, file: context.file)
+        case "23505":
+            return repeatedKey(context) ?? uniqueClash(failure.constraint, context)
+                ?? translate(error, file: context.file)
+        case "23514":
+            return checkViolation(failure.constraint, context) ?? translate(error, file: context.file)
         default:
             return translate(error, file: context.file)
         }
@@ -90,7 +95,7 @@ extension Loader {
                 }
                 guard let row = result.first else { continue }
                 let record: Int = try row.decode("record")
-                let value = try row.decode("value", as: [String].self).map { "'\($0)'" }.joined(separator: ", ")
+                let value = try row.decode("value", as: [String].self).map(quoted).joined(separator: ", ")
                 let line = (try? context.file.line(ofRecord: record)) ?? record
                 let names = foreignKey.parentColumns.joined(separator: ", ")
                 return LoadError(
@@ -103,12 +108,13 @@ extension Loader {
         return nil
     }
 
-    /// The first two lines that have the same key.
-    func repeatedKey(_ context: FileContext) -> LoadError? {
-        let conversions = context.key.compactMap { part in
+    /// The first two lines that have the same key (the file's key, or `key`).
+    func repeatedKey(_ context: FileContext, key: [String]? = nil) -> LoadError? {
+        let key = key ?? context.key
+        let conversions = key.compactMap { part in
             context.field(part).map { context.table.column(part)!.conversion(of: $0, table: context.table) }
         }
-        guard conversions.count == context.key.count else { return nil }
+        guard conversions.count == key.count else { return nil }
         do {
             let result = try connection.withSavepoint {
                 try $0.query(
@@ -125,7 +131,178 @@ extension Loader {
             guard lines.count == 2 else { return nil }
             return LoadError(
                 "\(context.file.name) lines \(lines[0]) and \(lines[1]): the same key "
-                    + "(\(context.key.joined(separator: ", "))); each row must have its own key")
+                    + "(\(key.joined(separator: ", "))); each row must have its own key")
+        } catch {
+            return nil
+        }
+    }
+
+    /// A row of the file whose values of another unique key (`constraint`, not the one the file is matched on) are
+    /// on two lines, or already belong to another row of the table.
+    func uniqueClash(_ constraint: String?, _ context: FileContext) -> LoadError? {
+        guard let constraint else { return nil }
+        do {
+            let columns = try connection.query(
+                """
+                SELECT array(SELECT a.attname::text FROM unnest(i.indkey::int2[]) WITH ORDINALITY AS k(attnum, position)
+                               JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum
+                              ORDER BY k.position) AS columns
+                  FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
+                 WHERE i.indrelid = \(context.target)::regclass AND c.relname = \(constraint)
+                """
+            ).first.map { try $0.decode("columns", as: [String].self) }
+            guard let columns, !columns.isEmpty, columns != context.key else { return nil }
+            if let repeated = repeatedKey(context, key: columns) { return repeated }
+            let fields = columns.map { context.field($0) }
+            let keyFields = context.key.map { context.field($0) }
+            guard !fields.contains(nil), !keyFields.contains(nil) else { return nil }
+            func converted(_ column: String, _ field: String?) -> String {
+                context.table.column(column)!.conversion(of: field!, table: context.table)
+            }
+            let quotedColumns = try columns.map { try connection.quoteIdentifier($0) }
+            let quotedKey = try context.key.map { try connection.quoteIdentifier($0) }
+            let same = zip(quotedColumns, zip(columns, fields)).map { "t.\($0) = \(converted($1.0, $1.1))" }
+            let other = zip(quotedKey, zip(context.key, keyFields)).map { "t.\($0) = \(converted($1.0, $1.1))" }
+            let row = try connection.withSavepoint {
+                try $0.query(
+                    PostgresQuery(
+                        unescaped: """
+                            SELECT s._record AS record, ARRAY[\(fields.map { $0! }.joined(separator: ", "))] AS value
+                              FROM \(context.stage) s
+                             WHERE EXISTS (SELECT 1 FROM \(context.target) t
+                                            WHERE \(same.joined(separator: " AND "))
+                                              AND NOT (\(other.joined(separator: " AND "))))
+                             ORDER BY s._record LIMIT 1
+                            """)
+                ).first
+            }
+            guard let row else { return nil }
+            let record: Int = try row.decode("record")
+            let values = try row.decode("value", as: [String].self).map(quoted).joined(separator: ", ")
+            let line = (try? context.file.line(ofRecord: record)) ?? record
+            return LoadError(
+                "\(context.file.name) line \(line), column \(columns.joined(separator: ", ")): \(values) already "
+                    + "belongs to another row of \(context.table.schema).\(context.table.name) (\(constraint) is unique)"
+            )
+        } catch {
+            return nil
+        }
+    }
+
+    /// The first line whose values break check constraint `constraint` of the table.
+    func checkViolation(_ constraint: String?, _ context: FileContext) -> LoadError? {
+        guard let constraint else { return nil }
+        do {
+            guard
+                let check = try connection.query(
+                    """
+                    SELECT pg_get_expr(k.conbin, k.conrelid) AS expression,
+                           array(SELECT a.attname::text FROM unnest(k.conkey) WITH ORDINALITY AS c(attnum, position)
+                                   JOIN pg_attribute a ON a.attrelid = k.conrelid AND a.attnum = c.attnum
+                                  ORDER BY c.position) AS columns
+                      FROM pg_constraint k
+                     WHERE k.conrelid = \(context.target)::regclass AND k.conname = \(constraint) AND k.contype = 'c'
+                    """
+                ).first
+            else { return nil }
+            let expression: String = try check.decode("expression")
+            let columns = try check.decode("columns", as: [String].self)
+            var values: [String] = []
+            var shown: [(column: String, field: String)] = []
+            for name in columns {
+                guard let column = context.table.column(name) else { return nil }
+                let quotedName = try connection.quoteIdentifier(name)
+                if let field = context.field(name) {
+                    values.append("\(column.conversion(of: field, table: context.table)) AS \(quotedName)")
+                    shown.append((name, field))
+                } else {
+                    values.append("\(column.defaultExpression ?? "NULL")::\(column.type) AS \(quotedName)")
+                }
+            }
+            guard !shown.isEmpty else { return nil }
+            let row = try connection.withSavepoint {
+                try $0.query(
+                    PostgresQuery(
+                        unescaped: """
+                            SELECT s._record AS record, ARRAY[\(shown.map(\.field).joined(separator: ", "))] AS value
+                              FROM \(context.stage) s CROSS JOIN LATERAL (SELECT \(values.joined(separator: ", ")) OFFSET 0) v
+                             WHERE NOT (\(expression))
+                             ORDER BY s._record LIMIT 1
+                            """)
+                ).first
+            }
+            guard let row else { return nil }
+            let record: Int = try row.decode("record")
+            let value = try row.decode("value", as: [String].self).map(quoted).joined(separator: ", ")
+            let line = (try? context.file.line(ofRecord: record)) ?? record
+            return LoadError(
+                "\(context.file.name) line \(line), column \(shown.map(\.column).joined(separator: ", ")): \(value) is "
+                    + "not allowed by check \(constraint): \(Self.withoutOuterParentheses(expression))")
+        } catch {
+            return nil
+        }
+    }
+
+    /// `(a = 1)` as `a = 1`; `(a) OR (b)` stays as it is.
+    static func withoutOuterParentheses(_ expression: String) -> String {
+        guard expression.hasPrefix("("), expression.hasSuffix(")") else { return expression }
+        var depth = 0
+        for (offset, character) in expression.enumerated() {
+            if character == "(" { depth += 1 }
+            if character == ")" { depth -= 1 }
+            if depth == 0 && offset < expression.count - 1 { return expression }
+        }
+        return String(expression.dropFirst().dropLast())
+    }
+
+    /// `--replace` would delete a row another table still refers to (foreign key violation 23503 on the delete): names
+    /// the row's key and the table that refers to it.
+    func stillReferenced(_ error: any Error, _ context: FileContext) -> LoadError? {
+        guard let failure = error as? PostgresError, failure.code?.rawValue == "23503",
+            let constraint = failure.constraint
+        else { return nil }
+        do {
+            guard
+                let reference = try connection.query(
+                    """
+                    SELECT k.conrelid::regclass::text AS child,
+                           array(SELECT a.attname::text FROM unnest(k.conkey) WITH ORDINALITY AS c(attnum, position)
+                                   JOIN pg_attribute a ON a.attrelid = k.conrelid AND a.attnum = c.attnum
+                                  ORDER BY c.position) AS columns,
+                           array(SELECT a.attname::text FROM unnest(k.confkey) WITH ORDINALITY AS c(attnum, position)
+                                   JOIN pg_attribute a ON a.attrelid = k.confrelid AND a.attnum = c.attnum
+                                  ORDER BY c.position) AS parent_columns
+                      FROM pg_constraint k
+                     WHERE k.confrelid = \(context.target)::regclass AND k.conname = \(constraint) AND k.contype = 'f'
+                    """
+                ).first
+            else { return nil }
+            let child: String = try reference.decode("child")
+            let columns = try reference.decode("columns", as: [String].self).map { try connection.quoteIdentifier($0) }
+            let parentNames = try reference.decode("parent_columns", as: [String].self)
+            let parentColumns = try parentNames.map { try connection.quoteIdentifier($0) }
+            let keys = "\(context.stage.dropLast())_keys\""
+            let kept = try context.key.map { part -> String in
+                let name = try connection.quoteIdentifier(part)
+                return "t.\(name) = k.\(name)"
+            }.joined(separator: " AND ")
+            let refers = zip(columns, parentColumns).map { "c.\($0) = t.\($1)" }.joined(separator: " AND ")
+            let row = try connection.query(
+                PostgresQuery(
+                    unescaped: """
+                        SELECT ARRAY[\(parentColumns.map { "t.\($0)::text" }.joined(separator: ", "))] AS value
+                          FROM \(context.target) t
+                         WHERE NOT EXISTS (SELECT 1 FROM \(keys) k WHERE \(kept))
+                           AND EXISTS (SELECT 1 FROM \(child) c WHERE \(refers))
+                         LIMIT 1
+                        """)
+            ).first
+            guard let row else { return nil }
+            let value = try row.decode("value", as: [String].self).map(quoted).joined(separator: ", ")
+            return LoadError(
+                "\(context.file.name): --replace would delete the row with \(parentNames.joined(separator: ", ")) "
+                    + "\(value), but \(child) still refers to it; keep it in the file, or load \(child)'s file "
+                    + "without the rows that refer to it")
         } catch {
             return nil
         }

@@ -108,6 +108,82 @@ struct LoadPathTests {
         }
     }
 
+    /// `--replace` deletes children before their parents, so a parent whose children leave with it can leave; a
+    /// parent another table still refers to is named.
+    @Test func replaceDeletesChildrenBeforeParents() throws {
+        try withLoadDatabase { connection, loader in
+            try connection.query(
+                "CREATE TABLE fno.tieouttest_parent (dataareaid text, code text, PRIMARY KEY (dataareaid, code))")
+            try connection.query(
+                """
+                CREATE TABLE fno.tieouttest_child (
+                    id integer PRIMARY KEY, dataareaid text, code text,
+                    FOREIGN KEY (dataareaid, code) REFERENCES fno.tieouttest_parent)
+                """)
+            let directory = try makeTemporaryDirectory()
+            defer { try? FileManager.default.removeItem(at: directory) }
+            let parents = directory.appendingPathComponent("tieouttest_parent.csv")
+            let children = directory.appendingPathComponent("tieouttest_child.csv")
+            try "DATAAREAID,CODE\nusmf,C-1\nusmf,C-2\nusmf,C-3\n".write(to: parents, atomically: true, encoding: .utf8)
+            try "ID,DATAAREAID,CODE\n1,usmf,C-1\n2,usmf,C-2\n3,usmf,C-3\n".write(
+                to: children, atomically: true, encoding: .utf8)
+            _ = try loader.load(.fno, from: directory)
+
+            try "DATAAREAID,CODE\nusmf,C-1\nusmf,C-3\n".write(to: parents, atomically: true, encoding: .utf8)
+            try "ID,DATAAREAID,CODE\n1,usmf,C-1\n3,usmf,C-3\n".write(to: children, atomically: true, encoding: .utf8)
+            let replaced = try loader.load(.fno, from: directory, options: .init(replace: true))
+            #expect(replaced.map(\.table) == ["fno.tieouttest_parent", "fno.tieouttest_child"])
+            #expect(replaced.map(\.deleted) == [1, 1])
+            #expect(try rows(connection, "SELECT code FROM fno.tieouttest_parent ORDER BY 1") == ["C-1", "C-3"])
+
+            // Without the children's file, the child of C-3 still refers to it.
+            try FileManager.default.removeItem(at: children)
+            try "DATAAREAID,CODE\nusmf,C-1\n".write(to: parents, atomically: true, encoding: .utf8)
+            let error = #expect(throws: LoadError.self) {
+                try loader.load(.fno, from: directory, options: .init(replace: true))
+            }
+            #expect(
+                error?.description
+                    == "tieouttest_parent.csv: --replace would delete the row with dataareaid, code 'usmf', 'C-3', "
+                    + "but fno.tieouttest_child still refers to it; keep it in the file, or load fno.tieouttest_child's "
+                    + "file without the rows that refer to it")
+            #expect(try rows(connection, "SELECT code FROM fno.tieouttest_parent ORDER BY 1") == ["C-1", "C-3"])
+        }
+    }
+
+    /// A file matched on its primary key whose values of another unique key are on two lines, or belong to another
+    /// row already, is named with the line.
+    @Test func anotherUniqueKeyClashIsNamedWithItsLine() throws {
+        try withLoadDatabase { connection, loader in
+            try connection.query(
+                """
+                CREATE TABLE fno.tieouttest_unique (
+                    recid bigint PRIMARY KEY, dataareaid text NOT NULL, code text NOT NULL,
+                    CONSTRAINT tieouttest_unique_code_key UNIQUE (dataareaid, code))
+                """)
+            let directory = try makeTemporaryDirectory()
+            defer { try? FileManager.default.removeItem(at: directory) }
+            let file = directory.appendingPathComponent("tieouttest_unique.csv")
+            try "RECID,DATAAREAID,CODE\n1,usmf,A\n".write(to: file, atomically: true, encoding: .utf8)
+            _ = try loader.load(.fno, from: directory)
+
+            try "RECID,DATAAREAID,CODE\n3,usmf,B\n2,usmf,A\n".write(to: file, atomically: true, encoding: .utf8)
+            let existing = #expect(throws: LoadError.self) { try loader.load(.fno, from: directory) }
+            #expect(
+                existing?.description
+                    == "tieouttest_unique.csv line 3, column dataareaid, code: 'usmf', 'A' already belongs to another "
+                    + "row of fno.tieouttest_unique (tieouttest_unique_code_key is unique)")
+
+            try "RECID,DATAAREAID,CODE\n4,usmf,C\n5,usmf,C\n".write(to: file, atomically: true, encoding: .utf8)
+            let twice = #expect(throws: LoadError.self) { try loader.load(.fno, from: directory) }
+            #expect(
+                twice?.description
+                    == "tieouttest_unique.csv lines 2 and 3: the same key (dataareaid, code); each row must have its own key"
+            )
+            #expect(try rows(connection, "SELECT recid FROM fno.tieouttest_unique") == ["1"])
+        }
+    }
+
     /// Two lines with the same key are both named.
     @Test func aKeyOnTwoLinesIsNamed() throws {
         try withLoadDatabase { connection, loader in

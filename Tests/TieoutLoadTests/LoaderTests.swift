@@ -179,6 +179,24 @@ struct LoaderTests {
             "msdyn_actual.csv line 4, column msdyn_documentdate: '1/1/1900' reads as empty, and the column is required"
         ),
         (
+            "msdyn_actual.csv", "a0000000-0000-4000-8000-000000000002,\"Design", ",\"Design",
+            "msdyn_actual.csv line 3, column msdyn_actualid: the value is empty, and the column is required"
+        ),
+        (
+            "msdyn_actual.csv", "156.25,1250.00", "156.25,\"12\n50\"",
+            "msdyn_actual.csv line 3, column msdyn_amount: '12\\n50' is not a number"
+        ),
+        (
+            "account.csv", "EUR,0,1,", "EUR,7,1,",
+            "account.csv line 3, column statecode: '7' is not allowed by check account_statecode_check: "
+                + "statecode = ANY (ARRAY[0, 1])"
+        ),
+        (
+            "account.csv", "C-100002,EUR,", "C-100002,eur,",
+            "account.csv line 3, column isocurrencycode: 'eur' is not allowed by check "
+                + "account_isocurrencycode_check: isocurrencycode ~ '^[A-Z]{3}$'::text"
+        ),
+        (
             "salesorder.csv", "Contoso rollout,PC-100001", "Contoso rollout,\"PC-100001",
             "salesorder.csv line 2: unterminated CSV quoted field (the quote opened on this line is never closed)"
         ),
@@ -204,6 +222,22 @@ struct LoaderTests {
                        (SELECT count(*) FROM sync.change_log)
                 """)
             #expect(counts == ["0|0|0"])
+        }
+    }
+
+    /// A record with a field too many is named by the line it starts on, counting every line break inside quotes
+    /// (PostgreSQL's COPY counts only those of the file's own kind: here LF inside a CRLF file).
+    @Test func aRecordWithTheWrongNumberOfFieldsIsNamedByItsLine() throws {
+        try withLoadDatabase { connection, loader in
+            let directory = try makeTemporaryDirectory()
+            defer { try? FileManager.default.removeItem(at: directory) }
+            try
+                ("accountid,name\r\n7a1c2b3d-0000-4000-8000-000000000001,\"Contoso\nLtd.\"\r\n"
+                + "7a1c2b3d-0000-4000-8000-000000000002,Fabrikam,GmbH\r\n").write(
+                    to: directory.appendingPathComponent("account.csv"), atomically: true, encoding: .utf8)
+            let error = #expect(throws: LoadError.self) { try loader.load(.dataverse, from: directory) }
+            #expect(error?.description == "account.csv line 4: 3 fields where the header has 2")
+            #expect(try rows(connection, "SELECT count(*) FROM dataverse.account") == ["0"])
         }
     }
 
