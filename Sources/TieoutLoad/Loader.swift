@@ -7,8 +7,9 @@ public import TieoutPostgres
 ///
 /// Per file: the header is matched to the table's columns (extra columns are ignored and reported, a missing key or
 /// required column is an error naming the file and the column); the rows go through `COPY … FROM STDIN` into a
-/// temporary table of text columns; one `INSERT … SELECT … ON CONFLICT (key) DO UPDATE`, in key order, converts them
-/// and upserts them, changing only rows that differ. The conversion reads the common shapes of values with
+/// temporary table of text columns. With `--replace`, rows the files no longer have are deleted, children before
+/// parents. Then, parents before children, one `INSERT … SELECT … ON CONFLICT (key) DO UPDATE` per file, in key
+/// order, converts the rows and upserts them, changing only rows that differ. The conversion reads the common shapes of values with
 /// PostgreSQL's own input functions and the rest with the `load.parse_*` functions of migration 0012 (option-set
 /// labels, export date formats, exact amounts); when PostgreSQL's input refuses a value, the statement runs again
 /// with the parse functions alone, which name the record. A big file takes the bulk path: the table's foreign keys
@@ -320,8 +321,8 @@ public struct Loader {
         return summary
     }
 
-    /// Runs a load statement that returns no rows (the delete of `--replace`); a rejected value becomes a
-    /// ``LoadError`` with the line. Returns the rows it affected.
+    /// Runs a load statement that returns no rows (the table of the file's keys for `--replace`); a rejected value
+    /// becomes a ``LoadError`` with the line. Returns the rows it affected.
     func run(file: CSVFile, _ sql: String) throws -> Int {
         do {
             return try connection.query(PostgresQuery(unescaped: sql)).affectedRows ?? 0
