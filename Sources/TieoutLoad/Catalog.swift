@@ -268,6 +268,7 @@ struct Catalog {
               CROSS JOIN LATERAL unnest(i.indkey::smallint[]) WITH ORDINALITY AS k(attnum, position)
               JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = k.attnum
              WHERE n.nspname = \(schema) AND i.indisunique AND i.indpred IS NULL AND i.indexprs IS NULL
+               AND k.position <= i.indnkeyatts
              GROUP BY c.relname, i.indexrelid, i.indisprimary
              ORDER BY c.relname, i.indisprimary DESC, i.indexrelid
             """)

@@ -146,7 +146,7 @@ extension Loader {
                 """
                 SELECT array(SELECT a.attname::text FROM unnest(i.indkey::int2[]) WITH ORDINALITY AS k(attnum, position)
                                JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum
-                              ORDER BY k.position) AS columns
+                              WHERE k.position <= i.indnkeyatts ORDER BY k.position) AS columns
                   FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
                  WHERE i.indrelid = \(context.target)::regclass AND c.relname = \(constraint)
                 """

@@ -184,6 +184,23 @@ struct LoadPathTests {
         }
     }
 
+    /// A unique index's INCLUDE columns are not part of the key the rows are matched on.
+    @Test func includedColumnsAreNotPartOfTheKey() throws {
+        try withLoadDatabase { connection, loader in
+            try connection.query(
+                "CREATE TABLE fno.tieouttest_included (code text NOT NULL, name text, UNIQUE (code) INCLUDE (name))")
+            let directory = try makeTemporaryDirectory()
+            defer { try? FileManager.default.removeItem(at: directory) }
+            let file = directory.appendingPathComponent("tieouttest_included.csv")
+            try "CODE,NAME\nA,first\n".write(to: file, atomically: true, encoding: .utf8)
+            _ = try loader.load(.fno, from: directory)
+            try "CODE,NAME\nA,second\n".write(to: file, atomically: true, encoding: .utf8)
+            let again = try loader.load(.fno, from: directory)
+            #expect(again.map(\.updated) == [1])
+            #expect(try rows(connection, "SELECT code, name FROM fno.tieouttest_included") == ["A|second"])
+        }
+    }
+
     /// Two lines with the same key are both named.
     @Test func aKeyOnTwoLinesIsNamed() throws {
         try withLoadDatabase { connection, loader in
