@@ -316,6 +316,8 @@ extension Loader {
     func usesBulkPath(_ table: Catalog.Table, target: String, stagedRows: Int, options: Options) throws -> Bool {
         guard stagedRows >= options.bulkMinimumRows, !table.foreignKeys.isEmpty || !table.secondaryIndexes.isEmpty
         else { return false }
+        // A foreign key marked NOT VALID would come back NOT VALID, and the loaded rows would never be checked.
+        guard !table.foreignKeys.contains(where: { $0.definition.hasSuffix("NOT VALID") }) else { return false }
         let parents = Array(Set(table.foreignKeys.map(\.parent)))
         let row = try connection.query(
             """

@@ -184,6 +184,31 @@ struct LoadPathTests {
         }
     }
 
+    /// A table with a foreign key marked NOT VALID keeps it during the load (re-adding it NOT VALID would leave the
+    /// loaded rows unchecked), so a row without its parent is still named.
+    @Test func aNotValidForeignKeyStillChecksTheLoadedRows() throws {
+        try withLoadDatabase { connection, loader in
+            try connection.query("CREATE TABLE fno.tieouttest_parent (code text PRIMARY KEY)")
+            try connection.query("CREATE TABLE fno.tieouttest_child (id integer PRIMARY KEY, code text)")
+            try connection.query(
+                """
+                ALTER TABLE fno.tieouttest_child ADD CONSTRAINT tieouttest_child_code_fkey
+                      FOREIGN KEY (code) REFERENCES fno.tieouttest_parent NOT VALID
+                """)
+            let directory = try makeTemporaryDirectory()
+            defer { try? FileManager.default.removeItem(at: directory) }
+            try "ID,CODE\n1,C-9\n".write(
+                to: directory.appendingPathComponent("tieouttest_child.csv"), atomically: true, encoding: .utf8)
+            let error = #expect(throws: LoadError.self) {
+                try loader.load(.fno, from: directory, options: .init(bulkMinimumRows: 1))
+            }
+            #expect(
+                error?.description
+                    == "tieouttest_child.csv line 2, column code: 'C-9' is not in fno.tieouttest_parent (no row has that code)"
+            )
+        }
+    }
+
     /// A unique index's INCLUDE columns are not part of the key the rows are matched on.
     @Test func includedColumnsAreNotPartOfTheKey() throws {
         try withLoadDatabase { connection, loader in
