@@ -9,14 +9,14 @@ public import TieoutPostgres
 /// required column is an error naming the file and the column); the rows go through `COPY … FROM STDIN` into a
 /// temporary table of text columns. With `--replace`, rows the files no longer have are deleted, children before
 /// parents. Then, parents before children, one `INSERT … SELECT … ON CONFLICT (key) DO UPDATE` per file, in key
-/// order, converts the rows and upserts them, changing only rows that differ. The conversion reads the common shapes of values with
-/// PostgreSQL's own input functions and the rest with the `load.parse_*` functions of migration 0012 (option-set
-/// labels, export date formats, exact amounts); when PostgreSQL's input refuses a value, the statement runs again
-/// with the parse functions alone, which name the record. A big file takes the bulk path: the table's foreign keys
-/// and secondary indexes are dropped and re-created after the rows, set-based. Everything is one transaction: a bad
-/// value, a missing parent or a repeated key aborts the whole load with the file and line named, and nothing is
-/// written. The load's writes fire the change capture like any other write, so a following sync and reconciliation
-/// see them.
+/// order, converts the rows and upserts them, changing only rows that differ. The conversion reads the common
+/// shapes of values with PostgreSQL's own input functions and the rest with the `load.parse_*` functions of
+/// migration 0012 (option-set labels, export date formats, exact amounts); when PostgreSQL's input refuses a value,
+/// the statement runs again with the parse functions alone, which name the record. A big file takes the bulk path:
+/// the table's foreign keys and secondary indexes are dropped and re-created after the rows, set-based. Everything
+/// is one transaction: a bad value, a missing parent or a repeated key aborts the whole load with the file and line
+/// named, and nothing is written. The load's writes fire the change capture like any other write, so a following
+/// sync and reconciliation see them.
 public struct Loader {
     /// Which schema a folder of files loads into.
     public enum Side: String, Sendable, CaseIterable {
@@ -102,7 +102,7 @@ public struct Loader {
                 for index in staged.indices.reversed() { try deleteMissing(&staged[index]) }
             }
             var summaries: [TableSummary] = []
-            for index in staged.indices { summaries.append(try upsert(&staged[index], options: options)) }
+            for file in staged { summaries.append(try upsertRows(of: file, options: options)) }
             try connection.analyze(
                 plan.map { "\(side.rawValue).\($0.1.name)" },
                 afterChanging: summaries.reduce(0) { $0 + $1.inserted + $1.updated + $1.deleted })
@@ -154,8 +154,8 @@ public struct Loader {
                     "\(file.name) line 1: column \(name) appears twice (columns \(earlier + 1) and \(position + 1))")
             }
             seen[key] = position
-            if table.column(key) != nil {
-                mapped.append((position, table.column(key)!))
+            if let column = table.column(key) {
+                mapped.append((position, column))
             } else {
                 ignored.append(name)
             }
@@ -244,8 +244,8 @@ public struct Loader {
         }
     }
 
-    /// Converts and upserts a staged file into its table.
-    func upsert(_ staged: inout StagedFile, options: Options) throws -> TableSummary {
+    /// Converts the rows of a staged file and upserts them into its table.
+    func upsertRows(of staged: StagedFile, options: Options) throws -> TableSummary {
         let context = staged.context
         let table = staged.table
         let mapped = staged.mapped
