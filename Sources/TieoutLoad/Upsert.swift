@@ -70,6 +70,17 @@ extension Loader {
         }
     }
 
+    /// Runs `sql`, a query of the staging rows that returns the first offending `record` and the file's text of its
+    /// offending fields as `value` (an array), inside a savepoint; the line that record starts on and the values,
+    /// quoted, or nil when no row offends.
+    func firstOffence(_ sql: String, _ context: FileContext) throws -> (line: Int, values: String)? {
+        let row = try connection.withSavepoint { try $0.query(PostgresQuery(unescaped: sql)).first }
+        guard let row else { return nil }
+        let record: Int = try row.decode("record")
+        let values = try row.decode("value", as: [String].self).map(quoted).joined(separator: ", ")
+        return ((try? context.file.line(ofRecord: record)) ?? record, values)
+    }
+
     /// The first line whose value of foreign key `constraint` (or of any foreign key, when nil) refers to no row.
     func missingParent(_ constraint: String?, _ context: FileContext) -> LoadError? {
         let keys = context.table.foreignKeys.filter { constraint == nil || $0.name == constraint }
@@ -83,20 +94,13 @@ extension Loader {
                 let parentColumns = try foreignKey.parentColumns.map { try connection.quoteIdentifier($0) }
                 let present = values.map { "\($0) IS NOT NULL" }.joined(separator: " AND ")
                 let match = zip(parentColumns, values).map { "p.\($0) = \($1)" }.joined(separator: " AND ")
-                let result = try connection.withSavepoint {
-                    try $0.query(
-                        PostgresQuery(
-                            unescaped: """
-                                SELECT s._record AS record, ARRAY[\(fields.map { $0! }.joined(separator: ", "))] AS value
-                                  FROM \(context.stage) s
-                                 WHERE \(present) AND NOT EXISTS (SELECT 1 FROM \(foreignKey.parent) p WHERE \(match))
-                                 ORDER BY s._record LIMIT 1
-                                """))
-                }
-                guard let row = result.first else { continue }
-                let record: Int = try row.decode("record")
-                let value = try row.decode("value", as: [String].self).map(quoted).joined(separator: ", ")
-                let line = (try? context.file.line(ofRecord: record)) ?? record
+                let sql = """
+                    SELECT s._record AS record, ARRAY[\(fields.map { $0! }.joined(separator: ", "))] AS value
+                      FROM \(context.stage) s
+                     WHERE \(present) AND NOT EXISTS (SELECT 1 FROM \(foreignKey.parent) p WHERE \(match))
+                     ORDER BY s._record LIMIT 1
+                    """
+                guard let (line, value) = try firstOffence(sql, context) else { continue }
                 let names = foreignKey.parentColumns.joined(separator: ", ")
                 return LoadError(
                     "\(context.file.name) line \(line), column \(foreignKey.columns.joined(separator: ", ")): "
@@ -144,9 +148,7 @@ extension Loader {
         do {
             let columns = try connection.query(
                 """
-                SELECT array(SELECT a.attname::text FROM unnest(i.indkey::int2[]) WITH ORDINALITY AS k(attnum, position)
-                               JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum
-                              WHERE k.position <= i.indnkeyatts ORDER BY k.position) AS columns
+                SELECT \(unescaped: Self.columnNames("(i.indkey::int2[])[0:i.indnkeyatts - 1]", of: "i.indrelid")) AS columns
                   FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
                  WHERE i.indrelid = \(context.target)::regclass AND c.relname = \(constraint)
                 """
@@ -163,23 +165,14 @@ extension Loader {
             let quotedKey = try context.key.map { try connection.quoteIdentifier($0) }
             let same = zip(quotedColumns, zip(columns, fields)).map { "t.\($0) = \(converted($1.0, $1.1))" }
             let other = zip(quotedKey, zip(context.key, keyFields)).map { "t.\($0) = \(converted($1.0, $1.1))" }
-            let row = try connection.withSavepoint {
-                try $0.query(
-                    PostgresQuery(
-                        unescaped: """
-                            SELECT s._record AS record, ARRAY[\(fields.map { $0! }.joined(separator: ", "))] AS value
-                              FROM \(context.stage) s
-                             WHERE EXISTS (SELECT 1 FROM \(context.target) t
-                                            WHERE \(same.joined(separator: " AND "))
-                                              AND NOT (\(other.joined(separator: " AND "))))
-                             ORDER BY s._record LIMIT 1
-                            """)
-                ).first
-            }
-            guard let row else { return nil }
-            let record: Int = try row.decode("record")
-            let values = try row.decode("value", as: [String].self).map(quoted).joined(separator: ", ")
-            let line = (try? context.file.line(ofRecord: record)) ?? record
+            let sql = """
+                SELECT s._record AS record, ARRAY[\(fields.map { $0! }.joined(separator: ", "))] AS value
+                  FROM \(context.stage) s
+                 WHERE EXISTS (SELECT 1 FROM \(context.target) t
+                                WHERE \(same.joined(separator: " AND ")) AND NOT (\(other.joined(separator: " AND "))))
+                 ORDER BY s._record LIMIT 1
+                """
+            guard let (line, values) = try firstOffence(sql, context) else { return nil }
             return LoadError(
                 "\(context.file.name) line \(line), column \(columns.joined(separator: ", ")): \(values) already "
                     + "belongs to another row of \(context.table.schema).\(context.table.name) (\(constraint) is unique)"
@@ -197,9 +190,7 @@ extension Loader {
                 let check = try connection.query(
                     """
                     SELECT pg_get_expr(k.conbin, k.conrelid) AS expression,
-                           array(SELECT a.attname::text FROM unnest(k.conkey) WITH ORDINALITY AS c(attnum, position)
-                                   JOIN pg_attribute a ON a.attrelid = k.conrelid AND a.attnum = c.attnum
-                                  ORDER BY c.position) AS columns
+                           \(unescaped: Self.columnNames("k.conkey", of: "k.conrelid")) AS columns
                       FROM pg_constraint k
                      WHERE k.conrelid = \(context.target)::regclass AND k.conname = \(constraint) AND k.contype = 'c'
                     """
@@ -220,27 +211,29 @@ extension Loader {
                 }
             }
             guard !shown.isEmpty else { return nil }
-            let row = try connection.withSavepoint {
-                try $0.query(
-                    PostgresQuery(
-                        unescaped: """
-                            SELECT s._record AS record, ARRAY[\(shown.map(\.field).joined(separator: ", "))] AS value
-                              FROM \(context.stage) s CROSS JOIN LATERAL (SELECT \(values.joined(separator: ", ")) OFFSET 0) v
-                             WHERE NOT (\(expression))
-                             ORDER BY s._record LIMIT 1
-                            """)
-                ).first
-            }
-            guard let row else { return nil }
-            let record: Int = try row.decode("record")
-            let value = try row.decode("value", as: [String].self).map(quoted).joined(separator: ", ")
-            let line = (try? context.file.line(ofRecord: record)) ?? record
+            let sql = """
+                SELECT s._record AS record, ARRAY[\(shown.map(\.field).joined(separator: ", "))] AS value
+                  FROM \(context.stage) s CROSS JOIN LATERAL (SELECT \(values.joined(separator: ", ")) OFFSET 0) v
+                 WHERE NOT (\(expression))
+                 ORDER BY s._record LIMIT 1
+                """
+            guard let (line, value) = try firstOffence(sql, context) else { return nil }
             return LoadError(
                 "\(context.file.name) line \(line), column \(shown.map(\.column).joined(separator: ", ")): \(value) is "
                     + "not allowed by check \(constraint): \(Self.withoutOuterParentheses(expression))")
         } catch {
             return nil
         }
+    }
+
+    /// SQL for the names of the columns numbered `numbers` (an int2[] expression) of relation `relation` (an oid
+    /// expression), in order, as a text[].
+    static func columnNames(_ numbers: String, of relation: String) -> String {
+        """
+        array(SELECT a.attname::text FROM unnest(\(numbers)) WITH ORDINALITY AS c(attnum, position)
+                JOIN pg_attribute a ON a.attrelid = \(relation) AND a.attnum = c.attnum
+               ORDER BY c.position)
+        """
     }
 
     /// `(a = 1)` as `a = 1`; `(a) OR (b)` stays as it is.
@@ -266,12 +259,8 @@ extension Loader {
                 let reference = try connection.query(
                     """
                     SELECT k.conrelid::regclass::text AS child,
-                           array(SELECT a.attname::text FROM unnest(k.conkey) WITH ORDINALITY AS c(attnum, position)
-                                   JOIN pg_attribute a ON a.attrelid = k.conrelid AND a.attnum = c.attnum
-                                  ORDER BY c.position) AS columns,
-                           array(SELECT a.attname::text FROM unnest(k.confkey) WITH ORDINALITY AS c(attnum, position)
-                                   JOIN pg_attribute a ON a.attrelid = k.confrelid AND a.attnum = c.attnum
-                                  ORDER BY c.position) AS parent_columns
+                           \(unescaped: Self.columnNames("k.conkey", of: "k.conrelid")) AS columns,
+                           \(unescaped: Self.columnNames("k.confkey", of: "k.confrelid")) AS parent_columns
                       FROM pg_constraint k
                      WHERE k.confrelid = \(context.target)::regclass AND k.conname = \(constraint) AND k.contype = 'f'
                     """

@@ -21,6 +21,18 @@ func schemaObjects(_ connection: PostgresConnection) throws -> [String] {
         """)
 }
 
+/// fno.tieouttest_parent keyed on (dataareaid, code), and fno.tieouttest_child referring to it by both columns.
+func createParentAndChild(_ connection: PostgresConnection) throws {
+    try connection.query(
+        "CREATE TABLE fno.tieouttest_parent (dataareaid text, code text, PRIMARY KEY (dataareaid, code))")
+    try connection.query(
+        """
+        CREATE TABLE fno.tieouttest_child (
+            id integer PRIMARY KEY, dataareaid text, code text,
+            FOREIGN KEY (dataareaid, code) REFERENCES fno.tieouttest_parent)
+        """)
+}
+
 @Suite("load paths")
 struct LoadPathTests {
     /// A big file (here: any file, with the minimum lowered) takes the bulk path: foreign keys and secondary
@@ -85,14 +97,7 @@ struct LoadPathTests {
     /// A foreign key of several columns (F&O relates on the company and a code) names every value of the line.
     @Test func aMissingParentOfSeveralColumnsNamesEachValue() throws {
         try withLoadDatabase { connection, loader in
-            try connection.query(
-                "CREATE TABLE fno.tieouttest_parent (dataareaid text, code text, PRIMARY KEY (dataareaid, code))")
-            try connection.query(
-                """
-                CREATE TABLE fno.tieouttest_child (
-                    id integer PRIMARY KEY, dataareaid text, code text,
-                    FOREIGN KEY (dataareaid, code) REFERENCES fno.tieouttest_parent)
-                """)
+            try createParentAndChild(connection)
             let directory = try makeTemporaryDirectory()
             defer { try? FileManager.default.removeItem(at: directory) }
             try "DATAAREAID,CODE\nusmf,C-1\n".write(
@@ -112,14 +117,7 @@ struct LoadPathTests {
     /// parent another table still refers to is named.
     @Test func replaceDeletesChildrenBeforeParents() throws {
         try withLoadDatabase { connection, loader in
-            try connection.query(
-                "CREATE TABLE fno.tieouttest_parent (dataareaid text, code text, PRIMARY KEY (dataareaid, code))")
-            try connection.query(
-                """
-                CREATE TABLE fno.tieouttest_child (
-                    id integer PRIMARY KEY, dataareaid text, code text,
-                    FOREIGN KEY (dataareaid, code) REFERENCES fno.tieouttest_parent)
-                """)
+            try createParentAndChild(connection)
             let directory = try makeTemporaryDirectory()
             defer { try? FileManager.default.removeItem(at: directory) }
             let parents = directory.appendingPathComponent("tieouttest_parent.csv")
