@@ -186,11 +186,18 @@ public struct Loader {
                 \(unescaped: fields.map { "\($0) text" }.joined(separator: ", "))
             ) ON COMMIT DROP
             """)
+        let keysTable = try connection.quoteIdentifier("\(stage)_keys")
+        let keyMatch = try key.map { part -> String in
+            let name = try connection.quoteIdentifier(part)
+            return "t.\(name) = k.\(name)"
+        }.joined(separator: " AND ")
         var staged = StagedFile(
             summary: summary, table: table, mapped: mapped,
             context: FileContext(
                 file: file, table: table, stage: try connection.quoteIdentifier(stage), key: key, fields: seen,
-                target: "\(try connection.quoteIdentifier(table.schema)).\(try connection.quoteIdentifier(table.name))")
+                target: "\(try connection.quoteIdentifier(table.schema)).\(try connection.quoteIdentifier(table.name))",
+                keysTable: keysTable,
+                missingFromFile: "NOT EXISTS (SELECT 1 FROM \(keysTable) k WHERE \(keyMatch))")
         )
         staged.summary.ignoredColumns = ignored
         do {
@@ -216,26 +223,21 @@ public struct Loader {
     func deleteMissing(_ staged: inout StagedFile) throws {
         let context = staged.context
         let table = staged.table
-        let keys = "\(context.stage.dropLast())_keys\""
         let conversions = try context.key.map { part -> String in
             let conversion = table.column(part)!.conversion(of: context.field(part)!, table: table)
             return "\(conversion) AS \(try connection.quoteIdentifier(part))"
         }
         _ = try run(
             file: context.file,
-            "CREATE TEMPORARY TABLE \(keys) ON COMMIT DROP AS SELECT \(conversions.joined(separator: ", ")) FROM \(context.stage) s"
+            "CREATE TEMPORARY TABLE \(context.keysTable) ON COMMIT DROP AS SELECT \(conversions.joined(separator: ", ")) FROM \(context.stage) s"
         )
-        try connection.query(PostgresQuery(unescaped: "ANALYZE \(keys)"))
-        let match = try context.key.map { part -> String in
-            let name = try connection.quoteIdentifier(part)
-            return "t.\(name) = k.\(name)"
-        }.joined(separator: " AND ")
+        try connection.query(PostgresQuery(unescaped: "ANALYZE \(context.keysTable)"))
         do {
             staged.summary.deleted = try connection.withSavepoint {
                 try $0.query(
                     PostgresQuery(
                         unescaped:
-                            "DELETE FROM \(context.target) AS t WHERE NOT EXISTS (SELECT 1 FROM \(keys) k WHERE \(match))"
+                            "DELETE FROM \(context.target) AS t WHERE \(context.missingFromFile)"
                     )
                 ).affectedRows ?? 0
             }

@@ -11,6 +11,10 @@ struct FileContext {
     var key: [String]
     var fields: [String: Int]
     var target: String
+    /// `--replace`: the temporary table of the file's keys (quoted), converted, one column per key column.
+    var keysTable: String
+    /// `--replace`: true for a row `t` of the target whose key is not in ``keysTable``.
+    var missingFromFile: String
 
     /// The staging field of a table column (`s.f3`), nil when the file lacks the column.
     func field(_ column: String) -> String? { fields[column].map { "s.f\($0 + 1)" } }
@@ -270,18 +274,13 @@ extension Loader {
             let columns = try reference.decode("columns", as: [String].self).map { try connection.quoteIdentifier($0) }
             let parentNames = try reference.decode("parent_columns", as: [String].self)
             let parentColumns = try parentNames.map { try connection.quoteIdentifier($0) }
-            let keys = "\(context.stage.dropLast())_keys\""
-            let kept = try context.key.map { part -> String in
-                let name = try connection.quoteIdentifier(part)
-                return "t.\(name) = k.\(name)"
-            }.joined(separator: " AND ")
             let refers = zip(columns, parentColumns).map { "c.\($0) = t.\($1)" }.joined(separator: " AND ")
             let row = try connection.query(
                 PostgresQuery(
                     unescaped: """
                         SELECT ARRAY[\(parentColumns.map { "t.\($0)::text" }.joined(separator: ", "))] AS value
                           FROM \(context.target) t
-                         WHERE NOT EXISTS (SELECT 1 FROM \(keys) k WHERE \(kept))
+                         WHERE \(context.missingFromFile)
                            AND EXISTS (SELECT 1 FROM \(child) c WHERE \(refers))
                          LIMIT 1
                         """)
