@@ -125,12 +125,20 @@ public final class PostgresConnection {
 
     /// Quotes an identifier with `PQescapeIdentifier`: `order` → `"order"`.
     public func quoteIdentifier(_ identifier: String) throws(PostgresError) -> String {
-        let utf8 = Array(identifier.utf8)
-        guard !utf8.contains(0) else { throw PostgresError(kind: .usage, message: "identifier contains a NUL byte") }
+        try escape(identifier, as: "identifier", with: PQescapeIdentifier)
+    }
+
+    /// Runs one of libpq's escaping functions (`PQescapeIdentifier`, `PQescapeLiteral`) on `text`.
+    private func escape(
+        _ text: String, as what: String,
+        with escaper: (OpaquePointer?, UnsafePointer<CChar>?, Int) -> UnsafeMutablePointer<CChar>?
+    ) throws(PostgresError) -> String {
+        let utf8 = Array(text.utf8)
+        guard !utf8.contains(0) else { throw PostgresError(kind: .usage, message: "\(what) contains a NUL byte") }
         let escaped = utf8.withUnsafeBufferPointer { buffer in
-            buffer.withMemoryRebound(to: CChar.self) { PQescapeIdentifier(conn, $0.baseAddress, utf8.count) }
+            buffer.withMemoryRebound(to: CChar.self) { escaper(conn, $0.baseAddress, utf8.count) }
         }
-        guard let escaped else { throw lastError(kind: .client, prefix: "cannot quote identifier") }
+        guard let escaped else { throw lastError(kind: .client, prefix: "cannot quote \(what)") }
         defer { PQfreemem(escaped) }
         return String(cString: escaped)
     }
@@ -169,14 +177,7 @@ public final class PostgresConnection {
 
     /// Quotes a string as an SQL literal with `PQescapeLiteral`: `it's` → `'it''s'`.
     public func quoteLiteral(_ value: String) throws(PostgresError) -> String {
-        let utf8 = Array(value.utf8)
-        guard !utf8.contains(0) else { throw PostgresError(kind: .usage, message: "literal contains a NUL byte") }
-        let escaped = utf8.withUnsafeBufferPointer { buffer in
-            buffer.withMemoryRebound(to: CChar.self) { PQescapeLiteral(conn, $0.baseAddress, utf8.count) }
-        }
-        guard let escaped else { throw lastError(kind: .client, prefix: "cannot quote literal") }
-        defer { PQfreemem(escaped) }
-        return String(cString: escaped)
+        try escape(value, as: "literal", with: PQescapeLiteral)
     }
 
     /// Type names of the OIDs ``PostgresEncodable`` values bind with (0, unknown, gets no cast).
