@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Logging
 import TieoutBench
 import TieoutCluster
 import TieoutPostgres
@@ -33,16 +34,11 @@ struct Bench: ParsableCommand {
 
         func run() throws {
             try reportingErrors {
-                let logger = connection.makeLogger("tieout.bench")
-                let server = try ConnectionTarget.resolve(db: connection.db)
-                let admin = try PostgresConnection(configuration: server, logger: logger)
+                let (logger, server, admin) = try benchServer(connection)
                 var benchmark = SyncBenchmark(
                     rows: rows, changes: changes, mapsDirectory: URL(fileURLWithPath: maps), logger: logger)
                 benchmark.keepDatabase = keep
-                try benchmark.run(admin: admin, server: server, database: database) { result in
-                    // Unbuffered, so each line shows as soon as its benchmark ends.
-                    FileHandle.standardOutput.write(Data("\(result)\n".utf8))
-                }
+                try benchmark.run(admin: admin, server: server, database: database, report: printResult)
             }
         }
     }
@@ -70,9 +66,7 @@ struct Bench: ParsableCommand {
 
         func run() throws {
             try reportingErrors {
-                let logger = connection.makeLogger("tieout.bench")
-                let server = try ConnectionTarget.resolve(db: connection.db)
-                let admin = try PostgresConnection(configuration: server, logger: logger)
+                let (logger, server, admin) = try benchServer(connection)
                 var benchmark = ReconBenchmark(
                     copies: copies, mapsDirectory: URL(fileURLWithPath: maps), logger: logger)
                 benchmark.keepDatabase = keep
@@ -80,9 +74,7 @@ struct Bench: ParsableCommand {
                     FileHandle.standardError.write(
                         Data("  baseline \(name) seconds=\(String(format: "%.3f", seconds))\n".utf8))
                 }
-                try benchmark.run(admin: admin, server: server, database: database) { result in
-                    FileHandle.standardOutput.write(Data("\(result)\n".utf8))
-                }
+                try benchmark.run(admin: admin, server: server, database: database, report: printResult)
             }
         }
     }
@@ -107,19 +99,29 @@ struct Bench: ParsableCommand {
 
         func run() throws {
             try reportingErrors {
-                let logger = connection.makeLogger("tieout.bench")
-                let server = try ConnectionTarget.resolve(db: connection.db)
-                let admin = try PostgresConnection(configuration: server, logger: logger)
+                let (logger, server, admin) = try benchServer(connection)
                 var benchmark = LoadBenchmark(rows: rows, mapsDirectory: URL(fileURLWithPath: maps), logger: logger)
                 benchmark.keepDatabase = keep
                 benchmark.stepTimings = { round, step, seconds in
                     FileHandle.standardError.write(
                         Data("  round \(round) \(step) seconds=\(String(format: "%.3f", seconds))\n".utf8))
                 }
-                try benchmark.run(admin: admin, server: server, database: database) { result in
-                    FileHandle.standardOutput.write(Data("\(result)\n".utf8))
-                }
+                try benchmark.run(admin: admin, server: server, database: database, report: printResult)
             }
         }
     }
+}
+
+/// The logger of a benchmark, the server of --db, and a connection to it that creates and drops the scratch database.
+private func benchServer(
+    _ connection: ConnectionOptions
+) throws -> (Logger, ConnectionConfiguration, PostgresConnection) {
+    let logger = connection.makeLogger("tieout.bench")
+    let server = try ConnectionTarget.resolve(db: connection.db)
+    return (logger, server, try PostgresConnection(configuration: server, logger: logger))
+}
+
+/// A benchmark's result line, unbuffered, so each shows as soon as its benchmark ends.
+private func printResult(_ result: BenchmarkResult) {
+    FileHandle.standardOutput.write(Data("\(result)\n".utf8))
 }
