@@ -164,7 +164,7 @@ public struct PostgresDate: Hashable, Comparable, Sendable, CustomStringConverti
         self.day = day
     }
 
-    /// Parses `YYYY-MM-DD`.
+    /// Parses `YYYY-MM-DD`; nil unless it is a day of the calendar (no February 30, no year 0).
     public init?(_ text: String) {
         guard let parsed = try? PostgresDate(postgresText: text) else { return nil }
         self = parsed
@@ -180,8 +180,33 @@ public struct PostgresDate: Hashable, Comparable, Sendable, CustomStringConverti
             let day = scanner.number(minDigits: 2, maxDigits: 2), scanner.atEnd,
             (1...12).contains(month), (1...31).contains(day)
         else { throw PostgresDecodingFailure("not a date in ISO form YYYY-MM-DD") }
+        guard year >= 1 else { throw PostgresDecodingFailure("not a date: there is no year 0") }
+        guard day <= Self.days(inMonth: month, of: year) else {
+            throw PostgresDecodingFailure(
+                "not a calendar date: \(Self.monthNames[month - 1]) \(year) has \(Self.days(inMonth: month, of: year)) days")
+        }
         self.init(year: year, month: month, day: day)
     }
+
+    /// Whether `year`-`month`-`day` is a day of the (proleptic Gregorian) calendar from year 1 on.
+    public static func isValid(year: Int, month: Int, day: Int) -> Bool {
+        year >= 1 && (1...12).contains(month) && day >= 1 && day <= days(inMonth: month, of: year)
+    }
+
+    /// The number of days of `month` (1–12) in `year`: February has 29 in leap years (every fourth year, but not
+    /// centuries unless divisible by 400).
+    public static func days(inMonth month: Int, of year: Int) -> Int {
+        switch month {
+        case 2: return year % 4 == 0 && (year % 100 != 0 || year % 400 == 0) ? 29 : 28
+        case 4, 6, 9, 11: return 30
+        default: return 31
+        }
+    }
+
+    static let monthNames = [
+        "January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November",
+        "December",
+    ]
 
     public var description: String {
         let y = String(year)

@@ -24,13 +24,26 @@ public struct Reconciliation {
         public var grace: String
         /// Limit the findings to one legal entity (`dataareaid`); nil for all.
         public var legalEntity: String?
+        /// How far past the database server's clock `asOf` may lie (PostgreSQL interval text, e.g. `1 day`); nil
+        /// for no limit. `tieout recon run` passes ``Reconciliation/maximumLead``.
+        public var maximumLead: String?
 
-        public init(asOf: String? = nil, grace: String = Reconciliation.defaultGrace, legalEntity: String? = nil) {
+        public init(
+            asOf: String? = nil, grace: String = Reconciliation.defaultGrace, legalEntity: String? = nil,
+            maximumLead: String? = nil
+        ) {
             self.asOf = asOf
             self.grace = grace
             self.legalEntity = legalEntity
+            self.maximumLead = maximumLead
         }
     }
+
+    /// How far ahead of the server's clock `tieout recon run --as-of` may be: a run dated later would stay the
+    /// latest run (and its findings the current ones) until the calendar caught up.
+    public static let maximumLead = "1 day"
+    /// The earliest as-of accepted: before it there is no invoicing to reconcile, so an earlier one is a typo.
+    public static let earliestAsOf = "2000-01-01 00:00:00+00"
 
     /// The grace window when none is given.
     public static let defaultGrace = "1 hour"
@@ -125,13 +138,33 @@ public struct Reconciliation {
     func check(_ options: RunOptions) throws -> (asOf: String?, grace: String) {
         var asOf: String?
         if let text = options.asOf {
+            if let problem = Self.asOfProblem(text) { throw ReconError("--as-of '\(text)' \(problem)", usage: true) }
+            let row: PostgresRow
             do {
-                asOf = try connection.query("SELECT CAST(\(text) AS timestamptz)::text").scalar()
+                row = try connection.query(
+                    """
+                    SELECT CAST(\(text) AS timestamptz)::text AS as_of,
+                           CAST(\(text) AS timestamptz) < CAST(\(Self.earliestAsOf) AS timestamptz) AS too_early,
+                           coalesce(CAST(\(text) AS timestamptz) > now() + CAST(\(options.maximumLead) AS interval), false)
+                               AS too_late,
+                           date_trunc('second', now())::text AS now
+                    """
+                )[0]
             } catch {
                 throw ReconError(
-                    "--as-of '\(text)' is not a timestamp; use e.g. 2026-11-24T06:00:00Z or '2026-11-24 06:00'",
+                    "--as-of '\(text)' is not a timestamp (is its time zone known?); \(Self.asOfExample)", usage: true)
+            }
+            if try row.decode("too_early", as: Bool.self) {
+                throw ReconError("--as-of '\(text)' is before \(Self.earliestAsOf.prefix(10)); \(Self.asOfExample)", usage: true)
+            }
+            if try row.decode("too_late", as: Bool.self) {
+                let now: String = try row.decode("now")
+                throw ReconError(
+                    "--as-of '\(text)' is more than \(options.maximumLead ?? "") after the database's clock (\(now)); "
+                        + "leave --as-of out to run as of now",
                     usage: true)
             }
+            asOf = try row.decode("as_of")
         }
         let grace = Self.intervalText(options.grace)
         let valid: Bool
@@ -141,10 +174,88 @@ public struct Reconciliation {
             throw ReconError("--grace '\(options.grace)' is not a duration; use e.g. 90m, 2h, 1d or 0", usage: true)
         }
         guard valid else { throw ReconError("--grace '\(options.grace)' must not be negative", usage: true) }
-        if let entity = options.legalEntity, entity.isEmpty {
-            throw ReconError("--legal-entity must not be empty", usage: true)
+        if let entity = options.legalEntity {
+            guard !entity.isEmpty else { throw ReconError("--legal-entity must not be empty", usage: true) }
+            guard try connection.query("SELECT EXISTS (SELECT FROM fno.ledger WHERE dataareaid = \(entity))").scalar(Bool.self)
+            else {
+                throw ReconError(
+                    "--legal-entity '\(entity)' is not a legal entity of fno.ledger (see `tieout fno ledger`)", usage: true)
+            }
         }
         return (asOf, grace)
+    }
+
+    static let asOfExample = "use e.g. 2026-11-24T06:00:00Z or '2026-11-24 06:00' (UTC without a zone)"
+
+    /// Why `text` is not an as-of tieout accepts, or nil: `YYYY-MM-DD`, optionally a time `HH:MM[:SS[.ffffff]]`
+    /// after `T` or a space, then optionally a zone (`Z`, `+01`, `-05:30`, or a name such as ` Europe/Paris` after a
+    /// space, which PostgreSQL checks). The day must be on the calendar and the time on the clock. Special values
+    /// (`now`, `today`, `epoch`, `infinity`) are refused: a run has a definite time.
+    static func asOfProblem(_ text: String) -> String? {
+        let special = ["infinity", "+infinity", "-infinity", "now", "today", "tomorrow", "yesterday", "epoch", "allballs"]
+        if special.contains(text.trimmingCharacters(in: .whitespaces).lowercased()) {
+            return "is not accepted: give a definite time (\(asOfExample)), or leave --as-of out for now"
+        }
+        let bytes = Array(text.utf8)
+        var index = 0
+        func digits(_ count: Int) -> Int? {
+            guard index + count <= bytes.count else { return nil }
+            var value = 0
+            for byte in bytes[index..<index + count] {
+                guard (48...57).contains(byte) else { return nil }
+                value = value * 10 + Int(byte - 48)
+            }
+            index += count
+            return value
+        }
+        func skip(_ character: Character) -> Bool {
+            guard index < bytes.count, bytes[index] == character.asciiValue else { return false }
+            index += 1
+            return true
+        }
+        let notATimestamp = "is not a timestamp; \(asOfExample)"
+        guard let year = digits(4), skip("-"), let month = digits(2), skip("-"), let day = digits(2) else {
+            return notATimestamp
+        }
+        guard (1...12).contains(month) else { return "has no month \(month); \(asOfExample)" }
+        guard PostgresDate.isValid(year: year, month: month, day: day) else {
+            return "is not a calendar date: \(year)-\(month < 10 ? "0" : "")\(month) has "
+                + "\(PostgresDate.days(inMonth: month, of: year)) days"
+        }
+        guard index < bytes.count else { return nil }
+        guard skip("T") || skip(" "), let hour = digits(2), skip(":"), let minute = digits(2) else {
+            return notATimestamp
+        }
+        var second = 0
+        if skip(":") {
+            guard let value = digits(2) else { return notATimestamp }
+            second = value
+            if skip(".") {
+                let start = index
+                while index < bytes.count, (48...57).contains(bytes[index]) { index += 1 }
+                guard index > start else { return notATimestamp }
+            }
+        }
+        guard hour <= 23, minute <= 59, second <= 59 else {
+            return "is not a time of day (HH:MM:SS, hours 00 to 23); \(asOfExample)"
+        }
+        guard index < bytes.count else { return nil }
+        if skip("Z") { return index == bytes.count ? nil : notATimestamp }
+        if skip("+") || skip("-") {
+            guard let hours = digits(2), hours <= 15 else { return "has a bad zone offset; \(asOfExample)" }
+            if skip(":") || (index < bytes.count && bytes[index] != UInt8(ascii: ":")) {
+                guard let minutes = digits(2), minutes <= 59 else { return "has a bad zone offset; \(asOfExample)" }
+            }
+            return index == bytes.count ? nil : notATimestamp
+        }
+        // A zone name after a space (checked by PostgreSQL): letters, digits and _ / + -.
+        guard skip(" "), index < bytes.count,
+            bytes[index...].allSatisfy({ byte in
+                (65...90).contains(byte) || (97...122).contains(byte) || (48...57).contains(byte)
+                    || "_/+-".utf8.contains(byte)
+            })
+        else { return notATimestamp }
+        return nil
     }
 
     /// `90m` → `90 minutes` (also s, h, d); anything else is left for PostgreSQL to read.

@@ -15,6 +15,12 @@ public struct DailyCycle {
         public var summary: String
     }
 
+    /// The names of the day's steps, in order: each commits before the next starts.
+    public static let stepNames = [
+        "sync", "import from staging", "post integration journals", "sync the write-back", "proforma invoices", "sync",
+        "import from staging", "post invoice proposals", "sync",
+    ]
+
     let engine: SyncEngine
     let logger: Logger
 

@@ -37,6 +37,9 @@ public struct Seed {
         public var changes = 0
     }
 
+    /// The largest scale: 60 contracts per unit must fit the six-digit contract numbers (PC-000001 to PC-999999).
+    public static let maximumScale = 16_666
+
     let engine: SyncEngine
     let logger: Logger
 
@@ -61,18 +64,67 @@ public struct Seed {
         return nil
     }
 
-    public func run(_ options: Options) throws -> Report {
-        guard options.scale >= 1 else { throw RequestError("--scale must be at least 1, not \(options.scale)") }
+    /// Whether the databases hold a company an earlier seed with these options began and did not finish, which
+    /// ``run(_:progress:)`` continues.
+    public func isUnfinished(_ options: Options) throws -> Bool { (try completedSteps(options) ?? 0) > 0 }
+
+    /// The steps of a seed, in order; each commits before the next starts.
+    public static let stepNames = [
+        "reference data", "master data", "sync", "customer tax groups", "entries", "approval", "sync",
+    ]
+
+    /// How far an earlier seed with the same options got: the number of steps to skip (0 for an empty database), or
+    /// nil when the database holds a company this seed did not build or one it built completely.
+    private func completedSteps(_ options: Options) throws -> Int? {
+        let dataverse = engine.databases.dataverse
+        guard try occupiedTable() != nil else { return 0 }
+        // The same seed, scale and month: the first customer's id, the number of customers, the projects' month.
+        let same: Bool = try dataverse.query(
+            """
+            SELECT count(*) = 20 * CAST(\(options.scale) AS bigint)
+                   AND bool_or(accountid = md5(CAST(\(options.seed) AS bigint)::text || ':customer:1')::uuid)
+                   AND NOT EXISTS (SELECT FROM dataverse.msdyn_project
+                                    WHERE msdyn_scheduledstart IS DISTINCT FROM CAST(\(options.month) AS date))
+              FROM dataverse.account
+            """
+        ).scalar()
+        guard same else { return nil }
+        guard try dataverse.query("SELECT EXISTS (SELECT FROM dataverse.msdyn_timeentry)").scalar(Bool.self) else {
+            return 2  // master data committed; its sync and what follows may not have run
+        }
+        let pending: Bool = try dataverse.query(
+            """
+            SELECT EXISTS (SELECT FROM dataverse.msdyn_timeentry WHERE msdyn_entrystatus = 192350003)
+                OR EXISTS (SELECT FROM dataverse.msdyn_expense WHERE msdyn_expensestatus = 192350001)
+                OR EXISTS (SELECT FROM dataverse.msdyn_materialusagelog WHERE msdyn_status = 192350003)
+                OR EXISTS (SELECT FROM dataverse.msdyn_journal WHERE statecode = 0)
+            """
+        ).scalar()
+        return pending ? 5 : nil  // entries committed, approval not (or not all)
+    }
+
+    /// Builds the company. Each step commits on its own; `progress` sees each step's number once it has. A seed that
+    /// failed halfway is continued by running it again with the same options: the steps it completed are skipped
+    /// (reference data, the syncs, the tax groups and the approval are safe to repeat).
+    public func run(_ options: Options, progress: (Int) -> Void = { _ in }) throws -> Report {
+        guard (1...Self.maximumScale).contains(options.scale) else {
+            throw RequestError("--scale must be from 1 to \(Self.maximumScale), not \(options.scale)")
+        }
         let dataverse = engine.databases.dataverse
         let fno = engine.databases.fno
-        if let table = try occupiedTable() {
+        guard let skip = try completedSteps(options) else {
+            let table = try occupiedTable() ?? "dataverse.account"
             throw RequestError(
                 "the database already holds a company (\(table) is not empty); seed a new database after tieout migrate"
             )
         }
+        if skip > 0 {
+            logger.notice("seed: continuing an earlier seed with the same options", metadata: ["skipped": "\(skip)"])
+        }
         var report = Report()
         try referenceData(options, on: fno)
         logger.info("seed: reference data", metadata: ["legalEntity": "\(options.legalEntity)"])
+        progress(1)
 
         // Master data, then the sync, so contracts and projects exist in F&O before their actuals.
         try dataverse.withTransaction { connection in
@@ -89,21 +141,36 @@ public struct Seed {
             try connection.executeScript(
                 "DROP FUNCTION IF EXISTS pg_temp.seed_uuid(text, bigint), pg_temp.seed_fraction(text, bigint);"
                     + CompanyScript.functions)
-            try connection.executeScript(CompanyScript.masterData)
+            if skip < 2 {
+                try connection.executeScript(CompanyScript.masterData)
+            } else {
+                // The entries refer to the contracts' temporary table: rebuild it from the same script.
+                let contracts = CompanyScript.masterData.components(separatedBy: "CREATE TEMP TABLE seed_contract AS")[1]
+                    .components(separatedBy: ";")[0]
+                try connection.executeScript("CREATE TEMP TABLE seed_contract AS" + contracts)
+            }
         }
+        progress(2)
         report.changes += try drain()
+        progress(3)
         try customerTaxGroups(options, on: fno)
+        progress(4)
 
-        try dataverse.withTransaction { connection in try connection.executeScript(CompanyScript.entries) }
+        if skip < 5 {
+            try dataverse.withTransaction { connection in try connection.executeScript(CompanyScript.entries) }
+        }
+        progress(5)
         let lastDay: PostgresDate = try dataverse.query(
             "SELECT (CAST(\(options.month) AS date) + interval '1 month' - interval '1 day')::date"
         ).scalar()
         let approval = try ProjectOperations(connection: dataverse).approve(through: lastDay)
         logger.info("seed: approved", metadata: ["entries": "\(approval.entries)", "actuals": "\(approval.actuals)"])
+        progress(6)
         report.changes += try drain()
+        progress(7)
 
         try dataverse.executeScript(
-            "DROP TABLE pg_temp.seed_params, pg_temp.seed_contract, pg_temp.seed_day, pg_temp.seed_resource")
+            "DROP TABLE IF EXISTS pg_temp.seed_params, pg_temp.seed_contract, pg_temp.seed_day, pg_temp.seed_resource")
         report.customers = try dataverse.query("SELECT count(*) FROM dataverse.account").scalar()
         report.contracts = try dataverse.query("SELECT count(*) FROM dataverse.salesorder").scalar()
         report.entries = approval.entries

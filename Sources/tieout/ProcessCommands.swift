@@ -5,10 +5,14 @@ import TieoutDataverse
 import TieoutFinance
 import TieoutPostgres
 
-/// Parses a YYYY-MM-DD date option.
+/// Parses a YYYY-MM-DD date option: a day of the calendar (leap years included), before anything is written.
+/// swift-argument-parser names the option and quotes the value in front of the reason.
 func parseDate(_ text: String) throws -> PostgresDate {
-    guard let date = PostgresDate(text) else { throw ValidationError("'\(text)' is not a date (YYYY-MM-DD)") }
-    return date
+    do {
+        return try PostgresDate(postgresText: text)
+    } catch {
+        throw ValidationError(error.reason.hasPrefix("not a date in ISO form") ? "not a date (YYYY-MM-DD)" : error.reason)
+    }
 }
 
 extension ConnectionOptions {
@@ -18,11 +22,15 @@ extension ConnectionOptions {
     }
 }
 
-/// Parses an exact decimal given on the command line (never through a binary floating point).
+/// Parses an exact decimal given on the command line (never through a binary floating point). A number `Decimal`
+/// cannot hold exactly (more than 38 significant digits) is refused rather than rounded.
 func exactDecimal(_ text: String, option: String) throws -> Decimal {
-    guard text.range(of: #"^-?[0-9]+(\.[0-9]+)?$"#, options: .regularExpression) != nil,
-        let value = Decimal(string: text, locale: Locale(identifier: "en_US_POSIX"))
-    else { throw ValidationError("\(option) must be a decimal number like 12.50, not '\(text)'") }
+    guard text.range(of: #"^-?[0-9]+(\.[0-9]+)?$"#, options: .regularExpression) != nil else {
+        throw ValidationError("\(option) must be a decimal number like 12.50, not \(quoted(text))")
+    }
+    guard let value = try? Decimal(postgresText: text) else {
+        throw ValidationError("\(option) \(quoted(text)) has more than 38 significant digits")
+    }
     return value
 }
 
@@ -167,13 +175,13 @@ struct InvoiceCommand: ParsableCommand {
         @Option(name: .long, help: "New unit price (exact decimal).") var price: String?
 
         func validate() throws {
-            guard UUID(uuidString: detail) != nil else { throw ValidationError("'\(detail)' is not a detail id") }
+            guard UUID(uuidString: detail) != nil else { throw ValidationError("\(quoted(detail)) is not a detail id") }
             guard billingType != nil || quantity != nil || price != nil else {
                 throw ValidationError("give --billing-type, --quantity or --price")
             }
             if let billingType, BillingType(name: billingType).map({ $0 != .notAvailable }) != true {
                 throw ValidationError(
-                    "--billing-type must be chargeable, non-chargeable or complimentary, not '\(billingType)'")
+                    "--billing-type must be chargeable, non-chargeable or complimentary, not \(quoted(billingType))")
             }
             _ = try quantity.map { try exactDecimal($0, option: "--quantity") }
             _ = try price.map { try exactDecimal($0, option: "--price") }
@@ -197,7 +205,7 @@ struct InvoiceCommand: ParsableCommand {
         @Argument(help: "Invoice line detail id (see `tieout dv invoice show`).") var detail: String
 
         func validate() throws {
-            guard UUID(uuidString: detail) != nil else { throw ValidationError("'\(detail)' is not a detail id") }
+            guard UUID(uuidString: detail) != nil else { throw ValidationError("\(quoted(detail)) is not a detail id") }
         }
 
         func run() throws {
@@ -369,7 +377,7 @@ struct FinanceCommand: ParsableCommand {
             try code.map { item in
                 let parts = item.split(separator: ":", maxSplits: 1).map(String.init)
                 guard parts.count == 2, !parts[0].isEmpty else {
-                    throw ValidationError("--code must be CODE:PERCENT, e.g. ST:6.25, not '\(item)'")
+                    throw ValidationError("--code must be CODE:PERCENT, e.g. ST:6.25, not \(quoted(item))")
                 }
                 return (parts[0], try exactDecimal(parts[1], option: "the rate of \(parts[0])"))
             }

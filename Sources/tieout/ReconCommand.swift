@@ -47,6 +47,11 @@ struct ReconCommand: ParsableCommand {
             name: .long,
             help: ArgumentHelp(
                 "The run's clock (e.g. 2026-11-24T06:00:00Z; UTC without a zone); default now. Ages count to it.",
+                discussion: """
+                    YYYY-MM-DD[( |T)HH:MM[:SS[.ffffff]]][Z|+HH[:MM]| zone name], a real calendar day and time, from \
+                    2000-01-01 to at most \(Reconciliation.maximumLead) after the database server's clock; now, today, \
+                    epoch and infinity are refused (exit 64).
+                    """,
                 valueName: "timestamp"))
         var asOf: String?
         @Option(
@@ -55,13 +60,16 @@ struct ReconCommand: ParsableCommand {
                 "Mismatches on records younger than this are IN_FLIGHT, not errors (90m, 2h, 1d, 0).",
                 valueName: "duration"))
         var grace: String = Reconciliation.defaultGrace
-        @Option(name: .long, help: ArgumentHelp("Only findings of this legal entity (dataareaid).", valueName: "id"))
+        @Option(
+            name: .long,
+            help: ArgumentHelp("Only findings of this legal entity (a dataareaid of fno.ledger).", valueName: "id"))
         var legalEntity: String?
 
         func run() throws {
             try reconErrors(failure: 2) {
                 let recon = try options.open("tieout.recon")
-                let run = try recon.run(.init(asOf: asOf, grace: grace, legalEntity: legalEntity))
+                let run = try recon.run(
+                    .init(asOf: asOf, grace: grace, legalEntity: legalEntity, maximumLead: Reconciliation.maximumLead))
                 print(describe(run))
                 if run.errors > 0 { throw ExitCode(1) }
             }
@@ -115,7 +123,8 @@ struct ReconCommand: ParsableCommand {
             abstract: "Write a run's findings or summary, or the invoice pipeline, as CSV (RFC 4180, with a header).",
             discussion: """
                 Streamed with COPY … TO STDOUT into a temporary file next to --out, which replaces --out only when \
-                the export is complete. Columns, in order: findings: \
+                the export is complete (through a symbolic link, the file it points at). --out - writes standard \
+                output; a device or FIFO (/dev/stdout) is written directly. Columns, in order: findings: \
                 \(Reconciliation.findingColumns.joined(separator: ",")); summary: \
                 \(Reconciliation.summaryColumns.joined(separator: ",")); pipeline: \
                 \(Reconciliation.pipelineColumns.joined(separator: ",")).
@@ -127,7 +136,9 @@ struct ReconCommand: ParsableCommand {
         var runID: Int?
         @Option(name: .long, help: "findings, summary or pipeline.", transform: parseExport)
         var what: Reconciliation.Export = .findings
-        @Option(name: .long, help: ArgumentHelp("The CSV file to write.", valueName: "file"), completion: .file())
+        @Option(
+            name: .long, help: ArgumentHelp("The CSV file to write; - for standard output.", valueName: "file"),
+            completion: .file())
         var out: String
 
         func validate() throws {
@@ -137,20 +148,9 @@ struct ReconCommand: ParsableCommand {
         func run() throws {
             try reconErrors(failure: 1) {
                 let recon = try options.open("tieout.recon")
-                let target = URL(fileURLWithPath: out)
-                let temporary = target.deletingLastPathComponent()
-                    .appendingPathComponent(".\(target.lastPathComponent).\(ProcessInfo.processInfo.processIdentifier)")
-                guard FileManager.default.createFile(atPath: temporary.path, contents: nil) else {
-                    throw ReconError("cannot write \(out): check that its folder exists and is writable", usage: true)
-                }
-                defer { try? FileManager.default.removeItem(at: temporary) }
-                let handle = try FileHandle(forWritingTo: temporary)
-                let (run, rows) = try recon.export(what, runID: runID, to: handle)
-                try handle.close()
-                // rename(2) replaces the target in one step: a reader never sees half a file.
-                guard rename(temporary.path, target.path) == 0 else {
-                    throw ReconError("cannot write \(out): \(String(cString: strerror(errno)))", usage: true)
-                }
+                let destination = try ExportDestination(out)
+                let (run, rows) = try destination.write { try recon.export(what, runID: runID, to: $0) }
+                guard out != "-" else { return }
                 let source = run.map { " of run \($0.runID)" } ?? ""
                 print("wrote \(rows) \(what.rawValue) rows\(source) to \(out)")
             }
@@ -158,9 +158,107 @@ struct ReconCommand: ParsableCommand {
     }
 }
 
+/// Where `recon export --out` writes. A regular file (or a new one) gets a temporary file next to it that replaces it
+/// with rename(2) only when the export is complete, so a reader never sees half a file; through a symbolic link, the
+/// file it points at is replaced and the link stays. `-`, `/dev/stdout`, `/dev/fd/N`, a character device or a FIFO
+/// is written directly, never replaced.
+struct ExportDestination {
+    enum Kind {
+        /// Write this open descriptor directly.
+        case descriptor(Int32)
+        /// Open this path (a device or FIFO) and write it directly.
+        case stream(String)
+        /// Write a temporary file next to this path, then rename it over the path.
+        case file(String)
+    }
+
+    let out: String
+    let kind: Kind
+
+    /// Works out the target and checks it can be written, before the export starts.
+    init(_ out: String) throws {
+        self.out = out
+        func refuse(_ reason: String) -> ReconError {
+            ReconError("--out \(quoted(out)): \(reason)", usage: true)
+        }
+        guard !out.isEmpty else { throw refuse("give a file name, or - for standard output") }
+        switch out {
+        case "-", "/dev/stdout", "/proc/self/fd/1", "/dev/fd/1":
+            kind = .descriptor(STDOUT_FILENO)
+            return
+        case "/dev/stderr", "/proc/self/fd/2", "/dev/fd/2":
+            kind = .descriptor(STDERR_FILENO)
+            return
+        default: break
+        }
+        var status = stat()
+        if stat(out, &status) == 0 {
+            switch status.st_mode & S_IFMT {
+            case S_IFDIR: throw refuse("is a folder; name a file in it")
+            case S_IFREG: break
+            default:
+                guard access(out, W_OK) == 0 else { throw refuse(String(cString: strerror(errno))) }
+                kind = .stream(out)
+                return
+            }
+        }
+        // A regular file or a new one: follow symbolic links to the file they name, so rename replaces that file.
+        var path = out
+        for _ in 0..<40 {
+            var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+            let length = readlink(path, &buffer, buffer.count - 1)
+            guard length >= 0 else { break }
+            let target = String(decoding: buffer[0..<length].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            path =
+                target.hasPrefix("/")
+                ? target : URL(fileURLWithPath: path).deletingLastPathComponent().appendingPathComponent(target).path
+        }
+        let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path
+        var folderStatus = stat()
+        guard stat(folder, &folderStatus) == 0, folderStatus.st_mode & S_IFMT == S_IFDIR else {
+            throw refuse("the folder \(quoted(folder)) does not exist")
+        }
+        guard access(folder, W_OK | X_OK) == 0 else {
+            throw refuse("cannot write in the folder \(quoted(folder)): \(String(cString: strerror(errno)))")
+        }
+        kind = .file(path)
+    }
+
+    /// Runs `export` on a handle to the destination and completes the write.
+    func write<Result>(_ export: (FileHandle) throws -> Result) throws -> Result {
+        switch kind {
+        case .descriptor(let descriptor):
+            return try export(FileHandle(fileDescriptor: descriptor, closeOnDealloc: false))
+        case .stream(let path):
+            guard let handle = FileHandle(forWritingAtPath: path) else {
+                throw ReconError("cannot write \(quoted(out)): \(String(cString: strerror(errno)))", usage: true)
+            }
+            defer { try? handle.close() }
+            return try export(handle)
+        case .file(let path):
+            let target = URL(fileURLWithPath: path)
+            let temporary = target.deletingLastPathComponent()
+                .appendingPathComponent(".\(target.lastPathComponent).\(ProcessInfo.processInfo.processIdentifier)")
+            guard FileManager.default.createFile(atPath: temporary.path, contents: nil) else {
+                throw ReconError(
+                    "cannot write \(quoted(out)): check that its folder exists and is writable", usage: true)
+            }
+            defer { try? FileManager.default.removeItem(at: temporary) }
+            let handle = try FileHandle(forWritingTo: temporary)
+            let result = try export(handle)
+            try handle.close()
+            // rename(2) replaces the target in one step: a reader never sees half a file.
+            guard rename(temporary.path, target.path) == 0 else {
+                throw ReconError("cannot write \(quoted(out)): \(String(cString: strerror(errno)))", usage: true)
+            }
+            return result
+        }
+    }
+}
+
 func parseExport(_ text: String) throws -> Reconciliation.Export {
     guard let what = Reconciliation.Export(rawValue: text) else {
-        throw ValidationError("--what must be findings, summary or pipeline, not '\(text)'")
+        throw ValidationError("--what must be findings, summary or pipeline, not \(quoted(text))")
     }
     return what
 }
@@ -171,7 +269,7 @@ func reconErrors(failure: Int32, _ body: () throws -> Void) throws {
     do {
         try body()
     } catch let error as ReconError where error.isUsage {
-        FileHandle.standardError.write(Data("tieout: error: \(error)\n".utf8))
+        printErrorLine("\(error)")
         throw ExitCode(64)
     } catch let exit as ExitCode {
         throw exit

@@ -13,32 +13,47 @@ struct SeedCommand: ParsableCommand {
     )
 
     @OptionGroup var options: SyncOptions
-    @Option(name: .long, help: "Multiplies every count; about 3,000 actuals per unit.") var scale = 1
+    @Option(name: .long, help: "Multiplies every count (1 to 16666); about 3,000 actuals per unit.") var scale = 1
     @Option(name: .long, help: "Random seed: the same seed, scale and month build the same company.") var seed = 1
     @Option(
         name: .long, help: "Any day of the month of entries (YYYY-MM-DD); default last month.", transform: parseDate)
     var month: PostgresDate?
-    @Flag(name: .long, help: "Do nothing (exit 0) when the database already holds a company.") var ifEmpty = false
+    @Flag(
+        name: .long,
+        help: "Do nothing (exit 0) when the database already holds a company (an unfinished seed with the same options is continued)."
+    ) var ifEmpty = false
 
     func validate() throws {
-        guard scale >= 1 else { throw ValidationError("--scale must be at least 1") }
+        guard (1...Seed.maximumScale).contains(scale) else {
+            throw ValidationError(
+                "--scale must be from 1 to \(Seed.maximumScale) (60 contracts per unit, numbered PC-000001 to "
+                    + "PC-999999), not \(scale)")
+        }
     }
 
     func run() throws {
         try reportingErrors {
             let engine = try options.makeEngine("tieout.seed")
             let seeder = Seed(engine: engine, logger: options.connection.makeLogger("tieout.seed"))
-            if ifEmpty, try seeder.isSeeded() {
-                print("the database already holds a company; nothing seeded")
-                return
-            }
             let monthDay =
                 try month
                 ?? engine.databases.dataverse.query(
                     "SELECT (date_trunc('month', current_date) - interval '1 month')::date"
                 ).scalar()
-            let report = try seeder.run(
-                Seed.Options(scale: scale, seed: seed, month: monthDay))
+            let seedOptions = Seed.Options(scale: scale, seed: seed, month: monthDay)
+            if ifEmpty, try seeder.isSeeded(), try !seeder.isUnfinished(seedOptions) {
+                print("the database already holds a company; nothing seeded")
+                return
+            }
+            var completed = 0
+            let report: Seed.Report
+            do {
+                report = try seeder.run(seedOptions) { completed = $0 }
+            } catch {
+                // Before the first step has committed, the error alone says it all.
+                guard completed > 0 else { throw error }
+                throw StepFailure(completed: completed, names: Seed.stepNames, error: error)
+            }
             print(
                 "seeded \(report.customers) customers and \(report.contracts) contracts; \(report.entries) entries approved into \(report.actuals) actuals; \(report.changes) changes synchronised"
             )
@@ -64,9 +79,19 @@ struct PipelineCommand: ParsableCommand {
         try reportingErrors {
             let engine = try options.makeEngine("tieout.pipeline")
             let day = try date ?? engine.databases.dataverse.query("SELECT current_date").scalar()
-            _ = try DailyCycle(engine: engine, logger: options.connection.makeLogger("tieout.pipeline")).run(
-                date: day, review: review
-            ) { step in print("\(step.number). \(step.name): \(step.summary)") }
+            var completed = 0
+            do {
+                _ = try DailyCycle(engine: engine, logger: options.connection.makeLogger("tieout.pipeline")).run(
+                    date: day, review: review
+                ) { step in
+                    print("\(step.number). \(step.name): \(step.summary)")
+                    completed = step.number
+                }
+            } catch {
+                // Before the first step has committed, the error alone says it all.
+                guard completed > 0 else { throw error }
+                throw StepFailure(completed: completed, names: DailyCycle.stepNames, error: error)
+            }
         }
     }
 }
@@ -97,5 +122,20 @@ struct FaultsCommand: ParsableCommand {
             }
             printTable(rows)
         }
+    }
+}
+
+/// A multi-step command failed in the middle: which step, which steps are committed, and how to go on.
+struct StepFailure: Error, CustomStringConvertible {
+    var completed: Int
+    var names: [String]
+    var error: any Error
+
+    var description: String {
+        let reason =
+            (error as? PostgresError).flatMap { $0.code == .raiseException ? $0.message : nil } ?? "\(error)"
+        let step = completed < names.count ? "step \(completed + 1) (\(names[completed]))" : "a step"
+        let done = completed == 1 ? "step 1 is committed" : "steps 1-\(completed) are committed"
+        return "\(step) failed: \(reason); \(done); run the same command again to continue"
     }
 }

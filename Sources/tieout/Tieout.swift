@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Logging
+import TieoutMaps
 import TieoutPostgres
 
 /// The `tieout` command. Subcommands parse their options, call a library and print the result.
@@ -36,7 +37,7 @@ struct ConnectionOptions: ParsableArguments {
     func validate() throws {
         guard Logger.Level(rawValue: logLevel) != nil else {
             throw ValidationError(
-                "unknown log level '\(logLevel)'; use trace, debug, info, notice, warning, error or critical")
+                "unknown log level \(quoted(logLevel)); use trace, debug, info, notice, warning, error or critical")
         }
     }
 
@@ -60,12 +61,19 @@ func reportingErrors(exitCode: Int32 = 1, _ body: () throws -> Void) throws {
         try body()
     } catch let exit as ExitCode {
         throw exit
+    } catch let error as InvalidMapsError {
+        // The documented exception to one line: the summary, then one `file:line: message` line per problem.
+        printErrorLine(String(describing: error).split(separator: "\n").first.map(String.init) ?? "invalid table maps")
+        for problem in error.problems {
+            FileHandle.standardError.write(Data("\(errorLine(problem.description))\n".utf8))
+        }
+        throw ExitCode(exitCode)
     } catch let error as PostgresError where error.code == .raiseException {
         // A business rule of the processes: its message already names the record and the rule.
-        FileHandle.standardError.write(Data("tieout: error: \(error.message)\n".utf8))
+        printErrorLine(error.message)
         throw ExitCode(exitCode)
     } catch {
-        FileHandle.standardError.write(Data("tieout: error: \(error)\n".utf8))
+        printErrorLine("\(error)")
         throw ExitCode(exitCode)
     }
 }

@@ -235,6 +235,6 @@ struct PrivateClusterTests {
     @Test func badOptionsAreOneLineUsageErrors() throws {
         let result = try Tieout.run(["migrate", "--log-level", "loud", "--db", "x"])
         #expect(result.status == 64)
-        #expect(result.stderr.hasPrefix("Error: unknown log level 'loud'"))
+        #expect(result.stderr.hasPrefix("tieout: error: unknown log level 'loud'"))
     }
 }

@@ -135,7 +135,7 @@ struct SyncCommandTests {
             #expect(try connection.query("SELECT count(*) FROM fno.projcdsactualsimport").scalar(Int.self) == 2)
             let noSelection = try Tieout.run(["sync", "skip"] + base)
             #expect(noSelection.status == 64)
-            #expect(noSelection.stderr.hasPrefix("Error: name the errors to skip with --id, or pass --all\n"))
+            #expect(noSelection.stderr == "tieout: error: name the errors to skip with --id, or pass --all\n")
             let unknown = try Tieout.run(["sync", "skip", "--id", "999"] + base)
             #expect(unknown.status == 1)
             #expect(unknown.stderr == "tieout: error: no open sync error with id 999 (see `tieout sync errors`)\n")
