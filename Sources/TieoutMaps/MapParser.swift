@@ -163,15 +163,16 @@ enum MapParser {
             return result
         }
 
-        /// SQL text from a map: an expression or a filter. It may not end the statement or hide text
-        /// in a comment; the server checks the rest when the maps are validated.
+        /// SQL text from a map: an expression or a filter. It must be one expression (``SQLExpression``): no
+        /// `;`, no comments, no parenthesis it closes without opening; the server checks the rest when the maps
+        /// are validated.
         mutating func sqlText(_ node: Node, what: String) -> String? {
             guard let text = node.scalar?.string, !text.trimmingCharacters(in: .whitespaces).isEmpty else {
                 problem(node, "\(what) must be SQL text")
                 return nil
             }
-            if text.contains(";") || text.contains("--") || text.contains("/*") {
-                problem(node, "\(what) may not contain ';' or comments")
+            if let structural = SQLExpression.structuralProblem(text) {
+                problem(node, "\(what) \(structural)")
                 return nil
             }
             return text

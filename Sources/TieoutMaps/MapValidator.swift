@@ -1,3 +1,4 @@
+import Foundation
 public import TieoutPostgres
 
 /// Checks maps against the live catalog, like dual-write's pre-run validation, and compiles the
@@ -125,10 +126,15 @@ public struct MapValidator {
                 }
             case .expression(let sql):
                 guard lookupsAreValid else { continue }
+                let what = "expression of '\(field.target)'"
                 do {
                     sourceTypes[field.target] = try expressionType(sql, map: map, on: sourceConnection)
+                    let problems = try readingProblems(
+                        what, condition: "(\(unescaped: sql)) IS NULL", map: map, on: sourceConnection)
+                    for problem in problems { report(field.location, problem) }
+                    if !problems.isEmpty { continue }
                 } catch let error as PostgresError where error.kind == .server {
-                    report(field.location, "expression of '\(field.target)' does not work: \(error.message)")
+                    report(field.location, "\(what) does not work: \(Self.withoutWhere(error.message))")
                     continue
                 }
             case .constant:
@@ -222,15 +228,14 @@ public struct MapValidator {
             }
         }
 
-        // The filter parses and is a condition.
+        // The filter parses, is a condition, and reads only what it may.
         if let filter = map.filter, lookupsAreValid {
             do {
-                try connectionCheck(sourceConnection) { connection in
-                    try connection.query(
-                        "SELECT 1 FROM \(fragment: CompiledMap.fromClause(map)) WHERE (\(unescaped: filter)) LIMIT 0")
-                }
+                let problems = try readingProblems(
+                    "filter", condition: "COALESCE((\(unescaped: filter)), false)", map: map, on: sourceConnection)
+                for problem in problems { report(map.location(of: "filter"), problem) }
             } catch let error as PostgresError where error.kind == .server {
-                report(map.location(of: "filter"), "filter does not work: \(error.message)")
+                report(map.location(of: "filter"), "filter does not work: \(Self.withoutWhere(error.message))")
             }
         }
 
@@ -239,6 +244,89 @@ public struct MapValidator {
             CompiledMap(map: map, sourceTable: sourceTable, targetTable: targetTable, lookupTables: lookupTables),
             []
         )
+    }
+
+    /// What is wrong with what a filter or an expression (`what`, for the messages) reads and calls, from the
+    /// server: `condition`, the text as the engine uses it, becomes the WHERE clause of a temporary view over the
+    /// source row and its lookups (so an aggregate, window or set-returning function outside a subquery is refused,
+    /// as it would not give one value per row), and the view's dependencies (`pg_depend`, and its stored query tree
+    /// for the built-in objects pg_depend leaves out) name every table it reads and function it calls, operators'
+    /// functions included. It may read only tables of the source's schema and the map's lookups, and
+    /// call only built-in functions (schema `pg_catalog`) that are not volatile and do not read tables by name (the
+    /// `*_to_xml` family). Throws the server's error when the text does not parse or type-check.
+    private func readingProblems(
+        _ what: String, condition: PostgresQuery, map: TableMap, on connection: PostgresConnection
+    ) throws -> [String] {
+        try connectionCheck(connection) { connection in
+            try connection.query(
+                """
+                CREATE TEMPORARY VIEW tieout_map_check AS
+                SELECT 1 AS one FROM \(fragment: CompiledMap.fromClause(map)) WHERE \(fragment: condition)
+                """)
+            // Built-in objects are pinned, so pg_depend has no rows for them: the functions (and the tables of
+            // pg_catalog) come from the view's stored query tree as well.
+            let rows = try connection.query(
+                #"""
+                WITH rule AS (
+                    SELECT r.oid, r.ev_class, r.ev_action::text AS tree FROM pg_rewrite r
+                     WHERE r.ev_class = 'pg_temp.tieout_map_check'::regclass),
+                relations AS (
+                    SELECT d.refobjid AS oid FROM pg_depend d JOIN rule ON d.objid = rule.oid
+                     WHERE d.classid = 'pg_rewrite'::regclass AND d.refclassid = 'pg_class'::regclass
+                    UNION
+                    SELECT m[1]::oid FROM rule, regexp_matches(rule.tree, ':relid (\d+)', 'g') AS m),
+                functions AS (
+                    SELECT d.refobjid AS oid FROM pg_depend d JOIN rule ON d.objid = rule.oid
+                     WHERE d.classid = 'pg_rewrite'::regclass AND d.refclassid = 'pg_proc'::regclass
+                    UNION
+                    SELECT m[1]::oid
+                      FROM rule, regexp_matches(rule.tree, ':(?:funcid|opfuncid|aggfnoid|winfnoid) (\d+)', 'g') AS m)
+                SELECT 'relation' AS kind, n.nspname::text AS schema, c.relname::text AS name,
+                       NULL::text AS volatility
+                  FROM relations JOIN pg_class c ON c.oid = relations.oid
+                  JOIN pg_namespace n ON n.oid = c.relnamespace
+                 WHERE c.oid <> 'pg_temp.tieout_map_check'::regclass
+                UNION ALL
+                SELECT 'function', n.nspname::text, p.oid::regprocedure::text, p.provolatile::text
+                  FROM functions JOIN pg_proc p ON p.oid = functions.oid
+                  JOIN pg_namespace n ON n.oid = p.pronamespace
+                 ORDER BY 1, 2, 3
+                """#)
+            try connection.query("DROP VIEW pg_temp.tieout_map_check")
+            var problems: [String] = []
+            for row in rows {
+                let kind: String = try row.decode("kind")
+                let schema: String = try row.decode("schema")
+                let name: String = try row.decode("name")
+                let volatility: String? = try row.decode("volatility")
+                if kind == "relation" {
+                    let table = QualifiedName(schema: schema, name: name)
+                    guard schema != map.source.schema, !map.lookups.contains(where: { $0.table == table }) else {
+                        continue
+                    }
+                    problems.append(
+                        "\(what) reads \(table); filters and expressions may read only tables of schema "
+                            + "\(map.source.schema) and the map's lookups")
+                } else if schema != "pg_catalog" {
+                    problems.append(
+                        "\(what) calls \(name), a function outside pg_catalog; only built-in functions and operators "
+                            + "are allowed")
+                } else if volatility == "v" {
+                    problems.append(
+                        "\(what) calls \(name), a volatile function; filters and expressions may call only immutable "
+                            + "or stable functions")
+                } else if name.contains("_to_xml") {
+                    problems.append("\(what) calls \(name), which reads tables by name; it is not allowed")
+                }
+            }
+            return problems
+        }
+    }
+
+    /// The server's message about a condition the validator wrapped in a WHERE clause, without that clause:
+    /// `aggregate functions are not allowed` (in WHERE).
+    static func withoutWhere(_ message: String) -> String {
+        message.replacingOccurrences(of: " in WHERE", with: "")
     }
 
     /// The type of an expression over the source row, from the server.
