@@ -189,4 +189,69 @@ struct SchemaTests {
             #expect(unknownStatus?.constraint == "invoice_msdyn_projectinvoicestatus_check")
         }
     }
+
+    /// 0013: tieout_analyst reads every table of dataverse and fno (also one created after the migrations), writes
+    /// nothing there, and cannot reach the internal schemas.
+    @Test func theAnalystRoleReadsBothSidesAndWritesNothingThere() throws {
+        try withMigratedDatabase { conn in
+            let unreadable = try conn.query(
+                """
+                SELECT n.nspname || '.' || c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+                 WHERE n.nspname IN ('dataverse', 'fno') AND c.relkind IN ('r', 'p', 'v')
+                   AND NOT has_table_privilege('tieout_analyst', c.oid, 'SELECT')
+                 ORDER BY 1
+                """
+            ).map { try $0.decode(0, as: String.self) }
+            #expect(unreadable == [])
+            let writable = try conn.query(
+                """
+                SELECT n.nspname || '.' || c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+                 WHERE n.nspname IN ('dataverse', 'fno') AND c.relkind IN ('r', 'p', 'v')
+                   AND has_table_privilege('tieout_analyst', c.oid, 'INSERT, UPDATE, DELETE, TRUNCATE')
+                 ORDER BY 1
+                """
+            ).map { try $0.decode(0, as: String.self) }
+            #expect(writable == [])
+            let schemas = try conn.query(
+                """
+                SELECT nspname FROM pg_namespace
+                 WHERE has_schema_privilege('tieout_analyst', oid, 'USAGE') AND nspname NOT LIKE 'pg\\_%'
+                   AND nspname <> 'information_schema'
+                 ORDER BY 1
+                """
+            ).map { try $0.decode(0, as: String.self) }
+            #expect(schemas == ["dataverse", "fno", "public", "recon"])
+            // A table a later migration adds is readable through the default privileges.
+            try conn.query("CREATE TABLE dataverse.added_later (id int PRIMARY KEY)")
+
+            try conn.query("SET ROLE tieout_analyst")
+            defer { _ = try? conn.query("RESET ROLE") }
+            for table in ["dataverse.msdyn_actual", "dataverse.added_later", "fno.projcdsactualsimport", "fno.custtable"] {
+                #expect(try conn.query(PostgresQuery(unescaped: "SELECT count(*) FROM \(table)")).scalar(Int.self) == 0)
+            }
+            let refused = [
+                "INSERT INTO dataverse.account (accountid, name) VALUES (gen_random_uuid(), 'x')",
+                "UPDATE dataverse.account SET name = name",
+                "DELETE FROM fno.custtable",
+                "TRUNCATE fno.projcdsactualsimport",
+                "UPDATE fno.projtable SET name = name",
+                "CREATE TABLE dataverse.mine (a int)",
+                "CREATE TABLE fno.mine (a int)",
+                "SELECT count(*) FROM sync.change_log",
+                "SELECT count(*) FROM load.optionset_label",
+                "SELECT count(*) FROM tieout.schema_migration",
+                "SELECT process.dv_number('INV', 1, 6)",
+            ]
+            var codes: [String] = []
+            for statement in refused {
+                do {
+                    try conn.query(PostgresQuery(unescaped: statement))
+                    codes.append("allowed: \(statement)")
+                } catch let error as PostgresError {
+                    codes.append(error.code?.rawValue ?? "no code")
+                }
+            }
+            #expect(codes == Array(repeating: "42501", count: refused.count))
+        }
+    }
 }
