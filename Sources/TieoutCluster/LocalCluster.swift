@@ -11,14 +11,27 @@ import TieoutPostgres
 ///   server and accepts no TCP connections.
 /// - It uses the installed PostgreSQL's `initdb` and `pg_ctl`; when the process runs as root they run
 ///   as the `postgres` system user, because PostgreSQL refuses to run as root.
+/// - Running as root in a folder the `postgres` user cannot reach (a clone under `/root`, mode 700),
+///   the server's files (data, log, socket) go to a folder of its own under the `postgres` user's home,
+///   `~postgres/tieout/<folder name>-<hash>`, and `.tieout/server-folder` records where. Everything
+///   else reads that record, so the cluster still belongs to the working folder.
 /// - The superuser and the database are both named `tieout`.
 public struct LocalCluster: Sendable {
     /// The `.tieout` folder.
     public let directory: URL
+    /// The file in `.tieout` that names the server's folder when it is not `.tieout` itself.
+    public var locationFile: URL { directory.appendingPathComponent("server-folder") }
+    /// The folder holding the data directory, the log and the socket folder: `.tieout`, or the folder
+    /// recorded in ``locationFile``.
+    public var serverDirectory: URL {
+        guard let text = try? String(contentsOf: locationFile, encoding: .utf8) else { return directory }
+        let path = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        return path.hasPrefix("/") ? URL(fileURLWithPath: path) : directory
+    }
     /// The data directory (`PGDATA`).
-    public var dataDirectory: URL { directory.appendingPathComponent("pgdata") }
+    public var dataDirectory: URL { serverDirectory.appendingPathComponent("pgdata") }
     /// The server log.
-    public var logFile: URL { directory.appendingPathComponent("postgres.log") }
+    public var logFile: URL { serverDirectory.appendingPathComponent("postgres.log") }
     /// The database and superuser name.
     public let databaseName = "tieout"
     /// The port number; with a private socket folder it never clashes with another server.
@@ -31,12 +44,17 @@ public struct LocalCluster: Sendable {
 
     /// The folder holding the server's unix socket.
     public var socketDirectory: URL {
-        let preferred = directory.appendingPathComponent("run")
+        let preferred = serverDirectory.appendingPathComponent("run")
         // sun_path holds 107 bytes; the socket file name adds "/.s.PGSQL.5432".
         if preferred.path.utf8.count + 15 < 100 { return preferred }
+        return URL(fileURLWithPath: "/tmp/tieout-\(pathHash)")
+    }
+
+    /// A short stable name for this working folder (FNV-1a of the `.tieout` path, in hex).
+    var pathHash: String {
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
         for byte in directory.path.utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
-        return URL(fileURLWithPath: "/tmp/tieout-\(String(hash, radix: 16))")
+        return String(hash, radix: 16)
     }
 
     /// The settings to connect with, for libpq.
@@ -126,7 +144,7 @@ public struct LocalCluster: Sendable {
         guard result.status == 0 else {
             throw ClusterError("cannot stop the server in \(dataDirectory.path): \(oneLine(result.output))")
         }
-        if !socketDirectory.path.hasPrefix(directory.path) {
+        if !socketDirectory.path.hasPrefix(serverDirectory.path) {
             rmdir(socketDirectory.path)  // the /tmp fallback folder; only removed when empty
         }
         return true
@@ -135,6 +153,7 @@ public struct LocalCluster: Sendable {
     // MARK: - Creation
 
     private func create(tools: PostgresTools, throwaway: Bool, logger: Logger) throws(ClusterError) {
+        try chooseServerDirectory(logger: logger)
         try prepareDirectories()
         logger.info("creating a private PostgreSQL cluster", metadata: ["data": .string(dataDirectory.path)])
         let result = try run(
@@ -176,15 +195,59 @@ public struct LocalCluster: Sendable {
             try handle.write(contentsOf: Data(settings.utf8))
             try handle.close()
         } catch {
-            throw ClusterError("cannot write \(configuration.path): \(error.localizedDescription)")
+            throw ClusterError("cannot write \(configuration.path): \(describe(error))")
         }
     }
 
-    /// Creates `.tieout`, the data and socket folders, owned by the user the server runs as.
+    /// Before a new cluster is created as root: when the `postgres` user cannot reach `.tieout` (a
+    /// parent folder it may not traverse, such as `/root`), records a folder of the server's own
+    /// under its home in ``locationFile``. An ordinary user's cluster always stays in `.tieout`.
+    private func chooseServerDirectory(logger: Logger) throws(ClusterError) {
+        guard let owner = try ServerUser.current(), serverDirectory == directory else { return }
+        do {
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        } catch {
+            throw ClusterError("cannot create \(directory.path): \(describe(error))")
+        }
+        guard chown(directory.path, owner.uid, owner.gid) == 0 else {
+            throw ClusterError("cannot give \(directory.path) to the \(owner.name) user (errno \(errno))")
+        }
+        let probe = try run(URL(fileURLWithPath: "/usr/bin/test"), ["-w", directory.path])
+        guard probe.status != 0 else { return }
+        // The postgres user cannot reach the working folder: .tieout stays root's, the server's files go home.
+        _ = chown(directory.path, geteuid(), getegid())
+        let home = owner.home.isEmpty ? "/var/lib/postgresql" : owner.home
+        let folderName = directory.deletingLastPathComponent().lastPathComponent
+        let sanitized = String(folderName.map { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" ? $0 : "_" })
+        let server = URL(fileURLWithPath: home).appendingPathComponent("tieout")
+            .appendingPathComponent("\(sanitized.prefix(40))-\(pathHash)")
+        let base = server.deletingLastPathComponent()
+        do {
+            try FileManager.default.createDirectory(at: base, withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(at: server, withIntermediateDirectories: true)
+            try Data((server.path + "\n").utf8).write(to: locationFile)
+        } catch {
+            throw ClusterError("cannot create \(server.path) for the \(owner.name) user: \(describe(error))")
+        }
+        for url in [base, server] {
+            guard chown(url.path, owner.uid, owner.gid) == 0 else {
+                throw ClusterError("cannot give \(url.path) to the \(owner.name) user (errno \(errno))")
+            }
+        }
+        chmod(server.path, 0o700)
+        logger.info(
+            "the postgres user cannot reach the working folder; the server's files go to its home",
+            metadata: ["folder": .string(server.path), "recorded in": .string(locationFile.path)])
+    }
+
+    /// Creates `.tieout`, the server's folder, the data and socket folders and the log, owned by the
+    /// user the server runs as.
     private func prepareDirectories() throws(ClusterError) {
         let manager = FileManager.default
+        let server = serverDirectory
         do {
             try manager.createDirectory(at: directory, withIntermediateDirectories: true)
+            try manager.createDirectory(at: server, withIntermediateDirectories: true)
             try manager.createDirectory(at: socketDirectory, withIntermediateDirectories: true)
             if !manager.fileExists(atPath: dataDirectory.path) {
                 try manager.createDirectory(at: dataDirectory, withIntermediateDirectories: false)
@@ -193,12 +256,12 @@ public struct LocalCluster: Sendable {
                 _ = manager.createFile(atPath: logFile.path, contents: nil)
             }
         } catch {
-            throw ClusterError("cannot create \(directory.path): \(error.localizedDescription)")
+            throw ClusterError("cannot create \(server.path): \(describe(error))")
         }
         chmod(dataDirectory.path, 0o700)
         chmod(socketDirectory.path, 0o700)
         if let owner = try ServerUser.current() {
-            for url in [directory, dataDirectory, socketDirectory, logFile] {
+            for url in [server, dataDirectory, socketDirectory, logFile] {
                 guard chown(url.path, owner.uid, owner.gid) == 0 else {
                     throw ClusterError("cannot give \(url.path) to the \(owner.name) user (errno \(errno))")
                 }
@@ -321,6 +384,8 @@ struct ServerUser {
     var name: String
     var uid: uid_t
     var gid: gid_t
+    /// Its home folder (`/var/lib/postgresql` on Debian).
+    var home: String
 
     /// nil when we are not root: the server then runs as ourselves. Throws when we are root and
     /// there is no `postgres` user to run it as.
@@ -331,7 +396,9 @@ struct ServerUser {
                 "running as root, but there is no postgres system user to run PostgreSQL as: install the postgresql package or run tieout as an ordinary user"
             )
         }
-        return ServerUser(name: "postgres", uid: entry.pointee.pw_uid, gid: entry.pointee.pw_gid)
+        return ServerUser(
+            name: "postgres", uid: entry.pointee.pw_uid, gid: entry.pointee.pw_gid,
+            home: entry.pointee.pw_dir.map { String(cString: $0) } ?? "")
     }
 }
 
@@ -365,6 +432,11 @@ struct PostgresTools {
             "PostgreSQL's initdb and pg_ctl were not found: run `make setup` (apt-get install postgresql) or set TIEOUT_PG_BINDIR"
         )
     }
+}
+
+/// An error's text in one line: a Cocoa error's own description rather than Foundation's dump.
+func describe(_ error: any Error) -> String {
+    oneLine((error as NSError).localizedDescription)
 }
 
 func oneLine(_ text: String) -> String {

@@ -45,7 +45,42 @@ public struct ConnectionConfiguration: Sendable {
     /// Checks that a conninfo string or URI parses, without connecting. The error never quotes
     /// the string (it may hold a password).
     public static func validate(conninfo: String) throws(PostgresError) {
+        try checkURIUserInfo(conninfo)
         _ = try parseConninfo(conninfo)
+    }
+
+    /// The scheme prefixes libpq reads as a URI.
+    static let uriSchemes = ["postgresql://", "postgres://"]
+
+    /// A URI's `user:password@` must have its `@`, `/` (and `:` in the user) percent-encoded. libpq splits a
+    /// raw one in the wrong place and then names the pieces (part of the password) as host or database in
+    /// its errors. Such a URI is refused before libpq sees it, with a message that quotes nothing of it.
+    static func checkURIUserInfo(_ conninfo: String) throws(PostgresError) {
+        guard let scheme = uriSchemes.first(where: { conninfo.hasPrefix($0) }) else { return }
+        let rest = conninfo.dropFirst(scheme.count)
+        // libpq reads user info up to the first '@', unless a '/' comes first; the query string is separate.
+        let beforeQuery = rest.prefix { $0 != "?" }
+        let ats = beforeQuery.filter { $0 == "@" }.count
+        guard ats > 0 else { return }
+        let firstAt = beforeQuery.firstIndex(of: "@")!
+        if ats > 1 || beforeQuery[..<firstAt].contains("/") {
+            throw PostgresError(
+                kind: .connection,
+                message:
+                    "invalid connection URI: its user or password has a raw '@' or '/'; percent-encode them (%40, %2F), or pass the password in PGPASSWORD or ~/.pgpass"
+            )
+        }
+    }
+
+    /// The password of a URI's `user:password@` as written (still percent-encoded), if any.
+    static func rawURIPassword(_ conninfo: String) -> String? {
+        guard let scheme = uriSchemes.first(where: { conninfo.hasPrefix($0) }) else { return nil }
+        let rest = conninfo.dropFirst(scheme.count)
+        guard let at = rest.firstIndex(of: "@") else { return nil }
+        let userInfo = rest[..<at]
+        guard let colon = userInfo.firstIndex(of: ":") else { return nil }
+        let password = userInfo[userInfo.index(after: colon)...]
+        return password.isEmpty ? nil : String(password)
     }
 
     /// The keyword/value pairs handed to `PQconnectdbParams`, in order.
@@ -72,6 +107,7 @@ public struct ConnectionConfiguration: Sendable {
             if let options = try? Self.parseConninfo(conninfo), let password = options["password"] {
                 result.append(password)
             }
+            if let raw = Self.rawURIPassword(conninfo) { result.append(raw) }
         case .parameters(let parameters):
             result.append(contentsOf: parameters.filter { $0.0 == "password" }.map(\.1))
         case .environment:

@@ -12,6 +12,8 @@ public final class PostgresConnection {
     /// Messages logged by the server (`NOTICE`, `WARNING`, …) and the wrapper's own debug lines.
     public let logger: Logger
     let secrets: [String]
+    /// The settings this connection was opened with, for ``reopened()``.
+    public let configuration: ConnectionConfiguration
     private let noticeSink: NoticeSink
     private var savepointCounter = 0
     private var closed = false
@@ -46,6 +48,7 @@ public final class PostgresConnection {
         self.conn = connection
         self.logger = logger
         self.secrets = secrets
+        self.configuration = configuration
         self.noticeSink = NoticeSink(logger: logger)
         PQsetNoticeReceiver(
             connection,
@@ -57,9 +60,27 @@ public final class PostgresConnection {
         )
         // Fixed session settings so that text values always parse the same way.
         try executeScript("SET TimeZone = 'UTC'; SET DateStyle = 'ISO, YMD'; SET IntervalStyle = 'postgres'")
+        // A client killed in the middle of a long statement (kill -9, a lost container) would keep its session,
+        // its locks and its statement running until the statement ends. With this the server checks the socket
+        // every few seconds while it works and ends the session of a client that is gone (PostgreSQL 14+).
+        if PQserverVersion(connection) >= 140_000 {
+            try executeScript("SET client_connection_check_interval = '\(Self.clientCheckInterval)'")
+        }
     }
 
     deinit { close() }
+
+    /// How often the server checks, during a statement, that this client is still there.
+    public static let clientCheckInterval = "2s"
+
+    /// A new connection with the same settings and logger, e.g. after this one was lost.
+    public func reopened() throws(PostgresError) -> PostgresConnection {
+        try PostgresConnection(configuration: configuration, logger: logger)
+    }
+
+    /// Whether the connection to the server is still up, as far as libpq knows (it learns of a loss
+    /// when a call fails).
+    public var isConnected: Bool { !closed && PQstatus(conn) == CONNECTION_OK }
 
     /// Closes the connection. Safe to call twice.
     public func close() {

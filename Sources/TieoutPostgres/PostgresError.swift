@@ -53,6 +53,7 @@ public struct SQLState: RawRepresentable, Hashable, Sendable, CustomStringConver
     public static let lockNotAvailable: SQLState = "55P03"
     public static let queryCanceled: SQLState = "57014"
     public static let adminShutdown: SQLState = "57P01"
+    public static let crashShutdown: SQLState = "57P02"
     public static let cannotConnectNow: SQLState = "57P03"
     // Class P0: PL/pgSQL
     public static let raiseException: SQLState = "P0001"
@@ -171,10 +172,19 @@ public struct PostgresError: Error, Sendable, CustomStringConvertible {
 
     /// Whether retrying the whole transaction may succeed: serialization failures, deadlocks,
     /// lost connections and server shutdowns.
-    public var isTransient: Bool {
-        guard let code else { return kind == .connection }
-        return code == .serializationFailure || code == .deadlockDetected || code == .adminShutdown
-            || code.class == .connectionException
+    public var isTransient: Bool { isConflict || isConnectionLost }
+
+    /// The transaction lost a conflict with a concurrent one (serialization failure `40001`, deadlock
+    /// `40P01`) and was rolled back: running it again on the same connection may succeed.
+    public var isConflict: Bool { code == .serializationFailure || code == .deadlockDetected }
+
+    /// The connection is gone or about to go: lost, refused, or the server shutting down, crashing or
+    /// still starting (`08…`, `57P01`–`57P03`). Only a new connection can go on.
+    public var isConnectionLost: Bool {
+        if kind == .connection { return true }
+        guard let code else { return false }
+        return code.class == .connectionException || code == .adminShutdown || code == .crashShutdown
+            || code == .cannotConnectNow
     }
 }
 

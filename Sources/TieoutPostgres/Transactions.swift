@@ -75,7 +75,9 @@ extension PostgresConnection {
     }
 
     private func rollbackAfter(_ error: any Error) throws {
-        guard transactionStatus != .idle else { return }
+        // Nothing to roll back when the server already ended the transaction, or the connection is
+        // gone (the server rolls back a lost session's transaction itself): the first error says it all.
+        guard transactionStatus != .idle, isConnected else { return }
         do {
             try query("ROLLBACK")
         } catch let rollbackError {

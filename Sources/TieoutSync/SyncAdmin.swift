@@ -102,37 +102,16 @@ extension SyncEngine {
             logger.info("initial sync resumes", metadata: ["map": "\(map.name)", "rows": "\(rows)"])
         }
         var current = InitialSyncProgress(map: map.name, rows: rows, counts: ApplyCounts(), finished: false)
-        let source = try source(of: map)
         while true {
-            let step = try inBatchTransaction(map) { applier -> InitialSyncProgress in
-                var next = current
-                guard
-                    let boundary = try source.query(
-                        map.nextBoundary(after: lastKey, count: configuration.initialBatchSize)
-                    ).first.map({ try $0.decode(0, as: [String].self) })
-                else {
-                    try target.query(
-                        """
-                        UPDATE sync.map_state SET initial_status = 'done', initial_finished_at = now()
-                         WHERE map = \(map.name)
-                        """)
-                    next.finished = true
-                    return next
-                }
-                let applied = try applier.apply(after: lastKey, through: boundary)
-                if applied.counts.failed > 0 { _ = try pauseIfOverThreshold(map, on: target) }
-                try configuration.failpoint?("before-commit")
-                try target.query(
-                    """
-                    UPDATE sync.map_state SET initial_last_key = \(boundary), initial_rows = initial_rows + \(applied.read)
-                     WHERE map = \(map.name)
-                    """)
-                next.rows += applied.read
-                next.counts = next.counts + applied.counts
-                lastKey = boundary
-                return next
+            // A try that loses a deadlock or serialization conflict rolled back whole: try again from the same key.
+            var attempt = 1
+            var outcome: (progress: InitialSyncProgress, key: [String]?)?
+            while outcome == nil {
+                do { outcome = try initialBatch(map, after: lastKey, current: current) }
+                catch { try afterFailedTry(error, of: map, attempt: &attempt) }
             }
-            current = step
+            lastKey = outcome!.key
+            current = outcome!.progress
             progress(current)
             logger.info(
                 "initial sync batch",
@@ -142,6 +121,44 @@ extension SyncEngine {
                 ])
             if current.finished { return current }
         }
+    }
+
+    /// One try of an initial-sync batch: the rows after `lastKey`, up to the next boundary, in one transaction.
+    private func initialBatch(_ map: CompiledMap, after lastKey: [String]?, current: InitialSyncProgress) throws
+        -> (progress: InitialSyncProgress, key: [String]?)
+    {
+        let source = try source(of: map)
+        let target = try target(of: map)
+        var committedKey = lastKey
+        let step = try inBatchTransaction(map) { applier -> InitialSyncProgress in
+            var next = current
+            guard
+                let boundary = try source.query(
+                    map.nextBoundary(after: lastKey, count: configuration.initialBatchSize)
+                ).first.map({ try $0.decode(0, as: [String].self) })
+            else {
+                try target.query(
+                    """
+                    UPDATE sync.map_state SET initial_status = 'done', initial_finished_at = now()
+                     WHERE map = \(map.name)
+                    """)
+                next.finished = true
+                return next
+            }
+            let applied = try applier.apply(after: lastKey, through: boundary)
+            if applied.counts.failed > 0 { _ = try pauseIfOverThreshold(map, on: target) }
+            try configuration.failpoint?("before-commit")
+            try target.query(
+                """
+                UPDATE sync.map_state SET initial_last_key = \(boundary), initial_rows = initial_rows + \(applied.read)
+                 WHERE map = \(map.name)
+                """)
+            next.rows += applied.read
+            next.counts = next.counts + applied.counts
+            committedKey = boundary
+            return next
+        }
+        return (step, committedKey)
     }
 
     // MARK: - Pause and resume

@@ -8,8 +8,8 @@ public import TieoutPostgres
 /// batch applied) and the error queue live with the target, in the same transaction as the rows each
 /// batch writes.
 public final class SyncDatabases {
-    public let dataverse: PostgresConnection
-    public let fno: PostgresConnection
+    public private(set) var dataverse: PostgresConnection
+    public private(set) var fno: PostgresConnection
 
     /// Both schemas in one database.
     public init(single connection: PostgresConnection) {
@@ -36,6 +36,19 @@ public final class SyncDatabases {
         case "fno": return fno
         default: throw SyncError("no database is configured for schema '\(schema)'")
         }
+    }
+
+    /// Replaces the connections with new ones to the same databases, with the same settings: after a
+    /// connection was lost (a server restart, a network cut). Throws when a server cannot be reached yet;
+    /// the old connections are then kept, closed, for the next attempt.
+    public func reconnect() throws(PostgresError) {
+        let single = isSingle
+        dataverse.close()
+        fno.close()
+        let newDataverse = try dataverse.reopened()
+        let newFno = single ? newDataverse : try fno.reopened()
+        dataverse = newDataverse
+        fno = newFno
     }
 
     /// The distinct connections (one or two).

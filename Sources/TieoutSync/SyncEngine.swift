@@ -17,7 +17,13 @@ import TieoutPostgres
 ///   loses nothing and applies nothing twice.
 /// - **Failed rows** go to `sync.error`; the rest of the batch still applies. Later changes of a
 ///   failed key wait behind it until `retry` or `skip`.
-/// - **One engine per map**: a session-level advisory lock on the target database.
+/// - **One engine per map**: a session-level advisory lock on the target database. A new engine waits
+///   a little for it (``Configuration/lockWait``), so that a supervisor's restart after a crash finds the
+///   lock free once the server has noticed that the old client is gone.
+/// - **Transient errors are ridden out**: a batch that loses a deadlock or a serialization conflict is
+///   rolled back and run again (``Configuration/conflictAttempts``); a live engine (``follow``) that loses
+///   its connection reconnects with backoff and goes on (``Configuration/reconnectFor``). Both are
+///   logged. A rolled-back batch consumed nothing, so nothing is lost or applied twice.
 public final class SyncEngine {
     /// Tuning and hooks.
     public struct Configuration: Sendable {
@@ -27,8 +33,19 @@ public final class SyncEngine {
         public var initialBatchSize = 50_000
         /// How long `follow` waits for a notification before it polls anyway.
         public var pollInterval: Duration = .seconds(1)
-        /// Wait for another engine to release a map instead of failing.
-        public var waitForLock = false
+        /// How long to wait for another engine to release a map before failing; nil waits for as long as it
+        /// takes.
+        public var lockWait: Duration? = .seconds(30)
+        /// Tries of a batch that loses a deadlock or serialization conflict, the first included.
+        public var conflictAttempts = 5
+        /// The wait before the second try of a batch; it doubles for each later try (with jitter).
+        public var conflictBackoff: Duration = .milliseconds(100)
+        /// How long `follow` keeps trying to reconnect after losing a database connection before it gives up.
+        public var reconnectFor: Duration = .seconds(300)
+        /// The wait before the first reconnection attempt; it doubles up to ``maximumReconnectDelay``.
+        public var reconnectDelay: Duration = .milliseconds(250)
+        /// The longest wait between two reconnection attempts.
+        public var maximumReconnectDelay: Duration = .seconds(10)
         /// Called at named points (`"before-commit"`); throwing there simulates a crash. For tests.
         public var failpoint: (@Sendable (String) throws -> Void)?
 
@@ -114,24 +131,131 @@ public final class SyncEngine {
     // MARK: - Locks
 
     /// Takes the engine lock of each map (session-level advisory lock on the target database).
-    /// Another engine holding one makes this wait (`waitForLock`) or fail with a message naming it.
+    /// Another engine holding one makes this wait, up to ``Configuration/lockWait``, then fail with a
+    /// message naming the holder.
     public func lock(_ selected: [CompiledMap]) throws {
         for map in selected where !lockedMaps.contains(map.name) {
             let connection = try target(of: map)
-            if configuration.waitForLock {
-                try connection.query("SELECT pg_advisory_lock(hashtext('tieout.sync'), hashtext(\(map.name)))")
-            } else {
+            let deadline = configuration.lockWait.map { ContinuousClock.now + $0 }
+            var logged = false
+            while true {
                 let locked = try connection.query(
                     "SELECT pg_try_advisory_lock(hashtext('tieout.sync'), hashtext(\(map.name)))"
                 ).scalar(Bool.self)
-                guard locked else {
-                    let holder = try Self.lockHolder(map: map.name, on: connection)
+                if locked { break }
+                let holder: Int? = try Self.lockHolder(map: map.name, on: connection)
+                let pid: String = holder.map { String($0) } ?? "unknown"
+                if let deadline, ContinuousClock.now >= deadline {
+                    let waited: String = Self.describe(configuration.lockWait ?? Duration.zero)
                     throw SyncError(
-                        "map '\(map.name)' is being synced by another process\(holder.map { " (server pid \($0))" } ?? ""); wait for it to finish, stop it, or pass --wait"
+                        "map '\(map.name)' is being synced by another process (server pid \(pid)); waited \(waited) for it: stop it, or pass --wait to wait for as long as it takes"
                     )
                 }
+                if !logged {
+                    logger.notice(
+                        "waiting for another engine to release the map",
+                        metadata: ["map": "\(map.name)", "holder pid": "\(pid)"])
+                    logged = true
+                }
+                try sleep(.milliseconds(200))
             }
             lockedMaps.insert(map.name)
+        }
+    }
+
+    /// Sleeps; throws nothing, but is a seam for the waits of locks, retries and reconnection.
+    func sleep(_ duration: Duration) throws {
+        guard duration > .zero else { return }
+        let seconds: Double = Double(duration.components.seconds)
+        let fraction: Double = Double(duration.components.attoseconds) / 1e18
+        Thread.sleep(forTimeInterval: seconds + fraction)
+    }
+
+    /// A duration for messages: `30s`, `5m`, `250ms`.
+    static func describe(_ duration: Duration) -> String {
+        let whole: Int64 = duration.components.seconds
+        let fraction: Int64 = duration.components.attoseconds / 1_000_000_000_000_000
+        let milliseconds: Int64 = whole * 1000 + fraction
+        if milliseconds % 1000 != 0 { return "\(milliseconds)ms" }
+        return describe(seconds: whole)
+    }
+
+    // MARK: - Transient errors
+
+    /// Decides what follows a failed try of a batch transaction: a deadlock or serialization failure (the
+    /// server rolled the transaction back whole) is logged, waited out (growing, jittered waits) and
+    /// answered by returning, so the caller tries again, up to ``Configuration/conflictAttempts`` tries;
+    /// anything else, or one conflict too many, is rethrown. Callers loop:
+    /// `while true { do { …; break } catch { try afterFailedTry(error, of: map, attempt: &attempt) } }`.
+    func afterFailedTry(_ error: any Error, of map: CompiledMap, attempt: inout Int) throws {
+        guard let conflict = Self.conflict(in: error), attempt < configuration.conflictAttempts else { throw error }
+        let doublings: Int = min(attempt - 1, 10)
+        let base: Duration = configuration.conflictBackoff * (1 << doublings)
+        let jitter: Double = Double.random(in: 0..<0.5)
+        let delay: Duration = base + base * jitter
+        logger.warning(
+            "batch rolled back after a conflict; trying again",
+            metadata: [
+                "map": "\(map.name)", "attempt": "\(attempt + 1) of \(configuration.conflictAttempts)",
+                "after": "\(Self.describe(delay))", "error": "\(conflict)",
+            ])
+        try sleep(delay)
+        attempt += 1
+    }
+
+    /// The deadlock or serialization failure behind `error`, if that is what it is.
+    static func conflict(in error: any Error) -> PostgresError? {
+        if let error = error as? PostgresError { return error.isConflict ? error : nil }
+        if let error = error as? TransactionRollbackError { return conflict(in: error.error) }
+        return nil
+    }
+
+    /// The lost connection behind `error`, if that is what it is.
+    static func connectionLoss(in error: any Error) -> PostgresError? {
+        if let error = error as? PostgresError { return error.isConnectionLost ? error : nil }
+        if let error = error as? TransactionRollbackError {
+            return connectionLoss(in: error.error) ?? (error.rollbackError.isConnectionLost ? error.rollbackError : nil)
+        }
+        return nil
+    }
+
+    /// After a lost connection: opens new connections with backoff until one works, or gives up after
+    /// ``Configuration/reconnectFor`` (or when asked to stop). The engine locks, stage tables and
+    /// LISTENs went with the old sessions; the next drain takes the locks again.
+    func reconnect(after loss: PostgresError, shouldStop: () -> Bool) throws {
+        logger.warning("lost the database connection; reconnecting", metadata: ["error": "\(loss)"])
+        lockedMaps = []
+        preparedStages = []
+        let started = ContinuousClock.now
+        var delay = configuration.reconnectDelay
+        var attempt = 0
+        while true {
+            attempt += 1
+            do {
+                try databases.reconnect()
+                logger.notice("reconnected", metadata: ["attempt": "\(attempt)"])
+                return
+            } catch {
+                let failure: PostgresError = error
+                guard failure.isConnectionLost else { throw failure }
+                let waited: Duration = ContinuousClock.now - started
+                guard waited + delay <= configuration.reconnectFor, !shouldStop() else {
+                    throw SyncError(
+                        "lost the database connection and could not reconnect within \(Self.describe(configuration.reconnectFor)) (\(attempt) attempts): \(failure)"
+                    )
+                }
+                logger.warning(
+                    "reconnect failed; trying again",
+                    metadata: ["attempt": "\(attempt)", "after": "\(Self.describe(delay))", "error": "\(failure)"])
+                // Sleep in short steps, so that SIGTERM still stops the engine promptly.
+                let wake: ContinuousClock.Instant = ContinuousClock.now + delay
+                while ContinuousClock.now < wake, !shouldStop() {
+                    let left: Duration = wake - ContinuousClock.now
+                    try sleep(left < Duration.milliseconds(100) ? left : Duration.milliseconds(100))
+                }
+                let doubled: Duration = delay * 2
+                delay = doubled < configuration.maximumReconnectDelay ? doubled : configuration.maximumReconnectDelay
+            }
         }
     }
 
@@ -257,8 +381,25 @@ public final class SyncEngine {
     func applyNextBatch(_ map: CompiledMap, after: Int64 = 0) throws -> BatchResult {
         let source = try source(of: map)
         let target = try target(of: map)
-        let single = source === target
         var consumed: [String] = []
+        var attempt = 1
+        var outcome: BatchResult?
+        while outcome == nil {
+            do { outcome = try applyBatchTransaction(map, after: after, consumed: &consumed) }
+            catch { try afterFailedTry(error, of: map, attempt: &attempt) }
+        }
+        if !consumed.isEmpty { try deleteAppliedLogRows(map, source: source, target: target) }
+        return outcome!
+    }
+
+    /// One try of ``applyNextBatch(_:after:)``'s transaction; `consumed` gets the log ids (two databases).
+    private func applyBatchTransaction(_ map: CompiledMap, after: Int64, consumed: inout [String]) throws
+        -> BatchResult
+    {
+        let source = try source(of: map)
+        let target = try target(of: map)
+        let single = source === target
+        var ids: [String] = []
         let result = try inBatchTransaction(map) { applier -> BatchResult in
             let state = try target.query("SELECT paused, pause_reason FROM sync.map_state WHERE map = \(map.name)")
             guard let row = state.first else { throw SyncError("map '\(map.name)' is not registered") }
@@ -302,12 +443,12 @@ public final class SyncEngine {
             var result = BatchResult(changes: entries.count, lastID: lastID)
             result.counts = try applier.apply(keys: heldSet.isEmpty ? keys : keys.filter { !heldSet.contains($0) })
             if result.counts.failed > 0 { result.pausedReason = try pauseIfOverThreshold(map, on: target) }
-            if !single { consumed = try entries.map { try $0.decode("id", as: String.self) } }
+            if !single { ids = try entries.map { try $0.decode("id", as: String.self) } }
             try configuration.failpoint?("before-commit")
             try target.query(
                 """
                 UPDATE sync.map_state
-                   SET applied_log_ids = CAST(\(single ? nil : consumed) AS bigint[]),
+                   SET applied_log_ids = CAST(\(single ? nil : ids) AS bigint[]),
                        applied_changes = applied_changes + \(entries.count), last_applied_at = now()
                  WHERE map = \(map.name)
                 """)
@@ -320,7 +461,7 @@ public final class SyncEngine {
                 ])
             return result
         }
-        if !consumed.isEmpty { try deleteAppliedLogRows(map, source: source, target: target) }
+        consumed = ids
         return result
     }
 
@@ -363,21 +504,31 @@ public final class SyncEngine {
     }
 
     /// Stays live: drains, then waits for a notification from a capture trigger (or the poll
-    /// interval) and drains again, until `shouldStop` says so.
+    /// interval) and drains again, until `shouldStop` says so. A lost connection (a server restart)
+    /// is reopened with backoff (``reconnect(after:shouldStop:)``) and the engine goes on.
     public func follow(_ names: [String] = [], shouldStop: () -> Bool, onRun: ([MapRun]) -> Void = { _ in }) throws {
-        let sources = databases.all
-        for connection in sources { try connection.listen("tieout_sync") }
-        defer { for connection in sources { try? connection.unlisten("tieout_sync") } }
+        var listening: [PostgresConnection] = []
+        defer { for connection in listening where connection.isConnected { try? connection.unlisten("tieout_sync") } }
         while !shouldStop() {
-            let runs = try drain(names, shouldStop: shouldStop)
-            onRun(runs)
-            if shouldStop() { break }
-            // Wait on the first database; the second (two-database mode) is checked without waiting.
-            var woke = try !sources[0].notifications(timeout: configuration.pollInterval).isEmpty
-            for connection in sources.dropFirst() {
-                woke = try !connection.notifications(timeout: .zero).isEmpty || woke
+            do {
+                if listening.isEmpty {
+                    for connection in databases.all { try connection.listen("tieout_sync") }
+                    listening = databases.all
+                }
+                let runs = try drain(names, shouldStop: shouldStop)
+                onRun(runs)
+                if shouldStop() { break }
+                // Wait on the first database; the second (two-database mode) is checked without waiting.
+                var woke = try !listening[0].notifications(timeout: configuration.pollInterval).isEmpty
+                for connection in listening.dropFirst() {
+                    woke = try !connection.notifications(timeout: .zero).isEmpty || woke
+                }
+                logger.trace("follow woke", metadata: ["notified": "\(woke)"])
+            } catch {
+                guard let loss = Self.connectionLoss(in: error) else { throw error }
+                listening = []
+                try reconnect(after: loss, shouldStop: shouldStop)
             }
-            logger.trace("follow woke", metadata: ["notified": "\(woke)"])
         }
     }
 }

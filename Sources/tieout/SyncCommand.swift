@@ -117,11 +117,22 @@ struct Sync: ParsableCommand {
         var follow = false
         @Option(name: .long, help: "Change-log rows per batch.") var batchSize = 5_000
         @Option(name: .long, help: "Seconds between polls in --follow mode.") var pollInterval = 1
-        @Flag(name: .long, help: "Wait for another engine that holds a map instead of failing.") var wait = false
+        @Flag(name: .long, help: "Wait for another engine that holds a map for as long as it takes.") var wait = false
+        @Option(name: .long, help: "Seconds to wait for another engine that holds a map before failing.")
+        var lockWait = 30
+        @Option(name: .long, help: "Tries of a batch that loses a deadlock or serialization conflict.")
+        var conflictAttempts = 5
+        @Option(
+            name: .long,
+            help: "With --follow: seconds to keep reconnecting after the database connection is lost before giving up.")
+        var reconnectFor = 300
 
         func validate() throws {
             guard batchSize > 0 else { throw ValidationError("--batch-size must be positive") }
             guard pollInterval > 0 else { throw ValidationError("--poll-interval must be positive") }
+            guard lockWait >= 0 else { throw ValidationError("--lock-wait must be 0 or more seconds") }
+            guard conflictAttempts > 0 else { throw ValidationError("--conflict-attempts must be positive") }
+            guard reconnectFor >= 0 else { throw ValidationError("--reconnect-for must be 0 or more seconds") }
         }
 
         func run() throws {
@@ -129,7 +140,9 @@ struct Sync: ParsableCommand {
                 let engine = try options.makeEngine("tieout.sync") {
                     $0.batchSize = batchSize
                     $0.pollInterval = .seconds(pollInterval)
-                    $0.waitForLock = wait
+                    $0.lockWait = wait ? nil : .seconds(lockWait)
+                    $0.conflictAttempts = conflictAttempts
+                    $0.reconnectFor = .seconds(reconnectFor)
                 }
                 if follow {
                     StopSignal.install()
@@ -334,6 +347,8 @@ enum StopSignal {
 
 /// `TIEOUT_FAILPOINT=before-commit:N` kills the process with SIGKILL the N-th time the engine
 /// reaches that point: a real crash between applying a batch and committing it, for tests.
+/// `TIEOUT_FAILPOINT=before-commit:N:sleep=MS` instead holds the N-th batch open (its rows locked) for MS
+/// milliseconds, so a test can make another transaction collide with it.
 enum Failpoint {
     static let hits = Atomic<Int>(0)
 
@@ -342,10 +357,15 @@ enum Failpoint {
         let parts = spec.split(separator: ":")
         let point = String(parts[0])
         let after = parts.count > 1 ? Int(parts[1]) ?? 1 : 1
+        let sleep = parts.count > 2 && parts[2].hasPrefix("sleep=") ? Int(parts[2].dropFirst(6)) : nil
         return { name in
             guard name == point else { return }
-            let (count, _) = hits.add(1, ordering: .relaxed)
-            if count >= after { kill(getpid(), SIGKILL) }
+            let (count, hit) = hits.add(1, ordering: .relaxed)
+            if let sleep {
+                if hit == after { Thread.sleep(forTimeInterval: Double(sleep) / 1000) }
+            } else if count >= after {
+                kill(getpid(), SIGKILL)
+            }
         }
     }
 }

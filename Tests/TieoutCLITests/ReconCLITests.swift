@@ -20,30 +20,42 @@ struct ReconCommandTests {
         VALUES ('usmf', 'PV-900001', DATE '2026-10-31', '600100', 12.50, 12.50, 'USD');
         """
 
+    /// A whole second relative to the server's clock, as `YYYY-MM-DD HH:MM:SS` (UTC), so the runs' as-of
+    /// values hold on any date.
+    func serverTime(_ connection: PostgresConnection, plus offset: String) throws -> String {
+        try connection.query(
+            "SELECT to_char(date_trunc('second', now()) + CAST(\(offset) AS interval), 'YYYY-MM-DD HH24:MI:SS')"
+        ).scalar(String.self)
+    }
+
     @Test func runExitsZeroWhenCleanAndOneWithAnErrorThenReportShowsTheCategories() throws {
         try TestDatabase.withMigratedDatabase { connection, name in
             let db = TestDatabase.conninfo(database: name)
-            let clean = try recon(["run", "--grace", "0", "--as-of", "2026-11-25T06:00:00Z"], db: db)
+            // The first run is an hour ago, the second a minute after the fault was written: with --grace 0 the
+            // fault is due at the second run, whatever today's date.
+            let firstAsOf = try serverTime(connection, plus: "-1 hour")
+            let clean = try recon(["run", "--grace", "0", "--as-of", firstAsOf + "Z"], db: db)
             #expect(clean.status == 0, "\(clean.stderr)")
             #expect(
                 clean.stdout
-                    == "run 1 as of 2026-11-25 06:00:00+00: 0 findings: 0 errors, 0 warnings (0 in flight), "
+                    == "run 1 as of \(firstAsOf)+00: 0 findings: 0 errors, 0 warnings (0 in flight), "
                     + "0 information; 0 new, 0 still open, 0 resolved\n")
             #expect(clean.stderr == "")
 
             try connection.executeScript(Self.unbalancedVoucher)
-            let dirty = try recon(["run", "--grace", "0", "--as-of", "2026-11-26T06:00:00Z"], db: db)
+            let secondAsOf = try serverTime(connection, plus: "1 minute")
+            let dirty = try recon(["run", "--grace", "0", "--as-of", secondAsOf + "Z"], db: db)
             #expect(dirty.status == 1, "\(dirty.stderr)")
             #expect(
                 dirty.stdout
-                    == "run 2 as of 2026-11-26 06:00:00+00: 1 findings: 1 errors, 0 warnings (0 in flight), "
+                    == "run 2 as of \(secondAsOf)+00: 1 findings: 1 errors, 0 warnings (0 in flight), "
                     + "0 information; 1 new, 0 still open, 0 resolved\n")
 
             let report = try recon(["report"], db: db)
             #expect(report.status == 0, "\(report.stderr)")
             #expect(
                 report.stdout == """
-                    run 2 as of 2026-11-26 06:00:00+00: 1 findings (1 errors); 1 new, 0 still open, 0 resolved
+                    run 2 as of \(secondAsOf)+00: 1 findings (1 errors); 1 new, 0 still open, 0 resolved
                     category            severity  findings  new  amount
                     UNBALANCED_VOUCHER  E         1         1    USD 12.50
 
@@ -52,7 +64,7 @@ struct ReconCommandTests {
             #expect(first.status == 0)
             #expect(
                 first.stdout
-                    == "run 1 as of 2026-11-25 06:00:00+00: 0 findings (0 errors); 0 new, 0 still open, 0 resolved\n"
+                    == "run 1 as of \(firstAsOf)+00: 0 findings (0 errors); 0 new, 0 still open, 0 resolved\n"
                     + "no findings\n")
         }
     }
