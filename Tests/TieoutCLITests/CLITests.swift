@@ -69,7 +69,7 @@ struct MigrateCommandTests {
             let status = try Tieout.run(["migrate", "--status", "--db", db])
             #expect(status.status == 0)
             #expect(
-                status.stdout.split(separator: "\n").first?.hasPrefix("applied  0001_schemas.sql              20")
+                status.stdout.split(separator: "\n").first?.hasPrefix("applied  0001_schemas.sql                   20")
                     == true)
             #expect(status.stdout.hasSuffix("0 pending, 0 changed or missing\n"))
         }

@@ -114,6 +114,15 @@ struct SyncResilienceTests {
             let base = ["--db", db, "--maps", Self.maps]
             #expect(try Tieout.run(["sync", "status"] + base).status == 0)  // installs capture
             try connection.executeScript(Self.countCaptures)
+            // Each write to F&O's staging table takes a while, so that many kills land in the middle of a
+            // statement, when the killed engine's session still holds the map's lock.
+            try connection.executeScript(
+                """
+                CREATE FUNCTION public.test_slow_write() RETURNS trigger LANGUAGE plpgsql AS $$
+                BEGIN PERFORM pg_sleep(0.3); RETURN NULL; END $$;
+                CREATE TRIGGER test_slow_write AFTER INSERT OR UPDATE ON fno.projcdsactualsimport
+                  FOR EACH STATEMENT EXECUTE FUNCTION public.test_slow_write();
+                """)
             try SampleProject.insertReferenceData(connection)
 
             // The writer: 120 short transactions (new actuals, changed quantities and descriptions).
@@ -277,25 +286,15 @@ struct SyncResilienceTests {
             return try connection.query("SELECT count(*) FROM fno.projcdsactualsimport").scalar(Int.self)
         }
 
-        let engine = try BackgroundTieout(
-            ["sync", "run", "--follow", "--poll-interval", "1", "--db",
-             parameters.map { "\($0.0)=\($0.1)" }.joined(separator: " "), "--log-level", "notice"] + maps)
-        let installed = try eventually(seconds: 30) {
-            let connection = try PostgresConnection(configuration: .parameters(parameters))
-            return try connection.query("SELECT count(*) FROM pg_trigger WHERE tgname = 'tieout_capture_insert'")
-                .scalar(Int.self) > 0
-        }
-        #expect(installed)
-        // The engine registers its maps once capture is on every source table.
-        #expect(
-            try eventually(seconds: 30) {
-                let connection = try PostgresConnection(configuration: .parameters(parameters))
-                return try connection.query("SELECT count(*) FROM sync.map_state").scalar(Int.self) == 10
-            })
+        // Capture first (any sync command installs it), then the company and three actuals, queued for the engine.
+        let db = parameters.map { "\($0.0)=\($0.1)" }.joined(separator: " ")
+        #expect(try Tieout.run(["sync", "status", "--db", db] + maps).status == 0)
         do {
             let connection = try PostgresConnection(configuration: .parameters(parameters))
             try insertScenario(connection, actuals: 3)
         }
+        let engine = try BackgroundTieout(
+            ["sync", "run", "--follow", "--poll-interval", "1", "--db", db, "--log-level", "notice"] + maps)
         #expect(try eventually(seconds: 30) { try staged() == 3 })
 
         let stop = try Tieout.run(["db", "stop"], in: folder)

@@ -62,19 +62,23 @@ struct TransactionTests {
         #expect(try conn.query("SELECT count(*) FROM t").scalar(Int.self) == 0)
     }
 
-    @Test func aFailedRollbackIsKeptNextToTheOriginalError() throws {
+    @Test func aLostConnectionIsOneErrorWithNoRollbackAttempted() throws {
         let conn = try TestDatabase.connect()
-        let error = #expect(throws: TransactionRollbackError.self) {
+        let error = #expect(throws: PostgresError.self) {
             try conn.withTransaction { tx in
-                // The server ends this very session, so both the statement and the rollback fail.
+                // The server ends this very session: the statement fails, and there is nothing left to roll back.
                 try tx.query("SELECT pg_terminate_backend(pg_backend_pid())")
             }
         }
         let failure = try #require(error)
-        let original = try #require(failure.error as? PostgresError)
-        #expect(original.kind == .connection)
-        #expect(failure.rollbackError.kind == .connection)
-        #expect(failure.description.contains("the rollback then failed too"))
+        #expect(failure.kind == .connection)
+        #expect(failure.isConnectionLost)
+        #expect(!failure.isConflict)
+        #expect(!conn.isConnected)
+        #expect(!failure.description.contains("rollback"))
+        // The same settings open a working connection again.
+        let again = try conn.reopened()
+        #expect(try again.query("SELECT 1").scalar(Int.self) == 1)
     }
 
     @Test func nestedTransactionsAreRefused() throws {
