@@ -1,5 +1,9 @@
 import Foundation
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// What the loader needs to know of a CSV file before PostgreSQL's COPY reads it: its header, and, when a record
 /// is bad, the line that record starts on (a quoted field may span lines, so record and line numbers differ).
 struct CSVFile {
@@ -8,82 +12,103 @@ struct CSVFile {
 
     /// The names of the header record, trimmed, in file order. A UTF-8 byte order mark is skipped.
     func header() throws -> [String] {
-        guard let handle = FileHandle(forReadingAtPath: url.path) else {
-            throw LoadError("\(name): cannot read the file")
-        }
-        defer { try? handle.close() }
         var bytes: [UInt8] = []
         var scanner = RecordScanner()
+        var complete = false
         // Read until the first record ends; headers are small, but read in chunks anyway.
-        while true {
-            let chunk = try handle.read(upToCount: 64 * 1024) ?? Data()
-            if chunk.isEmpty { break }
+        try forEachChunk(size: 64 * 1024) { chunk in
             for byte in chunk {
-                if scanner.consume(byte) { return try Self.fields(of: bytes, file: name) }
+                if scanner.consume(byte) {
+                    complete = true
+                    return false
+                }
                 bytes.append(byte)
             }
+            return true
         }
-        guard !bytes.isEmpty else { throw LoadError("\(name): the file is empty; it needs a header line") }
+        guard complete || !bytes.isEmpty else { throw LoadError("\(name): the file is empty; it needs a header line") }
         return try Self.fields(of: bytes, file: name)
+    }
+
+    /// Reads the file in chunks of `size` bytes, in order, until `body` returns false or the file ends. A file that
+    /// cannot be opened or read is a ``LoadError`` naming its path and the reason, never a Foundation error.
+    func forEachChunk(size: Int, _ body: (Data) throws -> Bool) throws {
+        guard let handle = FileHandle(forReadingAtPath: url.path) else {
+            throw LoadError("\(url.path): cannot read the file (\(FileProblem.reason(errno)))")
+        }
+        defer { try? handle.close() }
+        while true {
+            let chunk: Data
+            do {
+                chunk = try handle.read(upToCount: size) ?? Data()
+            } catch {
+                let underlying = (error as NSError).userInfo[NSUnderlyingErrorKey] as? NSError
+                let reason =
+                    underlying?.domain == NSPOSIXErrorDomain
+                    ? FileProblem.reason(Int32(underlying!.code)) : "read error"
+                throw LoadError("\(url.path): cannot read the file (\(reason))")
+            }
+            if chunk.isEmpty { return }
+            if try !body(chunk) { return }
+        }
     }
 
     /// The line (1-based) record `record` starts on, the header being record 1.
     func line(ofRecord record: Int) throws -> Int {
-        guard let handle = FileHandle(forReadingAtPath: url.path) else { return record }
-        defer { try? handle.close() }
         var scanner = RecordScanner()
         var records = 1
         var line = 1
-        while true {
-            let chunk = try handle.read(upToCount: 256 * 1024) ?? Data()
-            if chunk.isEmpty { return line }
+        try forEachChunk(size: 256 * 1024) { chunk in
             for byte in chunk {
                 let ended = scanner.consume(byte)
                 if byte == UInt8(ascii: "\n") { line += 1 }
                 if ended {
                     records += 1
-                    if records == record { return line }
+                    if records == record { return false }
                 }
             }
+            return true
         }
+        return line
     }
 
     /// The line a quoted field opens on that the file never closes, if any.
     func unterminatedQuoteLine() throws -> Int? {
-        guard let handle = FileHandle(forReadingAtPath: url.path) else { return nil }
-        defer { try? handle.close() }
         var scanner = RecordScanner()
         var line = 1
         var opened = 1
-        while let chunk = try handle.read(upToCount: 256 * 1024), !chunk.isEmpty {
+        try forEachChunk(size: 256 * 1024) { chunk in
             for byte in chunk {
                 let wasQuoted = scanner.isQuoted
                 _ = scanner.consume(byte)
                 if scanner.isQuoted && !wasQuoted { opened = line }
                 if byte == UInt8(ascii: "\n") { line += 1 }
             }
+            return true
         }
         return scanner.isQuoted ? opened : nil
     }
 
     /// The first data record whose number of fields is not `expected`: the line it starts on and its fields.
     func firstRecord(notHaving expected: Int) throws -> (line: Int, fields: Int)? {
-        guard let handle = FileHandle(forReadingAtPath: url.path) else { return nil }
-        defer { try? handle.close() }
         var scanner = RecordScanner()
         var record = 1
         var line = 1
         var start = 1
         var fields = 1
         var empty = true
-        while let chunk = try handle.read(upToCount: 256 * 1024), !chunk.isEmpty {
+        var found: (line: Int, fields: Int)?
+        try forEachChunk(size: 256 * 1024) { chunk in
             for byte in chunk {
                 let quoted = scanner.isQuoted
                 let ended = scanner.consume(byte)
                 if byte == UInt8(ascii: ",") && !quoted { fields += 1 }
                 if byte == UInt8(ascii: "\n") { line += 1 }
                 if ended {
-                    if record > 1 && fields != expected { return (start, fields) }
+                    if record > 1 && fields != expected {
+                        found = (start, fields)
+                        return false
+                    }
                     record += 1
                     start = line
                     fields = 1
@@ -92,7 +117,9 @@ struct CSVFile {
                     empty = false
                 }
             }
+            return true
         }
+        if let found { return found }
         // The last record, when the file does not end with a line break.
         if record > 1 && !empty && fields != expected { return (start, fields) }
         return nil
@@ -133,6 +160,9 @@ struct CSVFile {
             }
             index = bytes.index(after: index)
         }
+        guard String(validating: bytes, as: UTF8.self) != nil else {
+            throw LoadError("\(file) line 1: the header is not UTF-8; export the file as UTF-8")
+        }
         guard !quoted else { throw LoadError("\(file) line 1: the header has an unterminated quoted name") }
         fields.append(String(decoding: field, as: UTF8.self))
         return fields.map { $0.trimmingCharacters(in: .whitespaces) }
@@ -154,4 +184,52 @@ struct RecordScanner {
         }
         return byte == UInt8(ascii: "\n") && !quoted
     }
+}
+
+/// The checks that a load's folder and files are what they must be, before anything is read or written.
+enum FileProblem {
+    /// `path` is a folder the loader can list; else a ``LoadError`` naming it.
+    static func checkFolder(_ path: String) throws {
+        var info = stat()
+        guard stat(path, &info) == 0 else {
+            let error = errno
+            if error == ENOENT { throw LoadError("\(path): no such folder") }
+            throw LoadError("\(path): cannot read the folder (\(reason(error)))")
+        }
+        guard info.st_mode & S_IFMT == S_IFDIR else {
+            throw LoadError("\(path): not a folder; give the folder that holds the CSV files (one per table)")
+        }
+        guard access(path, R_OK | X_OK) == 0 else {
+            throw LoadError("\(path): cannot read the folder (\(reason(errno)))")
+        }
+    }
+
+    /// `path` is a regular file the loader can read (a link to one is fine); else a ``LoadError`` naming it. Returns
+    /// its modification time.
+    static func checkFile(_ path: String) throws -> Date {
+        var info = stat()
+        guard stat(path, &info) == 0 else {
+            let error = errno
+            var link = stat()
+            if error == ENOENT, lstat(path, &link) == 0, link.st_mode & S_IFMT == S_IFLNK {
+                let target = (try? FileManager.default.destinationOfSymbolicLink(atPath: path)).map { " \($0)" } ?? ""
+                throw LoadError("\(path): a symbolic link to\(target), which does not exist")
+            }
+            throw LoadError("\(path): cannot read the file (\(reason(error)))")
+        }
+        switch info.st_mode & S_IFMT {
+        case S_IFREG:
+            break
+        case S_IFDIR:
+            throw LoadError("\(path): a folder, not a file; each table must be one CSV file named after it")
+        default:
+            throw LoadError("\(path): not a regular file; each table must be one CSV file named after it")
+        }
+        guard access(path, R_OK) == 0 else { throw LoadError("\(path): cannot read the file (\(reason(errno)))") }
+        return Date(
+            timeIntervalSince1970: TimeInterval(info.st_mtim.tv_sec) + TimeInterval(info.st_mtim.tv_nsec) / 1e9)
+    }
+
+    /// The system's words for `error` (`Permission denied`).
+    static func reason(_ error: Int32) -> String { String(cString: strerror(error)) }
 }

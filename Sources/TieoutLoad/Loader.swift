@@ -32,10 +32,17 @@ public struct Loader {
         /// least this many rows, and at least a quarter of the rows the table has.
         public var bulkMinimumRows = 10_000
 
-        public init(replace: Bool = false, since: Date? = nil, bulkMinimumRows: Int = 10_000) {
+        /// How long a load waits for another load of the same schema to finish before it gives up; zero refuses at
+        /// once.
+        public var wait: Duration = .seconds(600)
+
+        public init(
+            replace: Bool = false, since: Date? = nil, bulkMinimumRows: Int = 10_000, wait: Duration = .seconds(600)
+        ) {
             self.replace = replace
             self.since = since
             self.bulkMinimumRows = bulkMinimumRows
+            self.wait = wait
         }
     }
 
@@ -71,7 +78,33 @@ public struct Loader {
             if options.since != nil { return [] }
             throw LoadError("\(directory.path): no CSV files (one per table, named after it: msdyn_actual.csv)")
         }
-        return try connection.withTransaction { connection in
+        // A deadlock or serialization failure (with a sync, say) rolls the whole load back: it runs again, from the
+        // files, a few times before the error counts.
+        var attempt = 1
+        while true {
+            do {
+                return try load(side, files: files, options: options)
+            } catch let error as PostgresError where Self.isConflict(error) && attempt < Self.attempts {
+                logger.warning(
+                    "load: the transaction was rolled back by a conflict, loading again",
+                    metadata: ["sqlstate": "\(error.code?.rawValue ?? "")", "attempt": "\(attempt + 1)"])
+                attempt += 1
+            }
+        }
+    }
+
+    /// How many times a load runs when a deadlock or serialization failure rolls it back.
+    static let attempts = 3
+
+    /// A deadlock or serialization failure: the transaction lost to a concurrent one and may succeed when run again.
+    static func isConflict(_ error: PostgresError) -> Bool {
+        error.code == .serializationFailure || error.code == .deadlockDetected
+    }
+
+    /// The load of `files` into `side`'s schema, in one transaction.
+    func load(_ side: Side, files: [CSVFile], options: Options) throws -> [TableSummary] {
+        try connection.withTransaction { connection in
+            try lockSchema(side, wait: options.wait)
             try connection.query("SELECT set_config('tieout.origin', \("load:" + side.rawValue), true)")
             // The statements are big and run once: compiling them costs more than it saves.
             try connection.query("SET LOCAL jit = off")
@@ -110,7 +143,52 @@ public struct Loader {
         }
     }
 
+    /// Takes the schema's load lock for the transaction, so two loads of one schema run one after the other: another
+    /// load drops and re-creates the foreign keys and indexes the loader reads from the catalog, and each load's
+    /// bulk path must lock the parent tables the other is writing (a deadlock). Waits up to `wait` for a load that
+    /// holds it (saying so on the log at warning level), then gives up with a ``LoadError`` naming the other load's
+    /// server pid. Loads of the two schemas do not wait for each other. The wait asks again every
+    /// ``lockPollInterval`` a bounded number of times, rather than relying on the server's `lock_timeout`.
+    func lockSchema(_ side: Side, wait: Duration) throws {
+        let schema = side.rawValue
+        func tryLock() throws -> Bool {
+            try connection.query("SELECT pg_try_advisory_xact_lock(hashtext('tieout.load'), hashtext(\(schema)))")
+                .scalar(Bool.self)
+        }
+        if try tryLock() { return }
+        let holder = try connection.query(
+            """
+            SELECT pid FROM pg_locks
+             WHERE locktype = 'advisory' AND granted AND objsubid = 2
+               AND classid::bigint = (hashtext('tieout.load')::bigint & 4294967295)
+               AND objid::bigint = (hashtext(\(schema))::bigint & 4294967295)
+               AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
+             LIMIT 1
+            """
+        ).first.map { try $0.decode(0, as: Int.self) }
+        var other = "another tieout load of schema \(schema)"
+        if let holder { other += " (server pid \(holder))" }
+        guard wait > .zero else {
+            throw LoadError("\(other) is running; nothing was loaded, try again when it has finished")
+        }
+        let seconds = wait.components.seconds
+        logger.warning("load: waiting up to \(seconds) s for \(other) to finish")
+        let tries = Int((wait / Self.lockPollInterval).rounded(.up))
+        for _ in 0..<tries {
+            Thread.sleep(forTimeInterval: Double(Self.lockPollInterval.components.attoseconds) / 1e18)
+            if try tryLock() { return }
+        }
+        throw LoadError("\(other) still ran after \(seconds) s; nothing was loaded, try again when it has finished")
+    }
+
+    /// How often a load that waits for another asks for the lock again.
+    static let lockPollInterval: Duration = .milliseconds(200)
+
+    /// The `*.csv` files of `directory` (modified since `since`, when given), each checked to be a readable file
+    /// before the load starts: a folder, a broken link, a missing or unreadable file is a ``LoadError`` naming its
+    /// path, and nothing is written.
     func csvFiles(in directory: URL, since: Date?) throws -> [CSVFile] {
+        try FileProblem.checkFolder(directory.path)
         let names: [String]
         do {
             names = try FileManager.default.contentsOfDirectory(atPath: directory.path)
@@ -120,10 +198,8 @@ public struct Loader {
         var files: [CSVFile] = []
         for name in names.sorted() where name.lowercased().hasSuffix(".csv") && !name.hasPrefix(".") {
             let url = directory.appendingPathComponent(name)
-            if let since {
-                let attributes = try? FileManager.default.attributesOfItem(atPath: url.path)
-                guard let modified = attributes?[.modificationDate] as? Date, modified >= since else { continue }
-            }
+            let modified = try FileProblem.checkFile(url.path)
+            if let since, modified < since { continue }
             files.append(CSVFile(url: url))
         }
         return files
@@ -151,7 +227,8 @@ public struct Loader {
             let key = name.lowercased()
             if let earlier = seen[key] {
                 throw LoadError(
-                    "\(file.name) line 1: column \(name) appears twice (columns \(earlier + 1) and \(position + 1))")
+                    "\(file.name) line 1: column \(quoted(name)) appears twice (columns \(earlier + 1) and \(position + 1))"
+                )
             }
             seen[key] = position
             if let column = table.column(key) {
@@ -204,12 +281,9 @@ public struct Loader {
             staged.summary.rows = try connection.copyIn(
                 "COPY \(identifier: stage) (\(unescaped: fields.joined(separator: ", "))) FROM STDIN (FORMAT csv, HEADER true, ENCODING 'UTF8')"
             ) { writer in
-                guard let handle = FileHandle(forReadingAtPath: file.url.path) else {
-                    throw LoadError("\(file.name): cannot read the file")
-                }
-                defer { try? handle.close() }
-                while let chunk = try handle.read(upToCount: 256 * 1024), !chunk.isEmpty {
+                try file.forEachChunk(size: 256 * 1024) { chunk in
                     try writer.write(bytes: chunk)
+                    return true
                 }
             }
         } catch let error as PostgresError {
@@ -335,7 +409,8 @@ public struct Loader {
 
     /// The user's version of a failed load statement.
     func translate(_ error: any Error, file: CSVFile) -> any Error {
-        guard let failure = error as? PostgresError else { return error }
+        // A deadlock or serialization failure is not the file's fault: the load runs again.
+        guard let failure = error as? PostgresError, !Self.isConflict(failure) else { return error }
         if failure.code == .raiseException, let rejection = Rejection(failure.message) {
             let line = (try? file.line(ofRecord: rejection.record)) ?? rejection.record
             return LoadError("\(file.name) line \(line), column \(rejection.column): \(rejection.problem)")
@@ -343,7 +418,7 @@ public struct Loader {
         if failure.code?.rawValue == "21000" {
             return LoadError("\(file.name): a key appears on more than one line; each row must have its own key")
         }
-        return LoadError("\(file.name): \(failure.message)")
+        return LoadError("\(file.name): \(serverMessage(failure.message))")
     }
 
     /// After rows came with explicit identity values (F&O record ids), the identity continues above them.
@@ -380,7 +455,13 @@ public struct Loader {
             }
         }
         let location = Self.copyLocation(error, header: header)
-        return LoadError("\(file.name)\(location.isEmpty ? "" : " " + location): \(error.message)")
+        if error.code?.rawValue == "22021" {
+            // invalid byte sequence for encoding "UTF8": 0xff
+            return LoadError(
+                "\(file.name)\(location.isEmpty ? "" : " " + location): not UTF-8 (\(serverMessage(error.message))); "
+                    + "export the file as UTF-8")
+        }
+        return LoadError("\(file.name)\(location.isEmpty ? "" : " " + location): \(serverMessage(error.message))")
     }
 
     /// "line 7, column msdyn_amount" from a COPY error's context (`COPY stage, line 7, column f3: "…"`).
@@ -403,6 +484,9 @@ public struct Loader {
 public struct LoadError: Error, Sendable, CustomStringConvertible {
     public var description: String
     public init(_ description: String) { self.description = description }
+
+    /// A value in single quotes, cut when it is long, as every message of the loader quotes one (``quoted(_:)``).
+    public static func quoted(_ value: String) -> String { TieoutLoad.quoted(value) }
 }
 
 /// The message `load.reject` raises: `load rejected record <n> column <c> expected <what> value <v>`.
@@ -438,16 +522,56 @@ struct Rejection {
     }
 }
 
-/// A value of a file in single quotes for a one-line message: line breaks and tabs inside it written as \n, \r, \t.
-func quoted(_ value: String) -> String {
+/// A value of a file in single quotes for a one-line message: line breaks and tabs inside it written as \n, \r, \t,
+/// and a long value cut after its first ``quotedLength`` characters, with its length: `'aaaa…' (10485760 characters)`.
+/// Every message of the loader that shows a value from a file quotes it through this.
+func quoted(_ value: String) -> String { shown(value[...], quote: "'") }
+
+/// How many characters of a value ``quoted(_:)`` shows.
+let quotedLength = 60
+
+/// `value` between `quote`s, escaped and cut as ``quoted(_:)`` describes.
+private func shown(_ value: Substring, quote: String) -> String {
+    let (text, cut) = escaped(value, limit: quotedLength)
+    guard cut else { return quote + text + quote }
+    return "\(quote)\(text)…\(quote) (\(value.count) characters)"
+}
+
+/// The first `limit` characters of `text` with line breaks and tabs written as \n, \r, \t; whether it was cut.
+private func escaped(_ value: Substring, limit: Int) -> (text: String, cut: Bool) {
     var text = ""
-    for character in value.unicodeScalars {
-        switch character {
-        case "\n": text += "\\n"
-        case "\r": text += "\\r"
-        case "\t": text += "\\t"
-        default: text.unicodeScalars.append(character)
+    var count = 0
+    for character in value {
+        if count == limit { return (text, true) }
+        count += 1
+        for scalar in character.unicodeScalars {
+            switch scalar {
+            case "\n": text += "\\n"
+            case "\r": text += "\\r"
+            case "\t": text += "\\t"
+            default: text.unicodeScalars.append(scalar)
+            }
         }
     }
-    return "'\(text)'"
+    return (text, false)
+}
+
+/// A message of the server for the user, which may quote a value of a file in double quotes: on one line, each quoted
+/// value shown as ``quoted(_:)`` shows it (in the server's double quotes), the rest cut after 300 characters.
+func serverMessage(_ message: String) -> String {
+    var result = ""
+    var rest = message[...]
+    func plain(_ text: Substring) {
+        let (shownText, cut) = escaped(text, limit: 300)
+        result += shownText + (cut ? "…" : "")
+    }
+    while let open = rest.firstIndex(of: "\""),
+        let close = rest[rest.index(after: open)...].firstIndex(of: "\"")
+    {
+        plain(rest[..<open])
+        result += shown(rest[rest.index(after: open)..<close], quote: "\"")
+        rest = rest[rest.index(after: close)...]
+    }
+    plain(rest)
+    return result
 }

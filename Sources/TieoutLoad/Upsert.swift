@@ -58,7 +58,7 @@ extension Loader {
     /// The user's version of a failed statement of a file's load: a rejected value, a missing parent or a repeated
     /// key with its lines; anything else with the file named.
     func explain(_ error: any Error, _ context: FileContext) -> any Error {
-        guard let failure = error as? PostgresError else { return error }
+        guard let failure = error as? PostgresError, !Self.isConflict(failure) else { return error }
         switch failure.code?.rawValue {
         case "23503":
             return missingParent(failure.constraint, context) ?? translate(error, file: context.file)

@@ -90,7 +90,9 @@ public enum SQLExpression {
                     }
                     search += 1
                 }
-                guard closed else { return "has a dollar quote that is never closed (\(String(String.UnicodeScalarView(tag))))" }
+                guard closed else {
+                    return "has a dollar quote that is never closed (\(String(String.UnicodeScalarView(tag))))"
+                }
                 index = search + tag.count
                 continue
             case ";":

@@ -13,7 +13,7 @@ struct LoadCommand: ParsableCommand {
             codes or English labels; dates ISO 8601 or the exports' formats; amounts exact. Rows are upserted by \
             primary key, so loading the same extract twice changes nothing. The whole load is one transaction: a bad \
             row aborts it with the file, line, column and value, and nothing is written. Changes are captured for \
-            the sync like any other write.
+            the sync like any other write. Two loads of one schema take turns: the second waits up to --wait seconds.
             """,
         subcommands: [Dataverse.self, Finance.self]
     )
@@ -30,20 +30,29 @@ struct LoadCommand: ParsableCommand {
                 "Only files modified on or after this date or time (incremental extracts; UTC without a zone).",
                 valueName: "timestamp"))
         var since: String?
+        @Option(
+            name: .long,
+            help: ArgumentHelp(
+                "Seconds to wait for another load of the same schema to finish; 0 refuses at once.",
+                valueName: "seconds"))
+        var wait = 600
 
         func run(_ side: Loader.Side) throws {
             try reportingErrors {
+                guard wait >= 0 else { throw LoadError("--wait \(wait) is negative; give the seconds to wait, or 0") }
                 let connection = try connection.open("tieout.load")
                 let since: Date? = try self.since.map { text in
                     do {
                         return try connection.query("SELECT CAST(\(text) AS timestamptz)").scalar(Date.self)
                     } catch {
-                        throw LoadError("--since '\(text)' is not a date or timestamp (e.g. 2026-11-20)")
+                        throw LoadError(
+                            "--since \(LoadError.quoted(text)) is not a date or timestamp (e.g. 2026-11-20)")
                     }
                 }
                 let loader = Loader(connection: connection, logger: self.connection.makeLogger("tieout.load"))
                 let summaries = try loader.load(
-                    side, from: URL(fileURLWithPath: directory), options: .init(replace: replace, since: since))
+                    side, from: URL(fileURLWithPath: directory),
+                    options: .init(replace: replace, since: since, wait: .seconds(wait)))
                 guard !summaries.isEmpty else {
                     print("no files to load")
                     return

@@ -256,7 +256,10 @@ struct MapValidatorTests {
                     "src.msdyn_skipsync = false AND src.msdyn_documentdate <= current_date AND EXISTS (SELECT 1 FROM dataverse.msdyn_project p WHERE p.msdyn_projectid = src.msdyn_project)"
             ) == [])
         #expect(
-            try Self.problems(expression: "(SELECT p.msdyn_projectnumber FROM dataverse.msdyn_project p WHERE p.msdyn_projectid = src.msdyn_project)")
+            try Self.problems(
+                expression:
+                    "(SELECT p.msdyn_projectnumber FROM dataverse.msdyn_project p WHERE p.msdyn_projectid = src.msdyn_project)"
+            )
                 == [])
     }
 }

@@ -226,7 +226,9 @@ struct SchemaTests {
 
             try conn.query("SET ROLE tieout_analyst")
             defer { _ = try? conn.query("RESET ROLE") }
-            for table in ["dataverse.msdyn_actual", "dataverse.added_later", "fno.projcdsactualsimport", "fno.custtable"] {
+            for table in [
+                "dataverse.msdyn_actual", "dataverse.added_later", "fno.projcdsactualsimport", "fno.custtable",
+            ] {
                 #expect(try conn.query(PostgresQuery(unescaped: "SELECT count(*) FROM \(table)")).scalar(Int.self) == 0)
             }
             let refused = [
