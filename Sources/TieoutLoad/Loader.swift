@@ -156,16 +156,7 @@ public struct Loader {
                 .scalar(Bool.self)
         }
         if try tryLock() { return }
-        let holder = try connection.query(
-            """
-            SELECT pid FROM pg_locks
-             WHERE locktype = 'advisory' AND granted AND objsubid = 2
-               AND classid::bigint = (hashtext('tieout.load')::bigint & 4294967295)
-               AND objid::bigint = (hashtext(\(schema))::bigint & 4294967295)
-               AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
-             LIMIT 1
-            """
-        ).first.map { try $0.decode(0, as: Int.self) }
+        let holder = try connection.advisoryLockHolder(namespace: "tieout.load", key: schema)
         var other = "another tieout load of schema \(schema)"
         if let holder { other += " (server pid \(holder))" }
         guard wait > .zero else {

@@ -100,3 +100,20 @@ extension PostgresConnection {
         }
     }
 }
+
+extension PostgresConnection {
+    /// The server pid of the session that holds the advisory lock `(hashtext(namespace), hashtext(key))` in this
+    /// database, if any: for messages that say whom a lock waits for.
+    public func advisoryLockHolder(namespace: String, key: String) throws(PostgresError) -> Int? {
+        let rows = try query(
+            """
+            SELECT pid FROM pg_locks
+             WHERE locktype = 'advisory' AND granted AND objsubid = 2
+               AND classid::bigint = (hashtext(\(namespace))::bigint & 4294967295)
+               AND objid::bigint = (hashtext(\(key))::bigint & 4294967295)
+               AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
+             LIMIT 1
+            """)
+        return try rows.first.map { row throws(PostgresError) in try row.decode(0, as: Int.self) }
+    }
+}

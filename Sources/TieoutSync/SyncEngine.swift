@@ -270,16 +270,7 @@ public final class SyncEngine {
 
     /// The server pid of the session holding a map's engine lock, if any.
     static func lockHolder(map: String, on connection: PostgresConnection) throws -> Int? {
-        try connection.query(
-            """
-            SELECT pid FROM pg_locks
-             WHERE locktype = 'advisory' AND granted AND objsubid = 2
-               AND classid::bigint = (hashtext('tieout.sync')::bigint & 4294967295)
-               AND objid::bigint = (hashtext(\(map))::bigint & 4294967295)
-               AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
-             LIMIT 1
-            """
-        ).first.map { try $0.decode(0, as: Int.self) }
+        try connection.advisoryLockHolder(namespace: "tieout.sync", key: map)
     }
 
     /// Runs `body` in the transaction(s) a batch of `map` needs: the target's, and in two-database

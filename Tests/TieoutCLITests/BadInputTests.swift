@@ -341,23 +341,7 @@ struct DatabaseFingerprint: Equatable, CustomStringConvertible {
     var description: String { "\(tables.count) tables, \(objects.count) triggers and functions" }
 }
 
-/// Runs the built binary with its output in files, so a long standard error can never block it.
+/// Runs the built binary in the package's folder, with its output in files, so a long standard error can never block it.
 private func runTieout(_ arguments: [String]) throws -> Tieout.Result {
-    let folder = try makeTemporaryDirectory()
-    defer { try? FileManager.default.removeItem(at: folder) }
-    let out = folder.appendingPathComponent("stdout")
-    let err = folder.appendingPathComponent("stderr")
-    FileManager.default.createFile(atPath: out.path, contents: nil)
-    FileManager.default.createFile(atPath: err.path, contents: nil)
-    let process = Process()
-    process.executableURL = Tieout.binary
-    process.arguments = arguments
-    process.currentDirectoryURL = packageRoot
-    process.standardOutput = try FileHandle(forWritingTo: out)
-    process.standardError = try FileHandle(forWritingTo: err)
-    try process.run()
-    process.waitUntilExit()
-    return Tieout.Result(
-        status: process.terminationStatus, stdout: try String(contentsOf: out, encoding: .utf8),
-        stderr: try String(contentsOf: err, encoding: .utf8))
+    try BackgroundTieout(arguments, in: packageRoot).finish()
 }

@@ -33,33 +33,6 @@ struct LoadConcurrencyTests {
         return folder
     }
 
-    /// Starts `tieout arguments…` without waiting for it; its output goes to files in `folder`.
-    final class Running: @unchecked Sendable {
-        let process = Process()
-        let out: URL
-        let err: URL
-
-        init(_ arguments: [String], folder: URL, name: String) throws {
-            out = folder.appendingPathComponent("\(name).out")
-            err = folder.appendingPathComponent("\(name).err")
-            _ = FileManager.default.createFile(atPath: out.path, contents: nil)
-            _ = FileManager.default.createFile(atPath: err.path, contents: nil)
-            process.executableURL = Tieout.binary
-            process.arguments = arguments
-            process.standardOutput = try FileHandle(forWritingTo: out)
-            process.standardError = try FileHandle(forWritingTo: err)
-            try process.run()
-        }
-
-        func finish() throws -> Tieout.Result {
-            process.waitUntilExit()
-            return Tieout.Result(
-                status: process.terminationStatus,
-                stdout: try String(contentsOf: out, encoding: .utf8),
-                stderr: try String(contentsOf: err, encoding: .utf8))
-        }
-    }
-
     /// The summary line of msdyn_actual from a load's output.
     static func actualsLine(_ stdout: String) -> String? {
         stdout.components(separatedBy: "\n").first { $0.hasPrefix("dataverse.msdyn_actual ") }
@@ -79,8 +52,8 @@ struct LoadConcurrencyTests {
             let before = try Self.definitions(connection)
             #expect(before.count >= 8)
             let arguments = ["load", "dataverse", folder.path, "--replace", "--db", db]
-            let running = try (1...3).map { try Running(arguments, folder: folder, name: "load\($0)") }
-            let results = try running.map { try $0.finish() }
+            let running = try (1...3).map { _ in try BackgroundTieout(arguments) }
+            let results = running.map { $0.finish() }
             for result in results {
                 #expect(result.status == 0, "\(result.stderr)")
                 // Nothing on stderr but, for a load that had to wait, the line that says so: no internal error, no
@@ -163,16 +136,16 @@ struct LoadConcurrencyTests {
             #expect(fno.status == 0, "\(fno.stderr)")
 
             // With the default wait, a load waits, and goes on when the other ends.
-            let waiting = try Running(["load", "dataverse", folder.path, "--db", db], folder: folder, name: "waiting")
+            let waiting = try BackgroundTieout(["load", "dataverse", folder.path, "--db", db])
             var waited = false
             for _ in 0..<300 where !waited {
-                waited = try String(contentsOf: waiting.err, encoding: .utf8).contains("load: waiting up to 600 s")
+                waited = waiting.stderr.contains("load: waiting up to 600 s")
                 if !waited { Thread.sleep(forTimeInterval: 0.1) }
             }
             #expect(waited)
             #expect(try connection.query("SELECT count(*) FROM dataverse.account").scalar(Int.self) == 0)
             try other.query("COMMIT")
-            let result = try waiting.finish()
+            let result = waiting.finish()
             #expect(result.status == 0, "\(result.stderr)")
             #expect(
                 result.stderr.hasSuffix(

@@ -103,7 +103,7 @@ struct TransactionTests {
             }
             #expect(error?.code == .uniqueViolation)
             #expect(tx.transactionStatus == .inTransaction)
-            try tx.withSavepoint { sp in try sp.query("INSERT INTO t VALUES (3)") }
+            _ = try tx.withSavepoint { sp in try sp.query("INSERT INTO t VALUES (3)") }
         }
         #expect(try conn.query("SELECT array_agg(id ORDER BY id)::text FROM t").scalar(String.self) == "{1,3}")
     }
