@@ -185,8 +185,8 @@ public final class SyncEngine {
     /// Decides what follows a failed try of a batch transaction: a deadlock or serialization failure (the
     /// server rolled the transaction back whole) is logged, waited out (growing, jittered waits) and
     /// answered by returning, so the caller tries again, up to ``Configuration/conflictAttempts`` tries;
-    /// anything else, or one conflict too many, is rethrown. Callers loop:
-    /// `while true { do { …; break } catch { try afterFailedTry(error, of: map, attempt: &attempt) } }`.
+    /// anything else, or one conflict too many, is rethrown. Callers loop until a try returns:
+    /// `while outcome == nil { do { outcome = try … } catch { try afterFailedTry(error, of: map, attempt: &attempt) } }`.
     func afterFailedTry(_ error: any Error, of map: CompiledMap, attempt: inout Int) throws {
         guard let conflict = Self.conflict(in: error), attempt < configuration.conflictAttempts else { throw error }
         let doublings: Int = min(attempt - 1, 10)
