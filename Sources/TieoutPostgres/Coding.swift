@@ -183,7 +183,8 @@ public struct PostgresDate: Hashable, Comparable, Sendable, CustomStringConverti
         guard year >= 1 else { throw PostgresDecodingFailure("not a date: there is no year 0") }
         guard day <= Self.days(inMonth: month, of: year) else {
             throw PostgresDecodingFailure(
-                "not a calendar date: \(Self.monthNames[month - 1]) \(year) has \(Self.days(inMonth: month, of: year)) days")
+                "not a calendar date: \(Self.monthNames[month - 1]) \(year) has \(Self.days(inMonth: month, of: year)) days"
+            )
         }
         self.init(year: year, month: month, day: day)
     }

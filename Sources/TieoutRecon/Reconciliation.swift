@@ -155,7 +155,8 @@ public struct Reconciliation {
                     "--as-of '\(text)' is not a timestamp (is its time zone known?); \(Self.asOfExample)", usage: true)
             }
             if try row.decode("too_early", as: Bool.self) {
-                throw ReconError("--as-of '\(text)' is before \(Self.earliestAsOf.prefix(10)); \(Self.asOfExample)", usage: true)
+                throw ReconError(
+                    "--as-of '\(text)' is before \(Self.earliestAsOf.prefix(10)); \(Self.asOfExample)", usage: true)
             }
             if try row.decode("too_late", as: Bool.self) {
                 let now: String = try row.decode("now")
@@ -176,10 +177,13 @@ public struct Reconciliation {
         guard valid else { throw ReconError("--grace '\(options.grace)' must not be negative", usage: true) }
         if let entity = options.legalEntity {
             guard !entity.isEmpty else { throw ReconError("--legal-entity must not be empty", usage: true) }
-            guard try connection.query("SELECT EXISTS (SELECT FROM fno.ledger WHERE dataareaid = \(entity))").scalar(Bool.self)
+            guard
+                try connection.query("SELECT EXISTS (SELECT FROM fno.ledger WHERE dataareaid = \(entity))").scalar(
+                    Bool.self)
             else {
                 throw ReconError(
-                    "--legal-entity '\(entity)' is not a legal entity of fno.ledger (see `tieout fno ledger`)", usage: true)
+                    "--legal-entity '\(entity)' is not a legal entity of fno.ledger (see `tieout fno ledger`)",
+                    usage: true)
             }
         }
         return (asOf, grace)
@@ -192,7 +196,9 @@ public struct Reconciliation {
     /// space, which PostgreSQL checks). The day must be on the calendar and the time on the clock. Special values
     /// (`now`, `today`, `epoch`, `infinity`) are refused: a run has a definite time.
     static func asOfProblem(_ text: String) -> String? {
-        let special = ["infinity", "+infinity", "-infinity", "now", "today", "tomorrow", "yesterday", "epoch", "allballs"]
+        let special = [
+            "infinity", "+infinity", "-infinity", "now", "today", "tomorrow", "yesterday", "epoch", "allballs",
+        ]
         if special.contains(text.trimmingCharacters(in: .whitespaces).lowercased()) {
             return "is not accepted: give a definite time (\(asOfExample)), or leave --as-of out for now"
         }

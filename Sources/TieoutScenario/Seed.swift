@@ -145,8 +145,10 @@ public struct Seed {
                 try connection.executeScript(CompanyScript.masterData)
             } else {
                 // The entries refer to the contracts' temporary table: rebuild it from the same script.
-                let contracts = CompanyScript.masterData.components(separatedBy: "CREATE TEMP TABLE seed_contract AS")[1]
-                    .components(separatedBy: ";")[0]
+                let contracts = CompanyScript.masterData.components(separatedBy: "CREATE TEMP TABLE seed_contract AS")[
+                    1
+                ]
+                .components(separatedBy: ";")[0]
                 try connection.executeScript("CREATE TEMP TABLE seed_contract AS" + contracts)
             }
         }

@@ -107,8 +107,9 @@ extension SyncEngine {
             var attempt = 1
             var outcome: (progress: InitialSyncProgress, key: [String]?)?
             while outcome == nil {
-                do { outcome = try initialBatch(map, after: lastKey, current: current) }
-                catch { try afterFailedTry(error, of: map, attempt: &attempt) }
+                do { outcome = try initialBatch(map, after: lastKey, current: current) } catch {
+                    try afterFailedTry(error, of: map, attempt: &attempt)
+                }
             }
             lastKey = outcome!.key
             current = outcome!.progress

@@ -376,8 +376,9 @@ public final class SyncEngine {
         var attempt = 1
         var outcome: BatchResult?
         while outcome == nil {
-            do { outcome = try applyBatchTransaction(map, after: after, consumed: &consumed) }
-            catch { try afterFailedTry(error, of: map, attempt: &attempt) }
+            do { outcome = try applyBatchTransaction(map, after: after, consumed: &consumed) } catch {
+                try afterFailedTry(error, of: map, attempt: &attempt)
+            }
         }
         if !consumed.isEmpty { try deleteAppliedLogRows(map, source: source, target: target) }
         return outcome!

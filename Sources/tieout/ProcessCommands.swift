@@ -11,7 +11,8 @@ func parseDate(_ text: String) throws -> PostgresDate {
     do {
         return try PostgresDate(postgresText: text)
     } catch {
-        throw ValidationError(error.reason.hasPrefix("not a date in ISO form") ? "not a date (YYYY-MM-DD)" : error.reason)
+        throw ValidationError(
+            error.reason.hasPrefix("not a date in ISO form") ? "not a date (YYYY-MM-DD)" : error.reason)
     }
 }
 

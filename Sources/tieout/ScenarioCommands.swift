@@ -20,7 +20,8 @@ struct SeedCommand: ParsableCommand {
     var month: PostgresDate?
     @Flag(
         name: .long,
-        help: "Do nothing (exit 0) when the database already holds a company (an unfinished seed with the same options is continued)."
+        help:
+            "Do nothing (exit 0) when the database already holds a company (an unfinished seed with the same options is continued)."
     ) var ifEmpty = false
 
     func validate() throws {

@@ -77,7 +77,8 @@ struct BadInputTests {
             )),
         BadInput(
             "dv ready --to year 0", ["dv", "ready", "--to", "0000-01-01"], 64,
-            .exactly("tieout: error: The value '0000-01-01' is invalid for '--to <to>': not a date: there is no year 0")),
+            .exactly("tieout: error: The value '0000-01-01' is invalid for '--to <to>': not a date: there is no year 0")
+        ),
         BadInput(
             "dv ready --to not ISO", ["dv", "ready", "--to", "2026-1-5"], 64,
             .exactly("tieout: error: The value '2026-1-5' is invalid for '--to <to>': not a date (YYYY-MM-DD)")),
@@ -142,11 +143,13 @@ struct BadInputTests {
         BadInput(
             "recon run --grace 100,000 characters", ["recon", "run", "--grace", long(100_000)], 64,
             .exactly(
-                "tieout: error: --grace '\(long(60))…' (100000 characters) is not a duration; use e.g. 90m, 2h, 1d or 0")
+                "tieout: error: --grace '\(long(60))…' (100000 characters) is not a duration; use e.g. 90m, 2h, 1d or 0"
+            )
         ),
         BadInput(
             "recon run --legal-entity unknown", ["recon", "run", "--legal-entity", "zzzz"], 64,
-            .exactly("tieout: error: --legal-entity 'zzzz' is not a legal entity of fno.ledger (see `tieout fno ledger`)"),
+            .exactly(
+                "tieout: error: --legal-entity 'zzzz' is not a legal entity of fno.ledger (see `tieout fno ledger`)"),
             setup: ledger),
         BadInput(
             "recon run --legal-entity 100,000 characters", ["recon", "run", "--legal-entity", long(100_000, "x")], 64,
@@ -279,7 +282,8 @@ struct BadInputBoundaryTests {
     @Test func exportWritesStandardOutputAndThroughASymbolicLink() throws {
         try TestDatabase.withMigratedDatabase { _, name in
             let db = TestDatabase.conninfo(database: name)
-            let header = "invoicenumber,contract,currency,status,status_name,amount_before_tax,confirmed,proposal,"
+            let header =
+                "invoicenumber,contract,currency,status,status_name,amount_before_tax,confirmed,proposal,"
                 + "proposal_lines,proposal_amount,posted,projinvoiceid,written_back,stage\n"
             let dash = try runTieout(["recon", "export", "--what", "pipeline", "--out", "-", "--db", db])
             #expect(dash.status == 0, "\(dash.stderr)")
@@ -298,7 +302,8 @@ struct BadInputBoundaryTests {
             #expect(viaLink.status == 0, "\(viaLink.stderr)")
             #expect(try FileManager.default.destinationOfSymbolicLink(atPath: link.path) == "real.csv")
             #expect(try String(contentsOf: real, encoding: .utf8) == header)
-            #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted() == ["link.csv", "real.csv"])
+            #expect(
+                try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted() == ["link.csv", "real.csv"])
         }
     }
 }

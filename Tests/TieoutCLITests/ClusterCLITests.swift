@@ -24,11 +24,12 @@ struct ClusterCommandTests {
         defer { try? FileManager.default.removeItem(atPath: recorded) }
         let postgresHome = String(cString: getpwnam("postgres")!.pointee.pw_dir)
         #expect(recorded.hasPrefix(postgresHome + "/tieout/clone-"))
-        #expect(start.stdout == """
-            created and started the private PostgreSQL in \(work.path)/.tieout
-            connect with: host=\(recorded)/run port=5432 user=tieout dbname=tieout
+        #expect(
+            start.stdout == """
+                created and started the private PostgreSQL in \(work.path)/.tieout
+                connect with: host=\(recorded)/run port=5432 user=tieout dbname=tieout
 
-            """)
+                """)
         let status = try Tieout.run(["db", "status"], in: work)
         #expect(status.status == 0)
         #expect(status.stdout.contains("data: \(recorded)/pgdata\nlog: \(recorded)/postgres.log\n"))

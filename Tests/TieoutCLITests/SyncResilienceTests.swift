@@ -164,7 +164,8 @@ struct SyncResilienceTests {
             // state row. The application takes that state row, then wants a staging row the batch holds: a
             // deadlock. The application's deadlock_timeout is longer, so the server picks the batch as the victim.
             let engine = try BackgroundTieout(
-                ["sync", "run", "--map", "actuals"] + base, environment: ["TIEOUT_FAILPOINT": "before-commit:1:sleep=3000"])
+                ["sync", "run", "--map", "actuals"] + base,
+                environment: ["TIEOUT_FAILPOINT": "before-commit:1:sleep=3000"])
             let probe = try PostgresConnection(configuration: .parameters([("dbname", name)]))
             var probed = ""
             let held = try eventually(seconds: 30) {
