@@ -513,39 +513,9 @@ struct Rejection {
     }
 }
 
-/// A value of a file in single quotes for a one-line message: line breaks and tabs inside it written as \n, \r, \t,
-/// and a long value cut after its first ``quotedLength`` characters, with its length: `'aaaa…' (10485760 characters)`.
+/// A value of a file in single quotes for a one-line message, escaped and cut (``MessageText/quoted(_:quote:limit:)``).
 /// Every message of the loader that shows a value from a file quotes it through this.
-func quoted(_ value: String) -> String { shown(value[...], quote: "'") }
-
-/// How many characters of a value ``quoted(_:)`` shows.
-let quotedLength = 60
-
-/// `value` between `quote`s, escaped and cut as ``quoted(_:)`` describes.
-private func shown(_ value: Substring, quote: String) -> String {
-    let (text, cut) = escaped(value, limit: quotedLength)
-    guard cut else { return quote + text + quote }
-    return "\(quote)\(text)…\(quote) (\(value.count) characters)"
-}
-
-/// The first `limit` characters of `text` with line breaks and tabs written as \n, \r, \t; whether it was cut.
-private func escaped(_ value: Substring, limit: Int) -> (text: String, cut: Bool) {
-    var text = ""
-    var count = 0
-    for character in value {
-        if count == limit { return (text, true) }
-        count += 1
-        for scalar in character.unicodeScalars {
-            switch scalar {
-            case "\n": text += "\\n"
-            case "\r": text += "\\r"
-            case "\t": text += "\\t"
-            default: text.unicodeScalars.append(scalar)
-            }
-        }
-    }
-    return (text, false)
-}
+func quoted(_ value: String) -> String { MessageText.quoted(value) }
 
 /// A message of the server for the user, which may quote a value of a file in double quotes: on one line, each quoted
 /// value shown as ``quoted(_:)`` shows it (in the server's double quotes), the rest cut after 300 characters.
@@ -553,14 +523,14 @@ func serverMessage(_ message: String) -> String {
     var result = ""
     var rest = message[...]
     func plain(_ text: Substring) {
-        let (shownText, cut) = escaped(text, limit: 300)
+        let (shownText, cut) = MessageText.escaped(text, limit: 300)
         result += shownText + (cut ? "…" : "")
     }
     while let open = rest.firstIndex(of: "\""),
         let close = rest[rest.index(after: open)...].firstIndex(of: "\"")
     {
         plain(rest[..<open])
-        result += shown(rest[rest.index(after: open)..<close], quote: "\"")
+        result += MessageText.quoted(rest[rest.index(after: open)..<close], quote: "\"")
         rest = rest[rest.index(after: close)...]
     }
     plain(rest)

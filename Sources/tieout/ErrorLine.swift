@@ -1,34 +1,11 @@
 import ArgumentParser
 import Foundation
+import TieoutPostgres
 
-/// A value for quoting in a message: `'…'` around it, control characters escaped (`\n`, `\t`, `\u{1B}`), and a
-/// value longer than `limit` characters cut to its first `limit` characters, then `…` and its length:
-/// `'aaaa…' (10485760 characters)`. Every message that quotes what the user gave goes through this (directly, or
-/// through ``errorLine(_:)``), so a bad 10 MB value never makes a 10 MB error line.
-func quoted(_ value: String, limit: Int = 60) -> String {
-    var count = 0
-    var shown = ""
-    for character in value {
-        count += 1
-        if count <= limit { shown += escapedControls(character) }
-    }
-    return count <= limit ? "'\(shown)'" : "'\(shown)…' (\(count) characters)"
-}
-
-private func escapedControls(_ character: Character) -> String {
-    guard character.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
-        return String(character)
-    }
-    return character.unicodeScalars.map { scalar in
-        switch scalar {
-        case "\n": return "\\n"
-        case "\r": return "\\r"
-        case "\t": return "\\t"
-        default:
-            return scalar.properties.generalCategory == .control
-                ? "\\u{\(String(scalar.value, radix: 16, uppercase: true))}" : String(scalar)
-        }
-    }.joined()
+/// A value the user gave, quoted for a message (``MessageText/quoted(_:quote:limit:)``): every message that quotes
+/// what the user gave goes through this (directly, or through ``errorLine(_:)``).
+func quoted(_ value: String, limit: Int = MessageText.quotedLength) -> String {
+    MessageText.quoted(value, limit: limit)
 }
 
 /// The text of `message` made fit for one line on standard error: control characters escaped, every stretch
@@ -44,11 +21,11 @@ func errorLine(_ message: String) -> String {
         // Odd pieces sit between a pair of quotes (the last one only when its closing quote exists).
         let count = piece.count
         if index % 2 == 1, index < raw.count - 1, count > 100 {
-            pieces.append(suffix + piece.prefix(60).map(escapedControls).joined() + "…")
+            pieces.append(suffix + piece.prefix(60).map(MessageText.escapedControls).joined() + "…")
             suffix = " (\(count) characters)"
         } else {
             // Only the start of a long unquoted piece can be shown (the line is cut at 1,000 characters).
-            pieces.append(suffix + piece.prefix(1001).map(escapedControls).joined() + (count > 1001 ? "…" : ""))
+            pieces.append(suffix + piece.prefix(1001).map(MessageText.escapedControls).joined() + (count > 1001 ? "…" : ""))
             suffix = ""
         }
     }
