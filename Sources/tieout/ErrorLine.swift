@@ -25,7 +25,8 @@ func errorLine(_ message: String) -> String {
             suffix = " (\(count) characters)"
         } else {
             // Only the start of a long unquoted piece can be shown (the line is cut at 1,000 characters).
-            pieces.append(suffix + piece.prefix(1001).map(MessageText.escapedControls).joined() + (count > 1001 ? "…" : ""))
+            pieces.append(
+                suffix + piece.prefix(1001).map(MessageText.escapedControls).joined() + (count > 1001 ? "…" : ""))
             suffix = ""
         }
     }
