@@ -23,6 +23,7 @@ let package = Package(
         .library(name: "TieoutScenario", targets: ["TieoutScenario"]),
         .library(name: "TieoutRecon", targets: ["TieoutRecon"]),
         .library(name: "TieoutLoad", targets: ["TieoutLoad"]),
+        .library(name: "TieoutLake", targets: ["TieoutLake"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -99,10 +100,17 @@ let package = Package(
             dependencies: ["TieoutPostgres", "TieoutMaps", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strictSettings
         ),
-        // Loading real Dataverse and F&O CSV extracts into the two schemas (`tieout load`).
+        // Azure Synapse Link lake folders (docs/lake.md): the model.json format, the folder layout, and the
+        // simulator's writer (`tieout lake write`).
+        .target(
+            name: "TieoutLake",
+            dependencies: ["TieoutPostgres", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strictSettings
+        ),
+        // Loading real Dataverse and F&O CSV extracts and lake folders into the two schemas (`tieout load`).
         .target(
             name: "TieoutLoad",
-            dependencies: ["TieoutPostgres", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["TieoutPostgres", "TieoutLake", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strictSettings
         ),
         // Benchmarks that print figures (`tieout bench`, `make bench`); not timed tests.
@@ -110,7 +118,7 @@ let package = Package(
             name: "TieoutBench",
             dependencies: [
                 "TieoutPostgres", "TieoutMaps", "TieoutSync", "TieoutMigrations", "TieoutRecon", "TieoutScenario",
-                "TieoutLoad", .product(name: "Logging", package: "swift-log"),
+                "TieoutLoad", "TieoutLake", .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSettings
         ),
@@ -129,6 +137,7 @@ let package = Package(
                 "TieoutScenario",
                 "TieoutRecon",
                 "TieoutLoad",
+                "TieoutLake",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -201,6 +210,15 @@ let package = Package(
             dependencies: [
                 "TieoutLoad", "TieoutRecon", "TieoutSync", "TieoutMaps", "TieoutMigrations", "TieoutPostgres",
                 "TieoutTestSupport", .product(name: "Logging", package: "swift-log"),
+            ],
+            exclude: ["Fixtures"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "TieoutLakeTests",
+            dependencies: [
+                "TieoutLake", "TieoutLoad", "TieoutRecon", "TieoutScenario", "TieoutSync", "TieoutMaps",
+                "TieoutMigrations", "TieoutPostgres", "TieoutTestSupport", .product(name: "Logging", package: "swift-log"),
             ],
             exclude: ["Fixtures"],
             swiftSettings: strictSettings

@@ -1,0 +1,174 @@
+-- 0014_lake.sql
+-- Azure Synapse Link lake folders (docs/lake.md): what `tieout load lake DIR` records of the folders it loaded (so a
+-- nightly run loads each completed folder exactly once), the newest version it loaded per row, the deletes it
+-- applied; what `tieout lake write DIR` records of what it exported; the F&O Id <-> RecId conversion both use; and
+-- the lake load's way past the actuals' delete guard (deletes are the source's truth).
+-- Applied by the tieout migrator in one transaction (no BEGIN/COMMIT here).
+
+CREATE SCHEMA lake;
+COMMENT ON SCHEMA lake IS
+  'Azure Synapse Link lake folders (docs/lake.md): the folders `tieout load lake` loaded, the row versions and '
+  'deletes it applied, and what `tieout lake write` exported.';
+
+------------------------------------------------------------------------------------------------
+-- F&O Id <-> RecId
+------------------------------------------------------------------------------------------------
+CREATE FUNCTION lake.recid(p_id uuid) RETURNS bigint
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
+    SELECT ('x' || substr(h, 31, 2) || substr(h, 29, 2) || substr(h, 27, 2) || substr(h, 25, 2)
+                || substr(h, 23, 2) || substr(h, 21, 2) || substr(h, 19, 2) || substr(h, 17, 2))::bit(64)::bigint
+      FROM (SELECT replace(p_id::text, '-', '') AS h) x
+$$;
+COMMENT ON FUNCTION lake.recid(uuid) IS
+  'The F&O RecId of a Synapse Link Id: bytes 9-16 of the GUID (its last 16 hex digits, in text order) read as a '
+  'little-endian 64-bit integer. lake.recid(''00000000-0000-0000-0000-005001000000'') = 5637144576.';
+
+CREATE FUNCTION lake.fno_id(p_recid bigint) RETURNS uuid
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
+    SELECT ('00000000-0000-0000-' || substr(r, 1, 4) || '-' || substr(r, 5, 12))::uuid
+      FROM (SELECT substr(h, 15, 2) || substr(h, 13, 2) || substr(h, 11, 2) || substr(h, 9, 2)
+                   || substr(h, 7, 2) || substr(h, 5, 2) || substr(h, 3, 2) || substr(h, 1, 2) AS r
+              FROM (SELECT lpad(to_hex(p_recid), 16, '0') AS h) x) y
+$$;
+COMMENT ON FUNCTION lake.fno_id(bigint) IS
+  'The Synapse Link Id of an F&O RecId, the inverse of lake.recid: eight zero bytes, then the RecId little-endian. '
+  'lake.fno_id(5637144576) = 00000000-0000-0000-0000-005001000000.';
+
+------------------------------------------------------------------------------------------------
+-- What `tieout load lake` loaded
+------------------------------------------------------------------------------------------------
+CREATE TABLE lake.loaded_folder (
+    id             bigint      GENERATED ALWAYS AS IDENTITY,
+    folder         text        NOT NULL,
+    folder_time    timestamptz,
+    model_checksum text        NOT NULL,
+    loaded_at      timestamptz NOT NULL DEFAULT now(),
+    rows           bigint      NOT NULL,
+    CONSTRAINT loaded_folder_pkey PRIMARY KEY (id),
+    CONSTRAINT loaded_folder_folder_checksum_key UNIQUE (folder, model_checksum),
+    CONSTRAINT loaded_folder_time_check CHECK ((folder = '.') = (folder_time IS NULL))
+);
+COMMENT ON TABLE lake.loaded_folder IS
+  'One row per lake folder `tieout load lake` loaded, written in the same transaction as the folder''s rows: a '
+  'timestamp folder loads once; the root layout (folder ''.'') loads again when its model.json changes.';
+COMMENT ON COLUMN lake.loaded_folder.id IS 'Load number (lake.loaded_table, lake.row_version, lake.deleted_row).';
+COMMENT ON COLUMN lake.loaded_folder.folder IS
+  'The folder''s name as written in the lake (2026-11-24T08.07.17Z), or ''.'' for the root layout.';
+COMMENT ON COLUMN lake.loaded_folder.folder_time IS 'The time the folder''s name gives; NULL for the root layout.';
+COMMENT ON COLUMN lake.loaded_folder.model_checksum IS 'SHA-256 (hex) of the folder''s model.json as loaded.';
+COMMENT ON COLUMN lake.loaded_folder.loaded_at IS 'When it was loaded.';
+COMMENT ON COLUMN lake.loaded_folder.rows IS 'Data rows read from its partition files (all tables).';
+
+CREATE TABLE lake.loaded_table (
+    load_id        bigint NOT NULL,
+    table_name     text   NOT NULL,
+    files          integer NOT NULL,
+    rows           bigint NOT NULL,
+    inserted       bigint NOT NULL,
+    updated        bigint NOT NULL,
+    unchanged      bigint NOT NULL,
+    deleted        bigint NOT NULL,
+    superseded     bigint NOT NULL,
+    CONSTRAINT loaded_table_pkey PRIMARY KEY (load_id, table_name),
+    CONSTRAINT loaded_table_load_fkey FOREIGN KEY (load_id) REFERENCES lake.loaded_folder (id)
+);
+COMMENT ON TABLE lake.loaded_table IS 'What each folder''s load did to each table it had rows for.';
+COMMENT ON COLUMN lake.loaded_table.load_id IS 'The load (lake.loaded_folder.id).';
+COMMENT ON COLUMN lake.loaded_table.table_name IS 'schema.table loaded.';
+COMMENT ON COLUMN lake.loaded_table.files IS 'Partition files read.';
+COMMENT ON COLUMN lake.loaded_table.rows IS 'Data rows read.';
+COMMENT ON COLUMN lake.loaded_table.inserted IS 'Rows inserted.';
+COMMENT ON COLUMN lake.loaded_table.updated IS 'Rows changed.';
+COMMENT ON COLUMN lake.loaded_table.unchanged IS 'Rows that already held the same values.';
+COMMENT ON COLUMN lake.loaded_table.deleted IS 'Rows deleted by IsDelete rows.';
+COMMENT ON COLUMN lake.loaded_table.superseded IS
+  'Rows not applied: an older version of a key the folder (or an earlier one) has a newer version of, or a delete '
+  'of a row the table does not have.';
+
+CREATE TABLE lake.row_version (
+    table_name text   NOT NULL,
+    row_key    text   NOT NULL,
+    version    bigint,
+    load_id    bigint NOT NULL,
+    CONSTRAINT row_version_pkey PRIMARY KEY (table_name, row_key)
+);
+COMMENT ON TABLE lake.row_version IS
+  'The newest version loaded of every key of every table (a delete included): a later folder''s older version of '
+  'the key is skipped.';
+COMMENT ON COLUMN lake.row_version.table_name IS 'schema.table.';
+COMMENT ON COLUMN lake.row_version.row_key IS 'The primary key as text (a Dataverse GUID; an F&O RecId).';
+COMMENT ON COLUMN lake.row_version.version IS
+  'versionnumber (or sysrowversion) of the row loaded; NULL when its row carried none (an F&O delete).';
+COMMENT ON COLUMN lake.row_version.load_id IS 'The load that wrote it (lake.loaded_folder.id).';
+
+CREATE TABLE lake.deleted_row (
+    load_id    bigint NOT NULL,
+    table_name text   NOT NULL,
+    row_key    text   NOT NULL,
+    version    bigint,
+    CONSTRAINT deleted_row_pkey PRIMARY KEY (load_id, table_name, row_key),
+    CONSTRAINT deleted_row_load_fkey FOREIGN KEY (load_id) REFERENCES lake.loaded_folder (id)
+);
+COMMENT ON TABLE lake.deleted_row IS
+  'Every delete a lake load applied (an IsDelete row of a key the table had): what the source systems deleted, '
+  'actuals included. Join lake.loaded_folder for the folder.';
+COMMENT ON COLUMN lake.deleted_row.load_id IS 'The load (lake.loaded_folder.id) whose folder held the delete.';
+COMMENT ON COLUMN lake.deleted_row.table_name IS 'schema.table the row was deleted from.';
+COMMENT ON COLUMN lake.deleted_row.row_key IS 'Its primary key as text.';
+COMMENT ON COLUMN lake.deleted_row.version IS 'The delete row''s version, when it carried one.';
+
+------------------------------------------------------------------------------------------------
+-- What `tieout lake write` exported
+------------------------------------------------------------------------------------------------
+CREATE TABLE lake.export_folder (
+    folder      text        NOT NULL,
+    written_at  timestamptz NOT NULL DEFAULT now(),
+    rows        bigint      NOT NULL,
+    deletes     bigint      NOT NULL,
+    CONSTRAINT export_folder_pkey PRIMARY KEY (folder)
+);
+COMMENT ON TABLE lake.export_folder IS 'One row per folder `tieout lake write` wrote from this database.';
+COMMENT ON COLUMN lake.export_folder.folder IS 'The folder''s name (2026-11-24T08.07.17Z).';
+COMMENT ON COLUMN lake.export_folder.written_at IS 'When it was written.';
+COMMENT ON COLUMN lake.export_folder.rows IS 'Rows written (inserts and updates).';
+COMMENT ON COLUMN lake.export_folder.deletes IS 'IsDelete rows written.';
+
+CREATE SEQUENCE lake.export_version;
+COMMENT ON SEQUENCE lake.export_version IS
+  'versionnumber (and F&O sysrowversion) of the rows `tieout lake write` exports: every exported change takes the '
+  'next value.';
+
+CREATE TABLE lake.export_row (
+    table_name text   NOT NULL,
+    row_key    text   NOT NULL,
+    row_hash   text   NOT NULL,
+    version    bigint NOT NULL,
+    CONSTRAINT export_row_pkey PRIMARY KEY (table_name, row_key)
+);
+COMMENT ON TABLE lake.export_row IS
+  'Every row as `tieout lake write` last exported it: a row whose hash differs is exported again as an update, a '
+  'row that is gone as a delete.';
+COMMENT ON COLUMN lake.export_row.table_name IS 'schema.table.';
+COMMENT ON COLUMN lake.export_row.row_key IS 'Its primary key as text.';
+COMMENT ON COLUMN lake.export_row.row_hash IS 'md5 of the row''s text when it was exported.';
+COMMENT ON COLUMN lake.export_row.version IS 'The version it was exported with.';
+
+------------------------------------------------------------------------------------------------
+-- Deletes are the source's truth
+------------------------------------------------------------------------------------------------
+CREATE FUNCTION lake.loading() RETURNS boolean
+LANGUAGE sql STABLE PARALLEL SAFE AS $$
+    SELECT coalesce(current_setting('tieout.origin', true), '') = 'load:lake'
+$$;
+COMMENT ON FUNCTION lake.loading() IS
+  'True inside a `tieout load lake` transaction (tieout.origin = load:lake, which load.loading() also accepts).';
+
+-- Actuals are never deleted by tieout's own processes or by `tieout load --replace`; a lake folder's IsDelete row of
+-- an actual is what Dataverse did (an actual rolled back after F&O received it), and the reconciliation must see it.
+CREATE OR REPLACE TRIGGER msdyn_actual_delete_guard
+    BEFORE DELETE ON dataverse.msdyn_actual
+    FOR EACH ROW WHEN (NOT lake.loading())
+    EXECUTE FUNCTION process.dv_actual_delete_guard();
+COMMENT ON TRIGGER msdyn_actual_delete_guard ON dataverse.msdyn_actual IS
+  'Refuses every delete: actuals are never deleted, reverse them instead. Skipped for a lake load '
+  '(lake.loading()), which applies the deletes the source recorded.';
