@@ -137,8 +137,14 @@ extension LakeModel {
         } catch {
             throw LakeError("\(name): cannot read the file")
         }
+        return (try decode(data, shownAs: name), data)
+    }
+
+    /// Decodes the bytes of a `model.json`; a ``LakeError`` naming `name` when they are not a model.
+    public static func decode(_ data: Data, shownAs name: String) throws -> LakeModel {
+        guard !data.isEmpty else { throw LakeError("\(name): empty (a folder still being written has an empty model)") }
         do {
-            return (try JSONDecoder().decode(LakeModel.self, from: data), data)
+            return try JSONDecoder().decode(LakeModel.self, from: data)
         } catch let DecodingError.dataCorrupted(context) {
             let reason = (context.underlyingError as NSError?)?.userInfo[NSDebugDescriptionErrorKey] as? String
             throw LakeError("\(name): not valid JSON (\(reason.map(Self.oneLine) ?? "truncated or malformed"))")

@@ -8,7 +8,9 @@ import Foundation
 /// is bad, the line that record starts on (a quoted field may span lines, so record and line numbers differ).
 struct CSVFile {
     let url: URL
-    var name: String { url.lastPathComponent }
+    /// How messages name the file, when not by its file name (a lake partition: `2026-11-24T08.07.17Z/msdyn_actual/2026.csv`).
+    var shownAs: String? = nil
+    var name: String { shownAs ?? url.lastPathComponent }
 
     /// The names of the header record, trimmed, in file order. A UTF-8 byte order mark is skipped.
     func header() throws -> [String] {

@@ -105,15 +105,7 @@ public struct Loader {
     func load(_ side: Side, files: [CSVFile], options: Options) throws -> [TableSummary] {
         try connection.withTransaction { connection in
             try lockSchema(side, wait: options.wait)
-            try connection.query("SELECT set_config('tieout.origin', \("load:" + side.rawValue), true)")
-            // The statements are big and run once: compiling them costs more than it saves.
-            try connection.query("SET LOCAL jit = off")
-            // The fast conversion reads M/D/YYYY month first and a time without a zone as UTC, as the exports
-            // write them; sorting a big file by its key and building indexes get the memory to do it at once.
-            try connection.query("SET LOCAL DateStyle = 'ISO, MDY'")
-            try connection.query("SET LOCAL TimeZone = 'UTC'")
-            try connection.query("SET LOCAL work_mem = '256MB'")
-            try connection.query("SET LOCAL maintenance_work_mem = '512MB'")
+            try prepareTransaction(origin: "load:" + side.rawValue)
             let catalog = try Catalog.read(schema: side.rawValue, on: connection)
             var plan: [(CSVFile, Catalog.Table)] = []
             for file in files {
@@ -141,6 +133,20 @@ public struct Loader {
                 afterChanging: summaries.reduce(0) { $0 + $1.inserted + $1.updated + $1.deleted })
             return summaries
         }
+    }
+
+    /// Sets up a load's transaction: its origin (which the guards and the capture read) and the settings its
+    /// statements need.
+    func prepareTransaction(origin: String) throws {
+        try connection.query("SELECT set_config('tieout.origin', \(origin), true)")
+        // The statements are big and run once: compiling them costs more than it saves.
+        try connection.query("SET LOCAL jit = off")
+        // The fast conversion reads M/D/YYYY month first and a time without a zone as UTC, as the exports
+        // write them; sorting a big file by its key and building indexes get the memory to do it at once.
+        try connection.query("SET LOCAL DateStyle = 'ISO, MDY'")
+        try connection.query("SET LOCAL TimeZone = 'UTC'")
+        try connection.query("SET LOCAL work_mem = '256MB'")
+        try connection.query("SET LOCAL maintenance_work_mem = '512MB'")
     }
 
     /// Takes the schema's load lock for the transaction, so two loads of one schema run one after the other: another
@@ -307,7 +313,7 @@ public struct Loader {
                 ).affectedRows ?? 0
             }
         } catch {
-            throw stillReferenced(error, context) ?? translate(error, file: context.file)
+            throw stillReferenced(error, context) ?? translate(error, source: context.file)
         }
     }
 
@@ -390,21 +396,20 @@ public struct Loader {
 
     /// Runs a load statement that returns no rows (the table of the file's keys for `--replace`); a rejected value
     /// becomes a ``LoadError`` with the line. Returns the rows it affected.
-    func run(file: CSVFile, _ sql: String) throws -> Int {
+    func run(file: any RecordSource, _ sql: String) throws -> Int {
         do {
             return try connection.query(PostgresQuery(unescaped: sql)).affectedRows ?? 0
         } catch {
-            throw translate(error, file: file)
+            throw translate(error, source: file)
         }
     }
 
     /// The user's version of a failed load statement.
-    func translate(_ error: any Error, file: CSVFile) -> any Error {
+    func translate(_ error: any Error, source file: any RecordSource) -> any Error {
         // A deadlock or serialization failure is not the file's fault: the load runs again.
         guard let failure = error as? PostgresError, !Self.isConflict(failure) else { return error }
         if failure.code == .raiseException, let rejection = Rejection(failure.message) {
-            let line = (try? file.line(ofRecord: rejection.record)) ?? rejection.record
-            return LoadError("\(file.name) line \(line), column \(rejection.column): \(rejection.problem)")
+            return LoadError("\(file.place(ofRecord: rejection.record)), column \(rejection.column): \(rejection.problem)")
         }
         if failure.code?.rawValue == "21000" {
             return LoadError("\(file.name): a key appears on more than one line; each row must have its own key")

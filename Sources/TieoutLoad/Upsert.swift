@@ -2,10 +2,29 @@ import Foundation
 import Logging
 import TieoutPostgres
 
+/// Where the records of a staging table came from, to name a bad one: a CSV file with a header (record 1), or the
+/// partition files of a lake entity.
+protocol RecordSource {
+    /// What a message names when it has no record: the file (`msdyn_actual.csv`).
+    var name: String { get }
+    /// Where record `record` of the staging table starts: `msdyn_actual.csv line 7`.
+    func place(ofRecord record: Int) -> String
+    /// Where two records start: `msdyn_actual.csv lines 3 and 9`.
+    func places(ofRecords first: Int, _ second: Int) -> String
+}
+
+extension CSVFile: RecordSource {
+    func place(ofRecord record: Int) -> String { "\(name) line \((try? line(ofRecord: record)) ?? record)" }
+
+    func places(ofRecords first: Int, _ second: Int) -> String {
+        "\(name) lines \((try? line(ofRecord: first)) ?? first) and \((try? line(ofRecord: second)) ?? second)"
+    }
+}
+
 /// What the statements of one file's load need to name a bad row: the file, the table, the staging table (quoted),
 /// the key, the header position of each column and the quoted target.
 struct FileContext {
-    var file: CSVFile
+    var file: any RecordSource
     var table: Catalog.Table
     var stage: String
     var key: [String]
@@ -61,28 +80,28 @@ extension Loader {
         guard let failure = error as? PostgresError, !Self.isConflict(failure) else { return error }
         switch failure.code?.rawValue {
         case "23503":
-            return missingParent(failure.constraint, context) ?? translate(error, file: context.file)
+            return missingParent(failure.constraint, context) ?? translate(error, source: context.file)
         case "21000":
-            return repeatedKey(context) ?? translate(error, file: context.file)
+            return repeatedKey(context) ?? translate(error, source: context.file)
         case "23505":
             return repeatedKey(context) ?? uniqueClash(failure.constraint, context)
-                ?? translate(error, file: context.file)
+                ?? translate(error, source: context.file)
         case "23514":
-            return checkViolation(failure.constraint, context) ?? translate(error, file: context.file)
+            return checkViolation(failure.constraint, context) ?? translate(error, source: context.file)
         default:
-            return translate(error, file: context.file)
+            return translate(error, source: context.file)
         }
     }
 
     /// Runs `sql`, a query of the staging rows that returns the first offending `record` and the file's text of its
     /// offending fields as `value` (an array), inside a savepoint; the line that record starts on and the values,
     /// quoted, or nil when no row offends.
-    func firstOffence(_ sql: String, _ context: FileContext) throws -> (line: Int, values: String)? {
+    func firstOffence(_ sql: String, _ context: FileContext) throws -> (place: String, values: String)? {
         let row = try connection.withSavepoint { try $0.query(PostgresQuery(unescaped: sql)).first }
         guard let row else { return nil }
         let record: Int = try row.decode("record")
         let values = try row.decode("value", as: [String].self).map(quoted).joined(separator: ", ")
-        return ((try? context.file.line(ofRecord: record)) ?? record, values)
+        return (context.file.place(ofRecord: record), values)
     }
 
     /// The first line whose value of foreign key `constraint` (or of any foreign key, when nil) refers to no row.
@@ -104,10 +123,10 @@ extension Loader {
                      WHERE \(present) AND NOT EXISTS (SELECT 1 FROM \(foreignKey.parent) p WHERE \(match))
                      ORDER BY s._record LIMIT 1
                     """
-                guard let (line, value) = try firstOffence(sql, context) else { continue }
+                guard let (place, value) = try firstOffence(sql, context) else { continue }
                 let names = foreignKey.parentColumns.joined(separator: ", ")
                 return LoadError(
-                    "\(context.file.name) line \(line), column \(foreignKey.columns.joined(separator: ", ")): "
+                    "\(place), column \(foreignKey.columns.joined(separator: ", ")): "
                         + "\(value) is not in \(foreignKey.parent) (no row has that \(names))")
             } catch {
                 continue
@@ -135,10 +154,9 @@ extension Loader {
             }
             guard let row = result.first else { return nil }
             let records = try row.decode("records", as: [String].self).compactMap { Int($0) }
-            let lines = records.map { (try? context.file.line(ofRecord: $0)) ?? $0 }
-            guard lines.count == 2 else { return nil }
+            guard records.count == 2 else { return nil }
             return LoadError(
-                "\(context.file.name) lines \(lines[0]) and \(lines[1]): the same key "
+                "\(context.file.places(ofRecords: records[0], records[1])): the same key "
                     + "(\(key.joined(separator: ", "))); each row must have its own key")
         } catch {
             return nil
@@ -176,9 +194,9 @@ extension Loader {
                                 WHERE \(same.joined(separator: " AND ")) AND NOT (\(other.joined(separator: " AND "))))
                  ORDER BY s._record LIMIT 1
                 """
-            guard let (line, values) = try firstOffence(sql, context) else { return nil }
+            guard let (place, values) = try firstOffence(sql, context) else { return nil }
             return LoadError(
-                "\(context.file.name) line \(line), column \(columns.joined(separator: ", ")): \(values) already "
+                "\(place), column \(columns.joined(separator: ", ")): \(values) already "
                     + "belongs to another row of \(context.table.schema).\(context.table.name) (\(constraint) is unique)"
             )
         } catch {
@@ -221,9 +239,9 @@ extension Loader {
                  WHERE NOT (\(expression))
                  ORDER BY s._record LIMIT 1
                 """
-            guard let (line, value) = try firstOffence(sql, context) else { return nil }
+            guard let (place, value) = try firstOffence(sql, context) else { return nil }
             return LoadError(
-                "\(context.file.name) line \(line), column \(shown.map(\.column).joined(separator: ", ")): \(value) is "
+                "\(place), column \(shown.map(\.column).joined(separator: ", ")): \(value) is "
                     + "not allowed by check \(constraint): \(Self.withoutOuterParentheses(expression))")
         } catch {
             return nil
