@@ -120,6 +120,11 @@ public struct LakeLoader {
                         "load lake: the transaction was rolled back by a conflict, loading the folder again",
                         metadata: ["folder": "\(folder.name)", "attempt": "\(attempt + 1)"])
                     attempt += 1
+                } catch let error as LoadError where !summary.loaded.isEmpty {
+                    // The folders before the bad one stay loaded: say so, since the summary is not printed.
+                    let count = summary.loaded.count
+                    throw LoadError(
+                        "\(error.description) (this run loaded the \(count) folder\(count == 1 ? "" : "s") before it)")
                 }
             }
         }
