@@ -86,17 +86,18 @@ COMMENT ON COLUMN lake.loaded_table.superseded IS
   'of a row the table does not have.';
 
 CREATE TABLE lake.row_version (
-    table_name text   NOT NULL,
-    row_key    text   NOT NULL,
+    table_name text COLLATE "C" NOT NULL,
+    id         uuid   NOT NULL,
     version    bigint,
     load_id    bigint NOT NULL,
-    CONSTRAINT row_version_pkey PRIMARY KEY (table_name, row_key)
+    CONSTRAINT row_version_pkey PRIMARY KEY (table_name, id)
 );
 COMMENT ON TABLE lake.row_version IS
-  'The newest version loaded of every key of every table (a delete included): a later folder''s older version of '
-  'the key is skipped.';
+  'The newest version loaded of every lake row (a delete included), by its Id: a later folder''s older version of '
+  'the row is skipped.';
 COMMENT ON COLUMN lake.row_version.table_name IS 'schema.table.';
-COMMENT ON COLUMN lake.row_version.row_key IS 'The primary key as text (a Dataverse GUID; an F&O RecId).';
+COMMENT ON COLUMN lake.row_version.id IS
+  'The row''s lake Id: the Dataverse primary key; for F&O the RecId as a GUID (lake.recid(id) is the recid).';
 COMMENT ON COLUMN lake.row_version.version IS
   'versionnumber (or sysrowversion) of the row loaded; NULL when its row carried none (an F&O delete).';
 COMMENT ON COLUMN lake.row_version.load_id IS 'The load that wrote it (lake.loaded_folder.id).';
@@ -125,6 +126,7 @@ CREATE TABLE lake.export_folder (
     written_at  timestamptz NOT NULL DEFAULT now(),
     rows        bigint      NOT NULL,
     deletes     bigint      NOT NULL,
+    next_folder text        NOT NULL,
     CONSTRAINT export_folder_pkey PRIMARY KEY (folder)
 );
 COMMENT ON TABLE lake.export_folder IS 'One row per folder `tieout lake write` wrote from this database.';
@@ -132,6 +134,8 @@ COMMENT ON COLUMN lake.export_folder.folder IS 'The folder''s name (2026-11-24T0
 COMMENT ON COLUMN lake.export_folder.written_at IS 'When it was written.';
 COMMENT ON COLUMN lake.export_folder.rows IS 'Rows written (inserts and updates).';
 COMMENT ON COLUMN lake.export_folder.deletes IS 'IsDelete rows written.';
+COMMENT ON COLUMN lake.export_folder.next_folder IS
+  'The empty folder created after it (Changelog/changelog.info names it): the next `tieout lake write` fills it.';
 
 CREATE SEQUENCE lake.export_version;
 COMMENT ON SEQUENCE lake.export_version IS

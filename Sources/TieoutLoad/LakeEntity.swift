@@ -167,12 +167,12 @@ struct StagedEntity {
     var plan: EntityPlan
     var context: FileContext
     var summary: LakeLoader.TableSummary
-    /// The winners table (quoted): per key the newest row, `_record`, `k` (the key), `v` (version), `d` (delete).
-    var winners: String
+    /// The rows table (quoted): per key the newest row, converted (``LakeLoader/convertRows(_:labels:progress:)``).
+    var rows: String
     /// The folder's name, for progress lines.
     var folder: String
-    var liveWinners = 0
-    var deleteWinners = 0
+    var liveRows = 0
+    var deleteRows = 0
 }
 
 extension LakeLoader {
@@ -247,7 +247,7 @@ extension LakeLoader {
             keysTable: "", missingFromFile: "false")
         return StagedEntity(
             plan: plan, context: context, summary: summary,
-            winners: try connection.quoteIdentifier("lake_winners_\(plan.stageName.dropFirst("lake_stage_".count))"),
+            rows: try connection.quoteIdentifier("lake_rows_\(plan.stageName.dropFirst("lake_stage_".count))"),
             folder: folder)
     }
 
@@ -264,11 +264,12 @@ extension LakeLoader {
     }
 
     /// An option-set value that is a whole number but not a code tieout knows for the column: a one-line error with
-    /// the label the lake's OptionsetMetadata gives it, checked before anything of the entity is converted.
-    func checkOptionCodes(_ entity: StagedEntity, labels: OptionsetMetadata) throws {
+    /// the label the lake's OptionsetMetadata gives it. Looked for only when converting or writing the entity failed
+    /// (such a code fails the column's check), so a good folder pays nothing for it. Nil when there is none.
+    func unknownOptionCode(_ entity: StagedEntity, labels: OptionsetMetadata) -> LoadError? {
         let plan = entity.plan
         let checked = plan.mapped.filter { $0.column.isOptionSet && !$0.column.labels.isEmpty }
-        guard !checked.isEmpty else { return }
+        guard !checked.isEmpty else { return nil }
         var conditions: [String] = []
         var whens: [String] = []
         for (position, column) in checked {
@@ -286,102 +287,109 @@ extension LakeLoader {
              WHERE \(conditions.joined(separator: " OR "))
              ORDER BY s._record LIMIT 1
             """
-        guard let row = try connection.query(PostgresQuery(unescaped: sql)).first else { return }
-        let record: Int = try row.decode("record")
-        let columnName: String = try row.decode("column_name")
-        let value: String = try row.decode("value")
-        let column = checked.first { $0.column.name == columnName }!.column
-        let code = Int(value.trimmingCharacters(in: .whitespaces))
+        guard let row = try? connection.withSavepoint({ try $0.query(PostgresQuery(unescaped: sql)).first }),
+            let record = try? row.decode("record", as: Int.self),
+            let columnName = try? row.decode("column_name", as: String.self),
+            let value = try? row.decode("value", as: String.self),
+            let column = checked.first(where: { $0.column.name == columnName })?.column
+        else { return nil }
         var text = "\(entity.context.file.place(ofRecord: record)), column \(columnName): \(quoted(value)) is not a "
         text += "code tieout knows for \(plan.table.schema).\(plan.table.name).\(columnName)"
-        if let code, let label = labels.label(entity: plan.entity.name, column: columnName, code: code) {
+        if let code = Int(value.trimmingCharacters(in: .whitespaces)),
+            let label = labels.label(entity: plan.entity.name, column: columnName, code: code)
+        {
             text += " (OptionsetMetadata labels it \(quoted(label)))"
         }
         let known = column.labels.sorted { $0.code < $1.code }.map { "\($0.code) \($0.label)" }
         text += "; known: " + known.joined(separator: ", ")
-        throw LoadError(text)
+        return LoadError(text)
     }
 
-    /// Per key the newest row (highest version; a row without one counts as newest; on a tie a delete, then the later
-    /// line), into the winners table; then the keys whose loaded version is newer are dropped.
-    func chooseWinners(_ entity: inout StagedEntity, progress: (Progress) -> Void) throws {
+    /// Converts the staged rows and keeps, per key, the newest (highest version; a row without one counts as newest;
+    /// on a tie a delete, then the later line) in the rows table, sorted by key: `_record`, `k` (the key), `id` (the
+    /// lake Id), `v` (version), `d` (delete), `c1…` (the mapped columns, NULL on a delete). Then the keys whose loaded
+    /// version is newer are dropped. The fast conversion runs first; when PostgreSQL's input refuses a value, the
+    /// precise one names the record.
+    func convertRows(_ entity: inout StagedEntity, labels: OptionsetMetadata, progress: (Progress) -> Void) throws {
         let plan = entity.plan
         let table = plan.table
-        progress(Progress(folder: entity.folder, table: entity.summary.table, step: "choosing versions", rows: entity.summary.rows))
+        progress(Progress(folder: entity.folder, table: entity.summary.table, step: "converting", rows: entity.summary.rows))
         let idColumn = Catalog.Column(
             name: "Id", type: "uuid", required: true, isIdentity: false, isOptionSet: false, defaultExpression: nil)
         let versionColumn = Catalog.Column(
-            name: entity.plan.entity.attributes[plan.versionPosition!].name, type: "bigint", required: false,
+            name: plan.entity.attributes[plan.versionPosition!].name, type: "bigint", required: false,
             isIdentity: false, isOptionSet: false, defaultExpression: nil)
         let deleteColumn = Catalog.Column(
             name: "IsDelete", type: "boolean", required: false, isIdentity: false, isOptionSet: false,
             defaultExpression: nil)
-        func key(_ uuid: String) -> String { plan.isFinance ? "lake.recid(\(uuid))" : uuid }
         let idField = plan.field(plan.idPosition)
         let versionField = plan.field(plan.versionPosition!)
         func statement(fast: Bool) -> String {
-            let id = fast ? idColumn.fastConversion(of: idField, table: table) : idColumn.conversion(of: idField, table: table)
-            let version =
+            func convert(_ column: Catalog.Column, _ field: String, parsed: String? = nil) -> String {
                 fast
-                ? versionColumn.fastConversion(of: versionField, table: table)
-                : versionColumn.conversion(of: versionField, table: table)
-            var delete = "false"
-            if let position = plan.deletePosition {
-                let field = plan.field(position)
-                delete =
-                    "coalesce(\(fast ? deleteColumn.fastConversion(of: field, table: table) : deleteColumn.conversion(of: field, table: table)), false)"
+                    ? column.fastConversion(of: field, table: table)
+                    : column.conversion(of: field, parsed: parsed, table: table)
             }
+            var delete = "false"
+            if let position = plan.deletePosition { delete = "coalesce(\(convert(deleteColumn, plan.field(position))), false)" }
+            let id = convert(idColumn, idField)
+            var values = [
+                "s._record", "\(plan.isFinance ? "lake.recid(\(id))" : id) AS k", "\(id) AS id",
+                "\(convert(versionColumn, versionField)) AS v", "s._d AS d",
+            ]
+            var parses: [String] = []
+            for (index, (position, column)) in plan.mapped.enumerated() {
+                let field = plan.field(position)
+                var parsed: String?
+                if !fast, let parse = column.parseExpression(of: field, table: table) {
+                    parses.append("\(parse) AS p\(position + 1)")
+                    parsed = "p.p\(position + 1)"
+                }
+                values.append("CASE WHEN s._d THEN NULL ELSE \(convert(column, field, parsed: parsed)) END AS c\(index + 1)")
+            }
+            let lateral = parses.isEmpty ? "" : "CROSS JOIN LATERAL (SELECT \(parses.joined(separator: ", ")) OFFSET 0) p"
             return """
-                CREATE TEMPORARY TABLE \(entity.winners) ON COMMIT DROP AS
-                SELECT DISTINCT ON (k) _record, k, v, d
-                  FROM (SELECT s._record, \(key(id)) AS k, \(version) AS v, \(delete) AS d
-                          FROM \(entity.context.stage) s) x
-                 ORDER BY k, v DESC NULLS FIRST, d DESC, _record DESC
+                CREATE TEMPORARY TABLE \(entity.rows) ON COMMIT DROP AS
+                SELECT DISTINCT ON (x.k) x.*
+                  FROM (SELECT \(values.joined(separator: ",\n               "))
+                          FROM (SELECT s.*, \(delete) AS _d FROM \(entity.context.stage) s OFFSET 0) s \(lateral)) x
+                 ORDER BY x.k, x.v DESC NULLS FIRST, x.d DESC, x._record DESC
                 """
         }
-        _ = try loader.upsert(fast: statement(fast: true), precise: statement(fast: false), entity.context)
-        let tableName = entity.summary.table
+        do {
+            _ = try loader.upsert(fast: statement(fast: true), precise: statement(fast: false), entity.context)
+        } catch {
+            throw unknownOptionCode(entity, labels: labels) ?? error
+        }
         try connection.query(
             """
-            DELETE FROM \(unescaped: entity.winners) w USING lake.row_version r
-             WHERE r.table_name = \(tableName) AND r.row_key = w.k::text AND w.v < r.version
+            DELETE FROM \(unescaped: entity.rows) r USING lake.row_version v
+             WHERE v.table_name = \(entity.summary.table) AND v.id = r.id AND r.v < v.version
             """)
-        try connection.query(PostgresQuery(unescaped: "ANALYZE \(entity.winners)"))
         let counts = try connection.query(
             PostgresQuery(
-                unescaped: "SELECT count(*) FILTER (WHERE NOT d) AS live, count(*) FILTER (WHERE d) AS deletes FROM \(entity.winners)"
+                unescaped: "SELECT count(*) FILTER (WHERE NOT d) AS live, count(*) FILTER (WHERE d) AS deletes FROM \(entity.rows)"
             )
         ).first!
-        entity.liveWinners = try counts.decode("live")
-        entity.deleteWinners = try counts.decode("deletes")
+        entity.liveRows = try counts.decode("live")
+        entity.deleteRows = try counts.decode("deletes")
     }
 
-    /// Converts the live winners and upserts them by key, changing only rows that differ; the bulk path for a big
-    /// entity, as `tieout load` takes it.
-    func upsertWinners(_ entity: inout StagedEntity, options: Options, progress: (Progress) -> Void) throws {
-        guard entity.liveWinners > 0 else { return }
+    /// Upserts the live rows by key, changing only rows that differ; the bulk path for a big entity, as `tieout load`
+    /// takes it. The rows table is in key order, so the key's index grows at its right edge.
+    func upsertRows(_ entity: inout StagedEntity, labels: OptionsetMetadata, options: Options, progress: (Progress) -> Void)
+        throws
+    {
+        guard entity.liveRows > 0 else { return }
         let plan = entity.plan
         let table = plan.table
         let context = entity.context
-        progress(Progress(folder: entity.folder, table: entity.summary.table, step: "writing", rows: entity.liveWinners))
+        progress(Progress(folder: entity.folder, table: entity.summary.table, step: "writing", rows: entity.liveRows))
         let columns = [plan.keyColumn] + plan.mapped.map(\.column)
         let columnList = try columns.map { try connection.quoteIdentifier($0.name) }
         let keyName = try connection.quoteIdentifier(plan.keyColumn.name)
         let nonKey = Array(columnList.dropFirst())
-        var fast = ["w.k"]
-        var precise = ["w.k"]
-        var parses: [String] = []
-        for (position, column) in plan.mapped {
-            let field = plan.field(position)
-            fast.append(column.fastConversion(of: field, table: table))
-            if let parse = column.parseExpression(of: field, table: table) {
-                parses.append("\(parse) AS p\(position + 1)")
-                precise.append(column.conversion(of: field, parsed: "p.p\(position + 1)", table: table))
-            } else {
-                precise.append(column.conversion(of: field, table: table))
-            }
-        }
-        let parsedRows = parses.isEmpty ? "" : "CROSS JOIN LATERAL (SELECT \(parses.joined(separator: ", ")) OFFSET 0) p"
+        let values = ["r.k"] + plan.mapped.indices.map { "r.c\($0 + 1)" }
         let conflict: String
         if nonKey.isEmpty {
             conflict = "ON CONFLICT (\(keyName)) DO NOTHING"
@@ -393,42 +401,41 @@ extension LakeLoader {
                        (\(nonKey.map { "EXCLUDED.\($0)" }.joined(separator: ", ")))
                 """
         }
-        func statement(_ values: [String], lateral: String) -> String {
-            """
+        let sql = """
             WITH up AS (
                 INSERT INTO \(context.target) AS t (\(columnList.joined(separator: ", ")))
-                SELECT \(values.joined(separator: ",\n       "))
-                  FROM \(entity.winners) w JOIN \(context.stage) s ON s._record = w._record \(lateral)
-                 WHERE NOT w.d
-                 ORDER BY w.k
+                SELECT \(values.joined(separator: ", ")) FROM \(entity.rows) r WHERE NOT r.d
                 \(conflict)
                 RETURNING (xmax = 0) AS inserted)
             SELECT count(*) FILTER (WHERE inserted) AS inserted, count(*) FILTER (WHERE NOT inserted) AS updated FROM up
             """
-        }
         let loadOptions = Loader.Options(bulkMinimumRows: options.bulkMinimumRows)
         let bulk = try loader.usesBulkPath(
-            table, target: context.target, stagedRows: entity.liveWinners, options: loadOptions)
+            table, target: context.target, stagedRows: entity.liveRows, options: loadOptions)
         if bulk { try loader.dropForBulk(table, target: context.target) }
-        let counts = try loader.upsert(
-            fast: statement(fast, lateral: ""), precise: statement(precise, lateral: parsedRows), context)
-        if bulk { try loader.restoreAfterBulk(table, target: context.target, context) }
+        let counts: (inserted: Int, updated: Int)
+        do {
+            counts = try loader.upsert(fast: sql, precise: sql, context)
+            if bulk { try loader.restoreAfterBulk(table, target: context.target, context) }
+        } catch {
+            throw unknownOptionCode(entity, labels: labels) ?? error
+        }
         entity.summary.inserted = counts.inserted
         entity.summary.updated = counts.updated
-        entity.summary.unchanged = entity.liveWinners - counts.inserted - counts.updated
+        entity.summary.unchanged = entity.liveRows - counts.inserted - counts.updated
         try loader.bumpIdentities(of: table, target: context.target)
     }
 
     /// Deletes the rows whose newest lake row is an `IsDelete` row, recording each in `lake.deleted_row`.
     func applyDeletes(_ entity: inout StagedEntity, loadID: Int) throws {
-        guard entity.deleteWinners > 0 else { return }
+        guard entity.deleteRows > 0 else { return }
         let context = entity.context
         let keyName = try connection.quoteIdentifier(entity.plan.keyColumn.name)
         let sql = """
             WITH gone AS (
-                DELETE FROM \(context.target) t USING \(entity.winners) w
-                 WHERE w.d AND t.\(keyName) = w.k
-                RETURNING w.k, w.v)
+                DELETE FROM \(context.target) t USING \(entity.rows) r
+                 WHERE r.d AND t.\(keyName) = r.k
+                RETURNING r.k, r.v)
             INSERT INTO lake.deleted_row (load_id, table_name, row_key, version)
             SELECT \(loadID), '\(entity.summary.table)', k::text, v FROM gone
             """
@@ -448,9 +455,9 @@ extension LakeLoader {
     func recordVersions(_ entity: StagedEntity, loadID: Int) throws {
         try connection.query(
             """
-            INSERT INTO lake.row_version (table_name, row_key, version, load_id)
-            SELECT \(entity.summary.table), k::text, v, \(loadID) FROM \(unescaped: entity.winners)
-            ON CONFLICT (table_name, row_key) DO UPDATE SET version = EXCLUDED.version, load_id = EXCLUDED.load_id
+            INSERT INTO lake.row_version (table_name, id, version, load_id)
+            SELECT \(entity.summary.table), r.id, r.v, \(loadID) FROM \(unescaped: entity.rows) r
+            ON CONFLICT (table_name, id) DO UPDATE SET version = EXCLUDED.version, load_id = EXCLUDED.load_id
             """)
     }
 }

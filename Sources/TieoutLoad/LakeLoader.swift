@@ -245,9 +245,8 @@ public struct LakeLoader {
         var staged: [StagedEntity] = []
         for plan in ordered {
             var entity = try stage(plan, folder: folder.name, progress: progress)
-            try checkOptionCodes(entity, labels: labels)
-            try chooseWinners(&entity, progress: progress)
-            try upsertWinners(&entity, options: options, progress: progress)
+            try convertRows(&entity, labels: labels, progress: progress)
+            try upsertRows(&entity, labels: labels, options: options, progress: progress)
             staged.append(entity)
         }
         for index in staged.indices.reversed() {
