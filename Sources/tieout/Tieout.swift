@@ -14,7 +14,8 @@ struct Tieout: ParsableCommand {
             "Without --db or PG* variables, commands use the private PostgreSQL under .tieout/ in the working folder (see `tieout db start`).",
         subcommands: [
             Migrate.self, DB.self, Maps.self, Sync.self, DataverseCommand.self, FinanceCommand.self, SeedCommand.self,
-            PipelineCommand.self, FaultsCommand.self, ReconCommand.self, LoadCommand.self, Bench.self,
+            PipelineCommand.self, FaultsCommand.self, ReconCommand.self, LoadCommand.self, LakeCommand.self,
+            Bench.self,
         ]
     )
 }
