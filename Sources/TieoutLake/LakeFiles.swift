@@ -60,6 +60,9 @@ enum LakeFiles {
         }
     }
 
+    /// Removes the folder when it is empty; leaves it otherwise.
+    static func removeIfEmpty(_ url: URL) { _ = rmdir(url.path) }
+
     /// Removes a file or a folder with everything in it.
     static func remove(_ url: URL) throws {
         do {

@@ -63,7 +63,18 @@ public struct LakeWriter {
             throw LakeError("the maximum rows per file must be positive, not \(options.maxRowsPerFile)")
         }
         let root = directory.standardizedFileURL
+        let created = try LakeFiles.kind(of: root) == .missing
         try LakeFiles.makeFolder(root)
+        do {
+            return try write(root: root, now: now, progress: progress)
+        } catch {
+            // A folder this call created and then refused (another database's lake, say) is not left behind.
+            if created { LakeFiles.removeIfEmpty(root) }
+            throw error
+        }
+    }
+
+    private func write(root: URL, now: Date, progress: (Progress) -> Void) throws -> WriteSummary {
         try LakeFiles.checkWritable(root)
 
         // One writer per database: two would fill the same folder.

@@ -521,6 +521,7 @@ struct LakeWriterTests {
                     == "\(second.path): does not hold 2026-11-24T08.07.17Z, the last folder this database wrote "
                     + "(lake.export_folder); a database writes one lake, give the folder it wrote")
             #expect(try scalar(connection, "SELECT count(*) FROM lake.export_folder") == 1)
+            #expect(!FileManager.default.fileExists(atPath: second.path))
         }
     }
 
