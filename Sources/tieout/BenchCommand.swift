@@ -8,7 +8,7 @@ import TieoutPostgres
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run benchmarks that print figures against a plain-SQL baseline.",
-        subcommands: [SyncBench.self, ReconBench.self, LoadBench.self]
+        subcommands: [SyncBench.self, ReconBench.self, LoadBench.self, LakeBench.self]
     )
 
     struct SyncBench: ParsableCommand {
@@ -101,6 +101,41 @@ struct Bench: ParsableCommand {
             try reportingErrors {
                 let (logger, server, admin) = try benchServer(connection)
                 var benchmark = LoadBenchmark(rows: rows, mapsDirectory: URL(fileURLWithPath: maps), logger: logger)
+                benchmark.keepDatabase = keep
+                benchmark.stepTimings = { round, step, seconds in
+                    FileHandle.standardError.write(
+                        Data("  round \(round) \(step) seconds=\(String(format: "%.3f", seconds))\n".utf8))
+                }
+                try benchmark.run(admin: admin, server: server, database: database, report: printResult)
+            }
+        }
+    }
+}
+
+extension Bench {
+    struct LakeBench: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "lake",
+            abstract: "tieout load lake of an initial folder of actuals against a bare COPY of its partition file.",
+            discussion:
+                "On the server of --db, in scratch databases (dropped afterwards): inserts --rows actuals into a source database and writes its lake folder with tieout lake write; then, twice, in a fresh clone of a migrated database with the sync engine's change capture installed from --maps, a bare COPY of the actuals' partition file into a logged table of text columns without indexes, and tieout load lake of the folder; the best of each counts. Then 1% of the actuals change, the writer writes the next folder and it is loaded (incremental_seconds, incremental_ratio to the initial load). The whole initial load runs once first at a tenth of the size, for the peak memory at two sizes. Prints bench lake rows=<N> seconds=<S> baseline_seconds=<B> ratio=<S/B> … incremental_ratio=<I/S> rss_mb_at_<N/10>=… rss_mb=…; the time of every step goes to standard error."
+        )
+
+        @OptionGroup var connection: ConnectionOptions
+        @Option(name: .long, help: "Actuals in the initial folder.") var rows = 1_000_000
+        @Option(name: .long, help: ArgumentHelp("Folder of the table maps.", valueName: "folder")) var maps = "maps"
+        @Option(name: .long, help: "Prefix of the scratch databases' names.") var database = "tieout_bench_lake"
+        @Flag(name: .long, help: "Keep the scratch databases and the lake folder afterwards (for inspection).")
+        var keep = false
+
+        func validate() throws {
+            guard rows > 0 else { throw ValidationError("--rows must be positive") }
+        }
+
+        func run() throws {
+            try reportingErrors {
+                let (logger, server, admin) = try benchServer(connection)
+                var benchmark = LakeBenchmark(rows: rows, mapsDirectory: URL(fileURLWithPath: maps), logger: logger)
                 benchmark.keepDatabase = keep
                 benchmark.stepTimings = { round, step, seconds in
                     FileHandle.standardError.write(
