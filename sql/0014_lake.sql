@@ -85,17 +85,29 @@ COMMENT ON COLUMN lake.loaded_table.superseded IS
   'Rows not applied: an older version of a key the folder (or an earlier one) has a newer version of, or a delete '
   'of a row the table does not have.';
 
+CREATE TABLE lake.table_number (
+    table_no   smallint GENERATED ALWAYS AS IDENTITY,
+    table_name text     NOT NULL,
+    CONSTRAINT table_number_pkey PRIMARY KEY (table_no),
+    CONSTRAINT table_number_table_name_key UNIQUE (table_name)
+);
+COMMENT ON TABLE lake.table_number IS
+  'A small number for every table a lake load wrote, so lake.row_version''s key stays narrow.';
+COMMENT ON COLUMN lake.table_number.table_no IS 'The number (lake.row_version.table_no).';
+COMMENT ON COLUMN lake.table_number.table_name IS 'schema.table.';
+
 CREATE TABLE lake.row_version (
-    table_name text COLLATE "C" NOT NULL,
-    id         uuid   NOT NULL,
+    table_no   smallint NOT NULL,
+    id         uuid     NOT NULL,
     version    bigint,
-    load_id    bigint NOT NULL,
-    CONSTRAINT row_version_pkey PRIMARY KEY (table_name, id)
+    load_id    bigint   NOT NULL,
+    CONSTRAINT row_version_pkey PRIMARY KEY (table_no, id),
+    CONSTRAINT row_version_table_no_fkey FOREIGN KEY (table_no) REFERENCES lake.table_number (table_no)
 );
 COMMENT ON TABLE lake.row_version IS
-  'The newest version loaded of every lake row (a delete included), by its Id: a later folder''s older version of '
-  'the row is skipped.';
-COMMENT ON COLUMN lake.row_version.table_name IS 'schema.table.';
+  'The newest version loaded of every lake row (a delete included), by table and Id: a later folder''s older version '
+  'of the row is skipped. Join lake.table_number for the table''s name.';
+COMMENT ON COLUMN lake.row_version.table_no IS 'The table (lake.table_number).';
 COMMENT ON COLUMN lake.row_version.id IS
   'The row''s lake Id: the Dataverse primary key; for F&O the RecId as a GUID (lake.recid(id) is the recid).';
 COMMENT ON COLUMN lake.row_version.version IS

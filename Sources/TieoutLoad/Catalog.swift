@@ -51,7 +51,12 @@ struct Catalog {
                     "WHEN NOT \(valid) THEN load.reject(s._record, \(columnLiteral), \(field), '\(expected)')::\(type)")
                 // A valid value that reads as empty (F&O's empty date) cannot go into a required column either.
                 if required { cases.append("ELSE \(rejectRequired(field))") }
-                value = "coalesce(\(fast), CASE \(cases.joined(separator: " ")) END)"
+                // An empty unquoted field (NULL in the staging table, most optional columns of an export) is
+                // settled before any parsing: NULL, or the required column's rejection.
+                let empty = required ? rejectRequired(field) : "NULL"
+                value =
+                    "CASE WHEN \(field) IS NULL THEN \(empty) "
+                    + "ELSE coalesce(\(fast), CASE \(cases.joined(separator: " ")) END) END"
             } else {
                 value = self.value(of: field, parsed: nil, table: table)
             }

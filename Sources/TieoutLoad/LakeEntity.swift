@@ -173,6 +173,10 @@ struct StagedEntity {
     var folder: String
     var liveRows = 0
     var deleteRows = 0
+    /// The table's number in lake.table_number, and whether lake.row_version held versions of it before this folder.
+    var tableNumber = 0
+    var hasVersions = false
+
 }
 
 extension LakeLoader {
@@ -362,10 +366,23 @@ extension LakeLoader {
             throw unknownOptionCode(entity, labels: labels) ?? error
         }
         try connection.query(
-            """
-            DELETE FROM \(unescaped: entity.rows) r USING lake.row_version v
-             WHERE v.table_name = \(entity.summary.table) AND v.id = r.id AND r.v < v.version
-            """)
+            "INSERT INTO lake.table_number (table_name) VALUES (\(entity.summary.table)) ON CONFLICT DO NOTHING")
+        entity.tableNumber = try connection.query(
+            "SELECT table_no FROM lake.table_number WHERE table_name = \(entity.summary.table)"
+        ).scalar(Int.self)
+        entity.hasVersions =
+            try connection.query(
+                "SELECT EXISTS (SELECT 1 FROM lake.row_version WHERE table_no = \(entity.tableNumber))"
+            ).scalar(Bool.self)
+        if entity.hasVersions {
+            // The planner needs the rows table's size to look the few keys of a nightly folder up by index.
+            try connection.query(PostgresQuery(unescaped: "ANALYZE \(entity.rows)"))
+            try connection.query(
+                """
+                DELETE FROM \(unescaped: entity.rows) r USING lake.row_version v
+                 WHERE v.table_no = \(entity.tableNumber) AND v.id = r.id AND r.v < v.version
+                """)
+        }
         let counts = try connection.query(
             PostgresQuery(
                 unescaped: "SELECT count(*) FILTER (WHERE NOT d) AS live, count(*) FILTER (WHERE d) AS deletes FROM \(entity.rows)"
@@ -453,11 +470,15 @@ extension LakeLoader {
     /// Records the version of every key the folder had (deletes included), so an older row in a later folder is
     /// skipped.
     func recordVersions(_ entity: StagedEntity, loadID: Int) throws {
+        // A table's first load has no versions to replace: a plain insert, in key order, is much cheaper.
+        let conflict =
+            entity.hasVersions
+            ? "ON CONFLICT (table_no, id) DO UPDATE SET version = EXCLUDED.version, load_id = EXCLUDED.load_id" : ""
         try connection.query(
             """
-            INSERT INTO lake.row_version (table_name, id, version, load_id)
-            SELECT \(entity.summary.table), r.id, r.v, \(loadID) FROM \(unescaped: entity.rows) r
-            ON CONFLICT (table_name, id) DO UPDATE SET version = EXCLUDED.version, load_id = EXCLUDED.load_id
+            INSERT INTO lake.row_version (table_no, id, version, load_id)
+            SELECT \(entity.tableNumber), r.id, r.v, \(loadID) FROM \(unescaped: entity.rows) r
+            \(unescaped: conflict)
             """)
     }
 }

@@ -268,9 +268,18 @@ public struct LakeLoader {
         }
         let result = FolderSummary(folder: folder.name, tables: tables)
         try connection.query("UPDATE lake.loaded_folder SET rows = \(result.rows) WHERE id = \(loadID)")
-        try connection.analyze(
-            staged.map { "\($0.plan.table.schema).\($0.plan.table.name)" },
-            afterChanging: tables.reduce(0) { $0 + $1.inserted + $1.updated + $1.deleted })
+        // A table the folder changed much (10,000 rows and a quarter of it, or never analyzed) is analyzed now, for
+        // tonight's reconciliation; a nightly folder's few changes of a big table are left to autovacuum.
+        for (entity, summary) in zip(staged, tables) {
+            let changed = summary.inserted + summary.updated + summary.deleted
+            guard changed >= 10_000 else { continue }
+            let estimate = try connection.query(
+                "SELECT reltuples::bigint FROM pg_class WHERE oid = \(entity.context.target)::regclass"
+            ).scalar(Int.self)
+            if estimate < 0 || changed * 4 >= estimate {
+                try connection.query(PostgresQuery(unescaped: "ANALYZE \(entity.context.target)"))
+            }
+        }
         logger.info(
             "load lake: folder loaded", metadata: ["folder": "\(folder.name)", "rows": "\(result.rows)"])
         return (result, skipped)
