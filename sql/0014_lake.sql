@@ -101,12 +101,12 @@ CREATE TABLE lake.row_version (
     id         uuid     NOT NULL,
     version    bigint,
     load_id    bigint   NOT NULL,
-    CONSTRAINT row_version_pkey PRIMARY KEY (table_no, id),
-    CONSTRAINT row_version_table_no_fkey FOREIGN KEY (table_no) REFERENCES lake.table_number (table_no)
+    CONSTRAINT row_version_pkey PRIMARY KEY (table_no, id)
 );
 COMMENT ON TABLE lake.row_version IS
   'The newest version loaded of every lake row (a delete included), by table and Id: a later folder''s older version '
-  'of the row is skipped. Join lake.table_number for the table''s name.';
+  'of the row is skipped. Join lake.table_number for the table''s name (no foreign key: a million-row folder would '
+  'check it a million times, and only the loader writes both).';
 COMMENT ON COLUMN lake.row_version.table_no IS 'The table (lake.table_number).';
 COMMENT ON COLUMN lake.row_version.id IS
   'The row''s lake Id: the Dataverse primary key; for F&O the RecId as a GUID (lake.recid(id) is the recid).';

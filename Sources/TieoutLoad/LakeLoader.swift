@@ -102,6 +102,10 @@ public struct LakeLoader {
             throw LoadError(error.description)
         }
         var summary = Summary(inProgress: layout.inProgress)
+        // A big folder's staging and converted rows live in temporary tables: with room for them in memory they are
+        // not written to and read back from disk. PostgreSQL takes this only before the session's first temporary
+        // table (a connection that already had one keeps its setting).
+        _ = try? connection.query("SET temp_buffers = '1GB'")
         let pending = try pendingFolders(layout, summary: &summary)
         let labels = OptionsetMetadata(root: directory)
         var skipped: Set<String> = []
@@ -206,6 +210,8 @@ public struct LakeLoader {
         try loader.lockSchema(.dataverse, wait: options.wait)
         try loader.lockSchema(.fno, wait: options.wait)
         try loader.prepareTransaction(origin: "load:lake")
+        // Sorting a million converted rows by key in memory rather than in merge runs on disk.
+        try connection.query("SET LOCAL work_mem = '1GB'")
         let catalogs = [
             "dataverse": try Catalog.read(schema: "dataverse", on: connection),
             "fno": try Catalog.read(schema: "fno", on: connection),
