@@ -28,7 +28,7 @@ setup:
 build:
 	$(SWIFT) build
 
-## demo: the showcase: start the private PostgreSQL under .tieout/, migrate, seed a company (once), run a business day, plant faults (once), reconcile, print the report and write the CSVs under reports/
+## demo: the showcase: start the private PostgreSQL under .tieout/, migrate, seed a company (once), run a business day, plant faults (once), reconcile, print the report and write the CSVs under reports/; then the real path: write the lake folder Synapse Link would (lake/), load it into a second database (tieout_customer) as a customer's tieout would, reconcile there and check the findings are the same
 demo: setup
 	$(BIN) db start
 	$(BIN) migrate
@@ -37,13 +37,34 @@ demo: setup
 	$(BIN) pipeline
 	$(BIN) faults
 	@# The demo's records are minutes old: --grace 0 reports them as they are, not IN_FLIGHT. Exit code 1
-	@# (errors found) is the expected outcome here.
-	$(BIN) recon run --grace 0 || [ $$? -eq 1 ]
+	@# (errors found) is the expected outcome here. Both databases are reconciled as of the same moment.
+	@date -u +%Y-%m-%dT%H:%M:%SZ > .tieout/demo-as-of
+	$(BIN) recon run --grace 0 --as-of $$(cat .tieout/demo-as-of) || [ $$? -eq 1 ]
 	$(BIN) recon report
 	@mkdir -p reports
 	$(BIN) recon export --what findings --out reports/findings.csv
 	$(BIN) recon export --what summary --out reports/summary.csv
 	$(BIN) recon export --what pipeline --out reports/pipeline.csv
+	@# The real path: the lake folder Synapse Link would write (the first run writes the initial folder, later runs
+	@# one incremental folder each), loaded into a fresh second database as a customer's tieout would load it.
+	$(BIN) lake write lake
+	@set -e; eval "$$($(CURDIR)/$(BIN) db status --shell)"; \
+	  dropdb --if-exists tieout_customer; createdb tieout_customer; \
+	  export PGDATABASE=tieout_customer; \
+	  echo "--- the customer's database (tieout_customer), loaded from lake/"; \
+	  $(BIN) migrate >/dev/null; \
+	  $(BIN) load lake lake; \
+	  $(BIN) recon run --grace 0 --as-of $$(cat .tieout/demo-as-of) >/dev/null || [ $$? -eq 1 ]; \
+	  $(BIN) recon export --what findings --out reports/customer-findings.csv >/dev/null
+	@# Category, severity, stage and the records named (columns 3-9 of the export) must be the same in both.
+	@cut -d, -f3-9 reports/findings.csv | sort > .tieout/demo-findings-source
+	@cut -d, -f3-9 reports/customer-findings.csv | sort > .tieout/demo-findings-customer
+	@if diff .tieout/demo-findings-source .tieout/demo-findings-customer >/dev/null; then \
+	  echo "the customer's database, loaded from the lake, has the same $$(($$(wc -l < .tieout/demo-findings-source) - 1)) findings as the source"; \
+	else \
+	  echo "the findings differ between the source and the customer's database:" >&2; \
+	  diff .tieout/demo-findings-source .tieout/demo-findings-customer >&2; exit 1; \
+	fi
 
 ## test: start a throwaway PostgreSQL, run every test against it, stop it; fails if it cannot start
 test: setup
@@ -58,11 +79,12 @@ test: setup
 	eval "$$(cd "$$dir" && "$(CURDIR)/$(BIN)" db status --shell)"; \
 	$(SWIFT) test
 
-## bench: build a release tieout, start a throwaway PostgreSQL and run every benchmark: sync (BENCH_ROWS, BENCH_CHANGES), recon (BENCH_COPIES: copies of the seeded company, default enough for 1,000,000 actuals and 100,000 proformas), load (BENCH_LOAD_ROWS)
+## bench: build a release tieout, start a throwaway PostgreSQL and run every benchmark: sync (BENCH_ROWS, BENCH_CHANGES), recon (BENCH_COPIES: copies of the seeded company, default enough for 1,000,000 actuals and 100,000 proformas), load (BENCH_LOAD_ROWS), lake (BENCH_LAKE_ROWS)
 BENCH_ROWS ?= 1000000
 BENCH_CHANGES ?= 200000
 BENCH_COPIES ?=
 BENCH_LOAD_ROWS ?= 1000000
+BENCH_LAKE_ROWS ?= 1000000
 bench: setup
 	$(SWIFT) build -c release --product tieout
 	@set -e; \
@@ -72,7 +94,8 @@ bench: setup
 	eval "$$(cd "$$dir" && "$(CURDIR)/$(BIN)" db status --shell)"; \
 	.build/release/tieout bench sync --rows $(BENCH_ROWS) --changes $(BENCH_CHANGES) --maps maps; \
 	.build/release/tieout bench recon --maps maps $(if $(BENCH_COPIES),--copies $(BENCH_COPIES)); \
-	.build/release/tieout bench load --rows $(BENCH_LOAD_ROWS) --maps maps
+	.build/release/tieout bench load --rows $(BENCH_LOAD_ROWS) --maps maps; \
+	.build/release/tieout bench lake --rows $(BENCH_LAKE_ROWS) --maps maps
 
 ## lint: check formatting with swift format (configuration in .swift-format)
 lint:
