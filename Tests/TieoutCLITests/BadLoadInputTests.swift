@@ -163,6 +163,40 @@ struct BadLoadInputTests {
                     + "one expression\n1 problem found\n"
             }
         ),
+        Case(
+            name: "load lake: a missing folder",
+            arrange: { folder in ["load", "lake", folder.appendingPathComponent("missing").path] },
+            status: 1,
+            stderr: { "tieout: error: \($0.path)/missing: no such folder" }
+        ),
+        Case(
+            name: "load lake: a folder named like a timestamp that is not one",
+            arrange: { folder in
+                try FileManager.default.createDirectory(
+                    at: folder.appendingPathComponent("2026-13-45T25.00.00Z"), withIntermediateDirectories: false)
+                return ["load", "lake", folder.path]
+            },
+            status: 1,
+            stderr: {
+                "tieout: error: \($0.path)/2026-13-45T25.00.00Z: the folder is named like a timestamp but "
+                    + "2026-13-45T25.00.00Z is not a valid time (YYYY-MM-DDTHH.MM.SSZ)"
+            }
+        ),
+        Case(
+            name: "load lake: a truncated root model.json",
+            arrange: { folder in
+                try Self.write("{\"name\": \"cdm\", \"version\": \"1.0\", \"entities\": [{\"name\": \"acc", to: folder.appendingPathComponent("model.json"))
+                return ["load", "lake", folder.path]
+            },
+            status: 1,
+            stderr: { _ in "tieout: error: model.json: not valid JSON (truncated or malformed)" }
+        ),
+        Case(
+            name: "load lake: a negative --wait",
+            arrange: { folder in ["load", "lake", folder.path, "--wait=-1"] },
+            status: 1,
+            stderr: { _ in "tieout: error: --wait -1 is negative; give the seconds to wait, or 0" }
+        ),
     ]
 
     /// Row count and md5 of every table of dataverse and fno, and the sync change log.
