@@ -218,7 +218,8 @@ let package = Package(
             name: "TieoutLakeTests",
             dependencies: [
                 "TieoutLake", "TieoutLoad", "TieoutRecon", "TieoutScenario", "TieoutSync", "TieoutMaps",
-                "TieoutMigrations", "TieoutPostgres", "TieoutTestSupport", .product(name: "Logging", package: "swift-log"),
+                "TieoutMigrations", "TieoutPostgres", "TieoutTestSupport",
+                .product(name: "Logging", package: "swift-log"),
             ],
             exclude: ["Fixtures"],
             swiftSettings: strictSettings

@@ -121,7 +121,8 @@ public struct LakeBenchmark {
                 var copied = 0
                 let baseline = try BenchSupport.time { copied = try copyBaseline(target, width: width, partitions) }
                 guard copied == rows else {
-                    throw BenchmarkError("benchmark check failed: the baseline COPY took \(copied) rows, expected \(rows)")
+                    throw BenchmarkError(
+                        "benchmark check failed: the baseline COPY took \(copied) rows, expected \(rows)")
                 }
                 stepTimings(round, "baseline", baseline)
                 measurement.baseline = min(measurement.baseline, baseline)
@@ -134,10 +135,13 @@ public struct LakeBenchmark {
                 let inserted = (summary?.loaded ?? []).flatMap(\.tables).filter { $0.table == "dataverse.msdyn_actual" }
                     .reduce(0) { $0 + $1.inserted }
                 guard inserted == rows else {
-                    throw BenchmarkError("benchmark check failed: the load inserted \(inserted) actuals, expected \(rows)")
+                    throw BenchmarkError(
+                        "benchmark check failed: the load inserted \(inserted) actuals, expected \(rows)")
                 }
-                let captured = try target.query("SELECT count(DISTINCT pk) FROM sync.change_log WHERE op = 'I' AND map = 'actuals'")
-                    .scalar(Int.self)
+                let captured = try target.query(
+                    "SELECT count(DISTINCT pk) FROM sync.change_log WHERE op = 'I' AND map = 'actuals'"
+                )
+                .scalar(Int.self)
                 guard captured == rows else {
                     throw BenchmarkError(
                         "benchmark check failed: the change log holds \(captured) inserted actuals, expected \(rows)")
@@ -216,13 +220,16 @@ public struct LakeBenchmark {
         try connection.query("SET client_min_messages = warning")
         _ = try Migrator(connection: connection, logger: logger).migrate(MigrationSet.embedded())
         _ = try SyncEngine(
-            maps: try MapSet.load(directory: mapsDirectory), databases: SyncDatabases(single: connection), logger: logger)
+            maps: try MapSet.load(directory: mapsDirectory), databases: SyncDatabases(single: connection),
+            logger: logger)
     }
 
     /// The partition files of msdyn_actual in a folder of the lake.
     func actualPartitions(_ folder: URL) throws -> [URL] {
         let tableFolder = folder.appendingPathComponent("msdyn_actual")
-        let names = try FileManager.default.contentsOfDirectory(atPath: tableFolder.path).filter { $0.hasSuffix(".csv") }
+        let names = try FileManager.default.contentsOfDirectory(atPath: tableFolder.path).filter {
+            $0.hasSuffix(".csv")
+        }
         guard !names.isEmpty else { throw BenchmarkError("the lake writer wrote no partition of msdyn_actual") }
         return names.sorted().map { tableFolder.appendingPathComponent($0) }
     }

@@ -55,7 +55,9 @@ extension CSVFile {
             guard fields <= expected else {
                 throw LoadError("\(name) line \(start): \(fields) fields where the model has \(expected) attributes")
             }
-            if fields < expected { output.append(contentsOf: repeatElement(UInt8(ascii: ","), count: expected - fields)) }
+            if fields < expected {
+                output.append(contentsOf: repeatElement(UInt8(ascii: ","), count: expected - fields))
+            }
         }
         try forEachChunk(size: size) { chunk in
             for byte in chunk {

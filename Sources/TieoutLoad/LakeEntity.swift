@@ -200,7 +200,8 @@ extension LakeLoader {
         let copy = "COPY \(stage) (\(fields.joined(separator: ", "))) FROM STDIN (FORMAT csv, ENCODING 'UTF8')"
         for (index, file) in plan.files.enumerated() {
             progress(Progress(folder: folder, table: tableName, step: "reading \(file.name)", rows: summary.rows))
-            let restart = "ALTER TABLE \(stage) ALTER COLUMN _record RESTART WITH \((index + 1) * LakeSource.fileStride + 1)"
+            let restart =
+                "ALTER TABLE \(stage) ALTER COLUMN _record RESTART WITH \((index + 1) * LakeSource.fileStride + 1)"
             try connection.query(PostgresQuery(unescaped: restart))
             do {
                 summary.rows += try connection.withSavepoint { connection in
@@ -247,7 +248,8 @@ extension LakeLoader {
         let source = LakeSource(name: "\(folder == "." ? "" : folder + "/")\(plan.entity.name)", files: plan.files)
         let context = FileContext(
             file: source, table: plan.table, stage: stage, key: [plan.keyColumn.name], fields: fieldsByColumn,
-            target: "\(try connection.quoteIdentifier(plan.table.schema)).\(try connection.quoteIdentifier(plan.table.name))",
+            target:
+                "\(try connection.quoteIdentifier(plan.table.schema)).\(try connection.quoteIdentifier(plan.table.name))",
             keysTable: "", missingFromFile: "false")
         return StagedEntity(
             plan: plan, context: context, summary: summary,
@@ -317,7 +319,8 @@ extension LakeLoader {
     func convertRows(_ entity: inout StagedEntity, labels: OptionsetMetadata, progress: (Progress) -> Void) throws {
         let plan = entity.plan
         let table = plan.table
-        progress(Progress(folder: entity.folder, table: entity.summary.table, step: "converting", rows: entity.summary.rows))
+        progress(
+            Progress(folder: entity.folder, table: entity.summary.table, step: "converting", rows: entity.summary.rows))
         let idColumn = Catalog.Column(
             name: "Id", type: "uuid", required: true, isIdentity: false, isOptionSet: false, defaultExpression: nil)
         let versionColumn = Catalog.Column(
@@ -335,7 +338,9 @@ extension LakeLoader {
                     : column.conversion(of: field, parsed: parsed, table: table)
             }
             var delete = "false"
-            if let position = plan.deletePosition { delete = "coalesce(\(convert(deleteColumn, plan.field(position))), false)" }
+            if let position = plan.deletePosition {
+                delete = "coalesce(\(convert(deleteColumn, plan.field(position))), false)"
+            }
             let id = convert(idColumn, idField)
             var values = [
                 "s._record", "\(plan.isFinance ? "lake.recid(\(id))" : id) AS k", "\(id) AS id",
@@ -349,9 +354,11 @@ extension LakeLoader {
                     parses.append("\(parse) AS p\(position + 1)")
                     parsed = "p.p\(position + 1)"
                 }
-                values.append("CASE WHEN s._d THEN NULL ELSE \(convert(column, field, parsed: parsed)) END AS c\(index + 1)")
+                values.append(
+                    "CASE WHEN s._d THEN NULL ELSE \(convert(column, field, parsed: parsed)) END AS c\(index + 1)")
             }
-            let lateral = parses.isEmpty ? "" : "CROSS JOIN LATERAL (SELECT \(parses.joined(separator: ", ")) OFFSET 0) p"
+            let lateral =
+                parses.isEmpty ? "" : "CROSS JOIN LATERAL (SELECT \(parses.joined(separator: ", ")) OFFSET 0) p"
             return """
                 CREATE TEMPORARY TABLE \(entity.rows) ON COMMIT DROP AS
                 SELECT DISTINCT ON (x.k) x.*
@@ -385,7 +392,8 @@ extension LakeLoader {
         }
         let counts = try connection.query(
             PostgresQuery(
-                unescaped: "SELECT count(*) FILTER (WHERE NOT d) AS live, count(*) FILTER (WHERE d) AS deletes FROM \(entity.rows)"
+                unescaped:
+                    "SELECT count(*) FILTER (WHERE NOT d) AS live, count(*) FILTER (WHERE d) AS deletes FROM \(entity.rows)"
             )
         ).first!
         entity.liveRows = try counts.decode("live")
@@ -394,7 +402,9 @@ extension LakeLoader {
 
     /// Upserts the live rows by key, changing only rows that differ; the bulk path for a big entity, as `tieout load`
     /// takes it. The rows table is in key order, so the key's index grows at its right edge.
-    func upsertRows(_ entity: inout StagedEntity, labels: OptionsetMetadata, options: Options, progress: (Progress) -> Void)
+    func upsertRows(
+        _ entity: inout StagedEntity, labels: OptionsetMetadata, options: Options, progress: (Progress) -> Void
+    )
         throws
     {
         guard entity.liveRows > 0 else { return }

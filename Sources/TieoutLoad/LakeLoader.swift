@@ -161,7 +161,8 @@ public struct LakeLoader {
             let data = try readModel(url, shownAs: "model.json")
             let checksum = try self.checksum(data)
             if !rootChecksums.contains(checksum) {
-                pending.append(PendingFolder(name: ".", url: layout.root, time: nil, checksum: checksum, modelData: data))
+                pending.append(
+                    PendingFolder(name: ".", url: layout.root, time: nil, checksum: checksum, modelData: data))
             }
         }
         for folder in layout.completed {

@@ -409,7 +409,8 @@ public struct Loader {
         // A deadlock or serialization failure is not the file's fault: the load runs again.
         guard let failure = error as? PostgresError, !Self.isConflict(failure) else { return error }
         if failure.code == .raiseException, let rejection = Rejection(failure.message) {
-            return LoadError("\(file.place(ofRecord: rejection.record)), column \(rejection.column): \(rejection.problem)")
+            return LoadError(
+                "\(file.place(ofRecord: rejection.record)), column \(rejection.column): \(rejection.problem)")
         }
         if failure.code?.rawValue == "21000" {
             return LoadError("\(file.name): a key appears on more than one line; each row must have its own key")

@@ -1,11 +1,11 @@
 import ArgumentParser
 import Foundation
+import TieoutLoad
+import TieoutPostgres
 
 #if canImport(Glibc)
     import Glibc
 #endif
-import TieoutLoad
-import TieoutPostgres
 
 /// `tieout load dataverse|fno DIR`: load real CSV extracts.
 struct LoadCommand: ParsableCommand {
@@ -102,7 +102,9 @@ struct LoadCommand: ParsableCommand {
                 docs/lake.md.
                 """)
         @OptionGroup var connection: ConnectionOptions
-        @Argument(help: ArgumentHelp("The lake folder (the container's local copy).", valueName: "dir"), completion: .directory)
+        @Argument(
+            help: ArgumentHelp("The lake folder (the container's local copy).", valueName: "dir"),
+            completion: .directory)
         var directory: String
         @Option(
             name: .long,

@@ -185,7 +185,9 @@ struct BadLoadInputTests {
         Case(
             name: "load lake: a truncated root model.json",
             arrange: { folder in
-                try Self.write("{\"name\": \"cdm\", \"version\": \"1.0\", \"entities\": [{\"name\": \"acc", to: folder.appendingPathComponent("model.json"))
+                try Self.write(
+                    "{\"name\": \"cdm\", \"version\": \"1.0\", \"entities\": [{\"name\": \"acc",
+                    to: folder.appendingPathComponent("model.json"))
                 return ["load", "lake", folder.path]
             },
             status: 1,

@@ -1,6 +1,6 @@
 import Foundation
-import TieoutLake
 import Testing
+import TieoutLake
 
 @Suite struct FolderNameTests {
     @Test func readsBothSpellingsAndFractions() throws {
@@ -42,7 +42,8 @@ import Testing
         let folder = root.appendingPathComponent("2026-11-24T08.07.17Z")
         #expect(
             layout.localFile(
-                forLocation: "https://acct.dfs.core.windows.net/dataverse-org/2026-11-24T08%3A07%3A17Z/msdyn_actual/2026.csv",
+                forLocation:
+                    "https://acct.dfs.core.windows.net/dataverse-org/2026-11-24T08%3A07%3A17Z/msdyn_actual/2026.csv",
                 modelFolder: folder
             ).path == root.path + "/2026-11-24T08:07:17Z/msdyn_actual/2026.csv")
         #expect(

@@ -96,7 +96,8 @@ struct LakeLoaderTests {
                         "11111111-1111-1111-1111-111111111113|Northwind\nTraders|ACC-003|2026-11-25 07:10:00+00|2026-11-25 07:10:00+00",
                     ])
             #expect(
-                try LakeTest.rows(connection, "SELECT msdyn_projectid, msdyn_subject, msdyn_customer FROM dataverse.msdyn_project")
+                try LakeTest.rows(
+                    connection, "SELECT msdyn_projectid, msdyn_subject, msdyn_customer FROM dataverse.msdyn_project")
                     == [
                         "22222222-2222-2222-2222-222222222221|Website, phase 1|11111111-1111-1111-1111-111111111111"
                     ])
@@ -121,11 +122,13 @@ struct LakeLoaderTests {
                 try LakeTest.rows(connection, "SELECT recid, accountnum, currency, createddatetime FROM fno.custtable")
                     == ["5637144576|US-001|USD|2026-11-20 09:15:00+00"])
             #expect(
-                try LakeTest.rows(connection, "SELECT recid, projid, name, type, custaccount, modifieddatetime FROM fno.projtable")
+                try LakeTest.rows(
+                    connection, "SELECT recid, projid, name, type, custaccount, modifieddatetime FROM fno.projtable")
                     == ["5637145000|PRJ-001|Website, phase 1 (renamed)|1|US-001|2026-11-24 07:30:00+00"])
             #expect(
                 try LakeTest.rows(
-                    connection, "SELECT recid, journalid, status, periodstartdate, posteddatetime FROM fno.projadvancedjournal")
+                    connection,
+                    "SELECT recid, journalid, status, periodstartdate, posteddatetime FROM fno.projadvancedjournal")
                     == ["5637146000|JRN-001|1|2026-11-01|2026-11-24 07:00:00+00"])
             #expect(
                 try LakeTest.rows(
