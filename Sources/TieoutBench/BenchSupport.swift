@@ -23,6 +23,19 @@ enum BenchSupport {
         try body(connection)
     }
 
+    /// Streams `file` into `COPY … FROM STDIN` statement `copy`; the rows copied.
+    static func copy(_ file: URL, with copy: PostgresQuery, on connection: PostgresConnection) throws -> Int {
+        try connection.copyIn(copy) { writer in
+            guard let handle = FileHandle(forReadingAtPath: file.path) else {
+                throw BenchmarkError("cannot read \(file.path)")
+            }
+            defer { try? handle.close() }
+            while let chunk = try handle.read(upToCount: 256 * 1024), !chunk.isEmpty {
+                try writer.write(bytes: chunk)
+            }
+        }
+    }
+
     /// Wall-clock seconds `body` takes.
     static func time(_ body: () throws -> Void) throws -> Double {
         let start = ContinuousClock.now

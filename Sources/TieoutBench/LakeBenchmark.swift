@@ -250,16 +250,8 @@ public struct LakeBenchmark {
             PostgresQuery(unescaped: "CREATE TABLE public.bench_lake_baseline (\(columns.joined(separator: ", ")))"))
         var total = 0
         for file in files {
-            total += try connection.copyIn("COPY public.bench_lake_baseline FROM STDIN (FORMAT csv, ENCODING 'UTF8')") {
-                writer in
-                guard let handle = FileHandle(forReadingAtPath: file.path) else {
-                    throw BenchmarkError("cannot read \(file.path)")
-                }
-                defer { try? handle.close() }
-                while let chunk = try handle.read(upToCount: 256 * 1024), !chunk.isEmpty {
-                    try writer.write(bytes: chunk)
-                }
-            }
+            total += try BenchSupport.copy(
+                file, with: "COPY public.bench_lake_baseline FROM STDIN (FORMAT csv, ENCODING 'UTF8')", on: connection)
         }
         return total
     }

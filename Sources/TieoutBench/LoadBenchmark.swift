@@ -264,16 +264,8 @@ public struct LoadBenchmark {
         try connection.query(
             PostgresQuery(
                 unescaped: "CREATE TABLE public.bench_load_baseline (\(columns.joined(separator: ", ")))"))
-        return try connection.copyIn(
-            "COPY public.bench_load_baseline FROM STDIN (FORMAT csv, HEADER true, ENCODING 'UTF8')"
-        ) { writer in
-            guard let handle = FileHandle(forReadingAtPath: file.path) else {
-                throw BenchmarkError("cannot read \(file.path)")
-            }
-            defer { try? handle.close() }
-            while let chunk = try handle.read(upToCount: 256 * 1024), !chunk.isEmpty {
-                try writer.write(bytes: chunk)
-            }
-        }
+        return try BenchSupport.copy(
+            file, with: "COPY public.bench_load_baseline FROM STDIN (FORMAT csv, HEADER true, ENCODING 'UTF8')",
+            on: connection)
     }
 }

@@ -93,13 +93,27 @@ struct CSVFile {
 
     /// The first data record whose number of fields is not `expected`: the line it starts on and its fields.
     func firstRecord(notHaving expected: Int) throws -> (line: Int, fields: Int)? {
+        var found: (line: Int, fields: Int)?
+        var record = 0
+        try forEachRecord { line, fields in
+            record += 1
+            guard record > 1, fields != expected else { return true }
+            found = (line, fields)
+            return false
+        }
+        return found
+    }
+
+    /// Calls `body` with the line each record starts on and its number of fields (RFC 4180 quoting followed byte by
+    /// byte), in file order, until it returns false. A last record without a line break counts; an empty file has
+    /// none.
+    func forEachRecord(_ body: (_ line: Int, _ fields: Int) throws -> Bool) throws {
         var scanner = RecordScanner()
-        var record = 1
         var line = 1
         var start = 1
         var fields = 1
         var empty = true
-        var found: (line: Int, fields: Int)?
+        var stopped = false
         try forEachChunk(size: 256 * 1024) { chunk in
             for byte in chunk {
                 let quoted = scanner.isQuoted
@@ -107,11 +121,10 @@ struct CSVFile {
                 if byte == UInt8(ascii: ",") && !quoted { fields += 1 }
                 if byte == UInt8(ascii: "\n") { line += 1 }
                 if ended {
-                    if record > 1 && fields != expected {
-                        found = (start, fields)
+                    if try !body(start, fields) {
+                        stopped = true
                         return false
                     }
-                    record += 1
                     start = line
                     fields = 1
                     empty = true
@@ -121,10 +134,7 @@ struct CSVFile {
             }
             return true
         }
-        if let found { return found }
-        // The last record, when the file does not end with a line break.
-        if record > 1 && !empty && fields != expected { return (start, fields) }
-        return nil
+        if !stopped && !empty { _ = try body(start, fields) }
     }
 
     /// Splits one record into its fields (RFC 4180: fields in double quotes may hold commas, quotes doubled).

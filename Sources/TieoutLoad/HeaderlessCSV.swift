@@ -6,36 +6,14 @@ import Foundation
 extension CSVFile {
     /// The first record with more fields than `expected` (its line and field count), and whether any record has fewer.
     func fieldCounts(expected: Int) throws -> (longer: (line: Int, fields: Int)?, hasShorter: Bool) {
-        var scanner = RecordScanner()
-        var line = 1
-        var start = 1
-        var fields = 1
-        var empty = true
         var longer: (line: Int, fields: Int)?
         var hasShorter = false
-        func recordEnded() {
-            if fields > expected && longer == nil { longer = (start, fields) }
+        try forEachRecord { line, fields in
             if fields < expected { hasShorter = true }
+            guard fields > expected else { return true }
+            longer = (line, fields)
+            return false
         }
-        try forEachChunk(size: 256 * 1024) { chunk in
-            for byte in chunk {
-                let quoted = scanner.isQuoted
-                let ended = scanner.consume(byte)
-                if byte == UInt8(ascii: ",") && !quoted { fields += 1 }
-                if byte == UInt8(ascii: "\n") { line += 1 }
-                if ended {
-                    recordEnded()
-                    if longer != nil { return false }
-                    start = line
-                    fields = 1
-                    empty = true
-                } else {
-                    empty = false
-                }
-            }
-            return true
-        }
-        if longer == nil && !empty { recordEnded() }
         return (longer, hasShorter)
     }
 
