@@ -2,7 +2,9 @@ import Foundation
 import Logging
 import Testing
 import TieoutLoad
+import TieoutMaps
 import TieoutPostgres
+import TieoutSync
 import TieoutTestSupport
 
 /// What the lake loader's tests share.
@@ -165,6 +167,31 @@ struct LakeLoaderTests {
             #expect(again.loaded.isEmpty)
             #expect(again.alreadyLoaded == 2)
             #expect(try LakeTest.snapshot(connection) == before)
+        }
+    }
+
+    @Test func loadedRowsAndDeletesAreCapturedForTheSyncLikeAnyOtherWrite() throws {
+        try TestDatabase.withMigratedDatabase { connection, _ in
+            _ = try SyncEngine(
+                maps: MapSet.load(directory: packageRoot.appendingPathComponent("maps")),
+                databases: SyncDatabases(single: connection), logger: LakeTest.logger)
+            _ = try LakeLoader(connection: connection, logger: LakeTest.logger).load(from: LakeTest.fixture)
+            // The root's inserts; the first folder's upsert (the update's capture fires before the insert's) and
+            // delete of an actual; the second folder's changed and new account and changed actual.
+            #expect(
+                try LakeTest.rows(connection, "SELECT map, op, pk[1] FROM sync.change_log ORDER BY id") == [
+                    "customers|I|11111111-1111-1111-1111-111111111111",
+                    "customers|I|11111111-1111-1111-1111-111111111112",
+                    "projects|I|22222222-2222-2222-2222-222222222221",
+                    "actuals|I|33333333-3333-3333-3333-333333333331",
+                    "actuals|I|33333333-3333-3333-3333-333333333332",
+                    "actuals|U|33333333-3333-3333-3333-333333333331",
+                    "actuals|I|33333333-3333-3333-3333-333333333333",
+                    "actuals|D|33333333-3333-3333-3333-333333333332",
+                    "customers|U|11111111-1111-1111-1111-111111111112",
+                    "customers|I|11111111-1111-1111-1111-111111111113",
+                    "actuals|U|33333333-3333-3333-3333-333333333333",
+                ])
         }
     }
 
