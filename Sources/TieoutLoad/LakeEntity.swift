@@ -384,10 +384,14 @@ extension LakeLoader {
         if entity.hasVersions {
             // The planner needs the rows table's size to look the few keys of a nightly folder up by index.
             try connection.query(PostgresQuery(unescaped: "ANALYZE \(entity.rows)"))
+            // The root snapshot is older than every timestamp folder: a row a folder deleted with an Id-only row
+            // (no version to compare) does not come back from it.
+            let versionlessDelete = entity.folder == "." ? " OR v.version IS NULL" : ""
             try connection.query(
                 """
                 DELETE FROM \(unescaped: entity.rows) r USING lake.row_version v
-                 WHERE v.table_no = \(entity.tableNumber) AND v.id = r.id AND r.v < v.version
+                 WHERE v.table_no = \(entity.tableNumber) AND v.id = r.id
+                   AND (r.v < v.version\(unescaped: versionlessDelete))
                 """)
         }
         let counts = try connection.query(

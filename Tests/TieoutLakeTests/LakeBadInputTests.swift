@@ -25,11 +25,6 @@ struct BadLake: Sendable, CustomTestStringConvertible {
 /// folder load before it, and nothing of it may be written.
 private let second = "2026-11-25T08:07:17Z"
 
-private func edit(_ url: URL, _ change: (String) -> String) throws {
-    let text = try String(contentsOf: url, encoding: .utf8)
-    try Data(change(text).utf8).write(to: url)
-}
-
 @Suite("bad lakes: one line, the file named, nothing of the folder written")
 struct LakeBadInputTests {
     static let cases: [BadLake] = [

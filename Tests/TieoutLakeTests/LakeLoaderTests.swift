@@ -7,6 +7,12 @@ import TieoutPostgres
 import TieoutSync
 import TieoutTestSupport
 
+/// Rewrites a text file of a lake copy.
+func edit(_ url: URL, _ change: (String) -> String) throws {
+    let text = try String(contentsOf: url, encoding: .utf8)
+    try Data(change(text).utf8).write(to: url)
+}
+
 /// What the lake loader's tests share.
 enum LakeTest {
     /// The hand-written lake of `Fixtures/lake` (docs/lake.md shapes, not the writer's): a root-layout snapshot, two
@@ -221,6 +227,26 @@ struct LakeLoaderTests {
             #expect(next.alreadyLoaded == 1)
             #expect(try LakeTest.rows(connection, "SELECT count(*) FROM dataverse.account") == ["3"])
             #expect(try LakeTest.rows(connection, "SELECT folder FROM lake.loaded_folder ORDER BY id").count == 3)
+
+            // In-place mode points the root model.json at a newer snapshot: the root loads again, and its rows older
+            // than what the folders loaded (a deleted actual, a deleted F&O customer among them) do not come back.
+            try edit(lake.appendingPathComponent("model.json")) { $0 + "\n" }
+            let reloaded = try loader.load(from: lake)
+            #expect(reloaded.loaded.map(\.folder) == ["."])
+            let counts = reloaded.loaded[0].tables.map {
+                "\($0.table) rows=\($0.rows) unchanged=\($0.unchanged) superseded=\($0.superseded) inserted=\($0.inserted)"
+            }
+            #expect(
+                counts == [
+                    "dataverse.account rows=2 unchanged=1 superseded=1 inserted=0",
+                    "dataverse.msdyn_project rows=1 unchanged=1 superseded=0 inserted=0",
+                    "dataverse.msdyn_actual rows=2 unchanged=0 superseded=2 inserted=0",
+                    "fno.custtable rows=2 unchanged=1 superseded=1 inserted=0",
+                    "fno.projtable rows=1 unchanged=0 superseded=1 inserted=0",
+                    "fno.projadvancedjournal rows=1 unchanged=0 superseded=1 inserted=0",
+                ])
+            #expect(try LakeTest.rows(connection, "SELECT count(*) FROM dataverse.msdyn_actual") == ["2"])
+            #expect(try LakeTest.rows(connection, "SELECT accountnum FROM fno.custtable") == ["US-001"])
         }
     }
 }
