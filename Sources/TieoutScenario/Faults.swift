@@ -1,7 +1,7 @@
 public import TieoutPostgres
 
 /// Realistic integration faults planted in a seeded, processed scenario (`tieout faults`, `make demo`), each of a
-/// kind Project Operations customers meet (domain.md §4, "known product failures"), so the nightly reconciliation
+/// kind Project Operations customers meet (docs/domain.md, "Failures customers really meet"), so the nightly reconciliation
 /// has something to find. Each fault is planted once per database (recorded in `process.scenario_fault`) on a
 /// record chosen deterministically, in its own transaction. Most bypass the guard triggers the way a broken
 /// integration would (`session_replication_role = replica`), which needs a superuser, as the private cluster's user

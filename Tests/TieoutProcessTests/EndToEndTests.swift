@@ -6,7 +6,7 @@ import TieoutPostgres
 import TieoutTestSupport
 
 /// One time-and-material contract in EUR (accounted in USD) and one fixed-price contract in USD, from entry
-/// approval to posted invoice, then a corrective invoice; invariants I1-I11 of domain.md §3 with exact amounts.
+/// approval to posted invoice, then a corrective invoice; invariants I1-I11 of docs/domain.md with exact amounts.
 @Suite("processes end to end")
 struct EndToEndTests {
     @Test func timeAndMaterialAndFixedPriceFromApprovalToPostedInvoiceAndCorrection() throws {

@@ -5,7 +5,7 @@ import TieoutFinance
 import TieoutPostgres
 import TieoutTestSupport
 
-/// Every unsupported operation of domain.md §1 fails in the database itself, with SQLSTATE P0001 and one
+/// Every unsupported operation of docs/domain.md ("Not supported") fails in the database itself, with SQLSTATE P0001 and one
 /// line that names the record and the rule, and changes nothing.
 @Suite("refused operations")
 struct GuardTests {
