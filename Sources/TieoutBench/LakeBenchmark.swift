@@ -2,7 +2,7 @@ public import Foundation
 public import Logging
 import TieoutLake
 import TieoutLoad
-import TieoutMaps
+public import TieoutMaps
 import TieoutMigrations
 public import TieoutPostgres
 import TieoutSync
@@ -23,16 +23,17 @@ import TieoutSync
 /// through Swift, so it must not grow with them.
 public struct LakeBenchmark {
     public var rows: Int
-    public var mapsDirectory: URL
+    /// The table maps (parsed; each engine and run checks them against its database).
+    public var maps: MapSet
     public var logger: Logger
     /// Leave the scratch databases (and the lake folder) for inspection instead of removing them.
     public var keepDatabase = false
     /// Called with each timed step (round, step, seconds), for the human-readable detail.
     public var stepTimings: (Int, String, Double) -> Void = { _, _, _ in }
 
-    public init(rows: Int, mapsDirectory: URL, logger: Logger) {
+    public init(rows: Int, maps: MapSet, logger: Logger) {
         self.rows = rows
-        self.mapsDirectory = mapsDirectory
+        self.maps = maps
         self.logger = logger
     }
 
@@ -220,7 +221,7 @@ public struct LakeBenchmark {
         try connection.query("SET client_min_messages = warning")
         _ = try Migrator(connection: connection, logger: logger).migrate(MigrationSet.embedded())
         _ = try SyncEngine(
-            maps: try MapSet.load(directory: mapsDirectory), databases: SyncDatabases(single: connection),
+            maps: maps, databases: SyncDatabases(single: connection),
             logger: logger)
     }
 

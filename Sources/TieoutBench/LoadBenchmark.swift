@@ -1,7 +1,7 @@
 public import Foundation
 public import Logging
 import TieoutLoad
-import TieoutMaps
+public import TieoutMaps
 import TieoutMigrations
 public import TieoutPostgres
 import TieoutSync
@@ -24,16 +24,17 @@ import TieoutSync
 /// each round starts from the same state, and a `CHECKPOINT` runs before each timed step.
 public struct LoadBenchmark {
     public var rows: Int
-    public var mapsDirectory: URL
+    /// The table maps (parsed; each engine and run checks them against its database).
+    public var maps: MapSet
     public var logger: Logger
     /// Leave the scratch database (and the generated file) for inspection instead of removing them.
     public var keepDatabase = false
     /// Called with each timed step (round, side, seconds), for the human-readable detail.
     public var stepTimings: (Int, String, Double) -> Void = { _, _, _ in }
 
-    public init(rows: Int, mapsDirectory: URL, logger: Logger) {
+    public init(rows: Int, maps: MapSet, logger: Logger) {
         self.rows = rows
-        self.mapsDirectory = mapsDirectory
+        self.maps = maps
         self.logger = logger
     }
 
@@ -57,7 +58,7 @@ public struct LoadBenchmark {
 
             // Change capture as in production: the engine installs it on every source table of the maps.
             _ = try SyncEngine(
-                maps: try MapSet.load(directory: mapsDirectory), databases: SyncDatabases(single: connection),
+                maps: maps, databases: SyncDatabases(single: connection),
                 logger: logger)
             let captureTriggers = try connection.query(
                 """

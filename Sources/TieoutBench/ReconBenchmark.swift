@@ -1,6 +1,6 @@
 public import Foundation
 public import Logging
-import TieoutMaps
+public import TieoutMaps
 import TieoutMigrations
 public import TieoutPostgres
 import TieoutRecon
@@ -25,16 +25,17 @@ public struct ReconBenchmark {
     public var copies: Int?
     public var targetActuals = 1_000_000
     public var targetProformas = 100_000
-    public var mapsDirectory: URL
+    /// The table maps (parsed; each engine and run checks them against its database).
+    public var maps: MapSet
     public var logger: Logger
     /// Leave the scratch database for inspection instead of dropping it.
     public var keepDatabase = false
     /// Called with the time of each baseline check of the counted (best) baseline pass (name, seconds).
     public var checkTimings: (String, Double) -> Void = { _, _ in }
 
-    public init(copies: Int?, mapsDirectory: URL, logger: Logger) {
+    public init(copies: Int?, maps: MapSet, logger: Logger) {
         self.copies = copies
-        self.mapsDirectory = mapsDirectory
+        self.maps = maps
         self.logger = logger
     }
 
@@ -49,7 +50,7 @@ public struct ReconBenchmark {
 
             // The scenario: seed at scale 1, then a business day every third day of the seeded month.
             let engine = try SyncEngine(
-                maps: try MapSet.load(directory: mapsDirectory), databases: SyncDatabases(single: connection),
+                maps: maps, databases: SyncDatabases(single: connection),
                 logger: logger)
             let month: PostgresDate = try connection.query(
                 "SELECT (date_trunc('month', current_date) - interval '1 month')::date"
@@ -74,7 +75,7 @@ public struct ReconBenchmark {
                     "seconds": "\(BenchSupport.seconds(ContinuousClock.now - started))",
                 ])
 
-            let reconciliation = Reconciliation(connection: connection, maps: engine.maps, logger: logger)
+            let reconciliation = try Reconciliation(connection: connection, maps: maps, logger: logger)
             let options = Reconciliation.RunOptions(grace: "0")
             let baseRun = try reconciliation.run(options)
             guard baseRun.findings == 0 else {

@@ -1,6 +1,6 @@
 public import Foundation
 public import Logging
-import TieoutMaps
+public import TieoutMaps
 import TieoutMigrations
 public import TieoutPostgres
 import TieoutSync
@@ -37,15 +37,16 @@ public struct BenchmarkResult: Sendable, CustomStringConvertible {
 public struct SyncBenchmark {
     public var rows: Int
     public var changes: Int
-    public var mapsDirectory: URL
+    /// The table maps (parsed; each engine and run checks them against its database).
+    public var maps: MapSet
     public var logger: Logger
     /// Leave the scratch database for inspection instead of dropping it.
     public var keepDatabase = false
 
-    public init(rows: Int, changes: Int, mapsDirectory: URL, logger: Logger) {
+    public init(rows: Int, changes: Int, maps: MapSet, logger: Logger) {
         self.rows = rows
         self.changes = changes
-        self.mapsDirectory = mapsDirectory
+        self.maps = maps
         self.logger = logger
     }
 
@@ -60,7 +61,7 @@ public struct SyncBenchmark {
             try generateScenario(connection)
 
             // Only the maps the actuals map needs: the benchmark measures one map, not the write-back.
-            let all = try MapSet.load(directory: mapsDirectory)
+            let all = maps
             var needed: Set<String> = ["actuals"]
             var frontier = ["actuals"]
             while let name = frontier.popLast() {

@@ -89,9 +89,11 @@ public struct Reconciliation {
     let logger: Logger
 
     /// `maps` are the validated table maps (`MapValidator.compile`); both schemas live in `connection`'s database.
-    public init(connection: PostgresConnection, maps: [CompiledMap], logger: Logger) {
+    /// A reconciliation over `connection`, with `maps` checked against its catalog (as ``SyncEngine`` takes them);
+    /// ``InvalidMapsError`` when one does not fit the database.
+    public init(connection: PostgresConnection, maps: MapSet, logger: Logger) throws {
         self.connection = connection
-        self.maps = maps
+        self.maps = try MapValidator(connection: connection).compile(maps)
         self.logger = logger
     }
 

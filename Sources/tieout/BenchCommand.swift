@@ -22,7 +22,7 @@ struct Bench: ParsableCommand {
         @OptionGroup var connection: ConnectionOptions
         @Option(name: .long, help: "Actuals to create and copy in the initial sync.") var rows = 1_000_000
         @Option(name: .long, help: "Captured changes to drain in the live benchmark.") var changes = 200_000
-        @Option(name: .long, help: ArgumentHelp("Folder of the table maps.", valueName: "folder")) var maps = "maps"
+        @OptionGroup var maps: MapsOptions
         @Option(name: .long, help: "Name of the scratch database.") var database = "tieout_bench"
         @Flag(name: .long, help: "Keep the scratch database afterwards (for inspection).") var keep = false
 
@@ -36,7 +36,7 @@ struct Bench: ParsableCommand {
             try reportingErrors {
                 let (logger, server, admin) = try benchServer(connection)
                 var benchmark = SyncBenchmark(
-                    rows: rows, changes: changes, mapsDirectory: URL(fileURLWithPath: maps), logger: logger)
+                    rows: rows, changes: changes, maps: try maps.load(), logger: logger)
                 benchmark.keepDatabase = keep
                 try benchmark.run(admin: admin, server: server, database: database, report: printResult)
             }
@@ -56,7 +56,7 @@ struct Bench: ParsableCommand {
             name: .long,
             help: "Copies of the scenario (1 = as built); default enough for 1,000,000 actuals and 100,000 proformas.")
         var copies: Int?
-        @Option(name: .long, help: ArgumentHelp("Folder of the table maps.", valueName: "folder")) var maps = "maps"
+        @OptionGroup var maps: MapsOptions
         @Option(name: .long, help: "Name of the scratch database.") var database = "tieout_bench_recon"
         @Flag(name: .long, help: "Keep the scratch database afterwards (for inspection).") var keep = false
 
@@ -68,7 +68,7 @@ struct Bench: ParsableCommand {
             try reportingErrors {
                 let (logger, server, admin) = try benchServer(connection)
                 var benchmark = ReconBenchmark(
-                    copies: copies, mapsDirectory: URL(fileURLWithPath: maps), logger: logger)
+                    copies: copies, maps: try maps.load(), logger: logger)
                 benchmark.keepDatabase = keep
                 benchmark.checkTimings = { name, seconds in
                     FileHandle.standardError.write(
@@ -89,7 +89,7 @@ struct Bench: ParsableCommand {
 
         @OptionGroup var connection: ConnectionOptions
         @Option(name: .long, help: "Actuals in the file.") var rows = 1_000_000
-        @Option(name: .long, help: ArgumentHelp("Folder of the table maps.", valueName: "folder")) var maps = "maps"
+        @OptionGroup var maps: MapsOptions
         @Option(name: .long, help: "Name of the scratch database.") var database = "tieout_bench_load"
         @Flag(name: .long, help: "Keep the scratch database and the file afterwards (for inspection).") var keep = false
 
@@ -100,7 +100,7 @@ struct Bench: ParsableCommand {
         func run() throws {
             try reportingErrors {
                 let (logger, server, admin) = try benchServer(connection)
-                var benchmark = LoadBenchmark(rows: rows, mapsDirectory: URL(fileURLWithPath: maps), logger: logger)
+                var benchmark = LoadBenchmark(rows: rows, maps: try maps.load(), logger: logger)
                 benchmark.keepDatabase = keep
                 benchmark.stepTimings = { round, step, seconds in
                     FileHandle.standardError.write(
@@ -123,7 +123,7 @@ extension Bench {
 
         @OptionGroup var connection: ConnectionOptions
         @Option(name: .long, help: "Actuals in the initial folder.") var rows = 1_000_000
-        @Option(name: .long, help: ArgumentHelp("Folder of the table maps.", valueName: "folder")) var maps = "maps"
+        @OptionGroup var maps: MapsOptions
         @Option(name: .long, help: "Prefix of the scratch databases' names.") var database = "tieout_bench_lake"
         @Flag(name: .long, help: "Keep the scratch databases and the lake folder afterwards (for inspection).")
         var keep = false
@@ -135,7 +135,7 @@ extension Bench {
         func run() throws {
             try reportingErrors {
                 let (logger, server, admin) = try benchServer(connection)
-                var benchmark = LakeBenchmark(rows: rows, mapsDirectory: URL(fileURLWithPath: maps), logger: logger)
+                var benchmark = LakeBenchmark(rows: rows, maps: try maps.load(), logger: logger)
                 benchmark.keepDatabase = keep
                 benchmark.stepTimings = { round, step, seconds in
                     FileHandle.standardError.write(

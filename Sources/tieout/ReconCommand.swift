@@ -19,16 +19,13 @@ struct ReconCommand: ParsableCommand {
 
     struct Options: ParsableArguments {
         @OptionGroup var connection: ConnectionOptions
-        @Option(
-            name: .long, help: ArgumentHelp("Folder of the table maps.", valueName: "folder"), completion: .directory)
-        var maps: String = "maps"
+        @OptionGroup var maps: MapsOptions
 
         /// The reconciliation over one connection, with the maps validated against it.
         func open(_ label: String) throws -> Reconciliation {
             let connection = try self.connection.open(label)
-            let set = try MapSet.load(directory: URL(fileURLWithPath: maps))
-            let compiled = try MapValidator(connection: connection).compile(set)
-            return Reconciliation(connection: connection, maps: compiled, logger: self.connection.makeLogger(label))
+            return try Reconciliation(
+                connection: connection, maps: try maps.load(), logger: self.connection.makeLogger(label))
         }
     }
 

@@ -22,12 +22,9 @@ struct SyncOptions: ParsableArguments {
         help: ArgumentHelp("Database (conninfo) of the fno schema when it is not the --db one.", valueName: "conninfo"))
     var fnoDB: String?
 
-    @Option(name: .long, help: ArgumentHelp("Folder of the table maps.", valueName: "folder"), completion: .directory)
-    var maps: String = "maps"
+    @OptionGroup var maps: MapsOptions
 
-    func loadMaps() throws -> MapSet {
-        try MapSet.load(directory: URL(fileURLWithPath: maps))
-    }
+    func loadMaps() throws -> MapSet { try maps.load() }
 
     /// One connection for both schemas, or one per schema when --dataverse-db or --fno-db is given.
     func openDatabases(logger: Logger) throws -> SyncDatabases {

@@ -44,8 +44,7 @@ struct LakeRoundTripTests {
     }
 
     static func reconcile(_ connection: PostgresConnection, asOf: String) throws -> Int {
-        let maps = try MapValidator(connection: connection).compile(
-            MapSet.load(directory: packageRoot.appendingPathComponent("maps")))
+        let maps = try MapSet.load(directory: packageRoot.appendingPathComponent("maps"))
         return try Reconciliation(connection: connection, maps: maps, logger: LakeTest.logger)
             .run(.init(asOf: asOf, grace: "0")).runID
     }

@@ -344,8 +344,7 @@ struct LoaderTests {
             .scalar(Int.self)
             #expect(next == 5_637_146_003)
 
-            let maps = try MapValidator(connection: connection).compile(
-                MapSet.load(directory: packageRoot.appendingPathComponent("maps")))
+            let maps = try MapSet.load(directory: packageRoot.appendingPathComponent("maps"))
             let run = try Reconciliation(connection: connection, maps: maps, logger: quietLogger)
                 .run(.init(grace: "0"))
             let findings = try rows(

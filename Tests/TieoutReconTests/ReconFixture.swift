@@ -97,9 +97,9 @@ struct ReconDatabase {
     init(connection: PostgresConnection, name: String) throws {
         self.connection = connection
         self.name = name
-        let maps = try MapValidator(connection: connection).compile(
-            MapSet.load(directory: packageRoot.appendingPathComponent("maps")))
-        recon = Reconciliation(connection: connection, maps: maps, logger: CleanScenario.quietLogger)
+        recon = try Reconciliation(
+            connection: connection, maps: MapSet.load(directory: packageRoot.appendingPathComponent("maps")),
+            logger: CleanScenario.quietLogger)
     }
 
     /// Runs the reconciliation with no grace window unless told otherwise.
