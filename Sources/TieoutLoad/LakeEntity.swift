@@ -13,7 +13,7 @@ struct EntityPlan {
     var isFinance: Bool
     var idPosition: Int
     var deletePosition: Int?
-    var versionPosition: Int?
+    var versionPosition: Int
     var mapped: [(position: Int, column: Catalog.Column)]
     var ignored: [String]
     var files: [CSVFile]
@@ -213,7 +213,9 @@ extension LakeLoader {
                     }
                 }
             } catch let error as PostgresError {
-                guard error.code?.rawValue == "22P04" else { throw copyFailure(error, file: file, fields: fields) }
+                guard error.code?.rawValue == "22P04" else {
+                    throw copyFailure(error, file: file, attributes: plan.entity.attributes.map(\.name))
+                }
                 let counts = try file.fieldCounts(expected: plan.width)
                 if let longer = counts.longer {
                     throw LoadError(
@@ -226,7 +228,7 @@ extension LakeLoader {
                             "\(file.name) line \(line): unterminated CSV quoted field (the quote opened on this line "
                                 + "is never closed)")
                     }
-                    throw copyFailure(error, file: file, fields: fields)
+                    throw copyFailure(error, file: file, attributes: plan.entity.attributes.map(\.name))
                 }
                 // Rows from before a column was added: padded with empty fields, which read as NULL.
                 try connection.query(PostgresQuery(unescaped: restart))
@@ -239,7 +241,7 @@ extension LakeLoader {
                         }
                     }
                 } catch let error as PostgresError {
-                    throw copyFailure(error, file: file, fields: fields)
+                    throw copyFailure(error, file: file, attributes: plan.entity.attributes.map(\.name))
                 }
             }
         }
@@ -259,8 +261,7 @@ extension LakeLoader {
 
     /// A failed COPY of a partition file, in the user's words: the file, the line and column when the server gives
     /// them, the server's message.
-    func copyFailure(_ error: PostgresError, file: CSVFile, fields: [String]) -> LoadError {
-        let attributes = fields.indices.map { "attribute \($0 + 1)" }
+    func copyFailure(_ error: PostgresError, file: CSVFile, attributes: [String]) -> LoadError {
         let location = Loader.copyLocation(error, header: attributes)
         if error.code?.rawValue == "22021" {
             return LoadError(
@@ -324,13 +325,13 @@ extension LakeLoader {
         let idColumn = Catalog.Column(
             name: "Id", type: "uuid", required: true, isIdentity: false, isOptionSet: false, defaultExpression: nil)
         let versionColumn = Catalog.Column(
-            name: plan.entity.attributes[plan.versionPosition!].name, type: "bigint", required: false,
+            name: plan.entity.attributes[plan.versionPosition].name, type: "bigint", required: false,
             isIdentity: false, isOptionSet: false, defaultExpression: nil)
         let deleteColumn = Catalog.Column(
             name: "IsDelete", type: "boolean", required: false, isIdentity: false, isOptionSet: false,
             defaultExpression: nil)
         let idField = plan.field(plan.idPosition)
-        let versionField = plan.field(plan.versionPosition!)
+        let versionField = plan.field(plan.versionPosition)
         func statement(fast: Bool) -> String {
             func convert(_ column: Catalog.Column, _ field: String, parsed: String? = nil) -> String {
                 fast

@@ -57,6 +57,16 @@ struct LakeBadInputTests {
             message: "\(second)/account/2026.csv line 1: 13 fields where the model has 12 attributes",
             loaded: [".", "2026-11-24T08.07.17Z"]),
         BadLake(
+            name: "a partition that is not UTF-8",
+            spoil: { lake in
+                let file = lake.appendingPathComponent("\(second)/account/2026.csv")
+                var data = try Data(contentsOf: file)
+                data.replaceSubrange(data.range(of: Data("Blue".utf8))!, with: [0x42, 0xFF, 0x75, 0x65])
+                try data.write(to: file)
+            },
+            message: "\(second)/account/2026.csv line 1: not UTF-8 (invalid byte sequence for encoding \"UTF8\": 0xff)",
+            loaded: [".", "2026-11-24T08.07.17Z"]),
+        BadLake(
             name: "a value of the wrong type",
             spoil: { lake in
                 try edit(lake.appendingPathComponent("\(second)/msdyn_actual/2026.csv")) {
