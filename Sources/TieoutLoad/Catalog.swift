@@ -229,37 +229,22 @@ struct Catalog {
     var tables: [String: Table]
 
     static func read(schema: String, on connection: PostgresConnection) throws -> Catalog {
-        let rows = try connection.query(
-            """
-            SELECT c.relname AS table_name, a.attname AS column_name, format_type(a.atttypid, NULL) AS type,
-                   a.attnotnull AND NOT a.atthasdef AND a.attidentity = '' AND a.attgenerated = '' AS required,
-                   a.attidentity <> '' AS is_identity,
-                   EXISTS (SELECT 1 FROM load.optionset_label o
-                            WHERE o.schema_name = n.nspname AND o.table_name = c.relname
-                              AND o.column_name = a.attname) AS is_optionset,
-                   coalesce(a.attnum = ANY (i.indkey::smallint[]), false) AS in_key,
-                   array_position(i.indkey::smallint[], a.attnum) AS key_position,
-                   CASE WHEN a.attnotnull AND a.atthasdef THEN pg_get_expr(d.adbin, d.adrelid) END AS default_expression
-              FROM pg_class c
-              JOIN pg_namespace n ON n.oid = c.relnamespace
-              JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
-              LEFT JOIN pg_index i ON i.indrelid = c.oid AND i.indisprimary
-              LEFT JOIN pg_attrdef d ON d.adrelid = c.oid AND d.adnum = a.attnum
-             WHERE n.nspname = \(schema) AND c.relkind IN ('r', 'p') AND a.attgenerated = ''
-             ORDER BY c.relname, a.attnum
-            """)
         var tables: [String: Table] = [:]
         var keys: [String: [(Int, String)]] = [:]
-        for row in rows {
-            let tableName: String = try row.decode("table_name")
+        // Tables only; generated columns are never written, so a load has nothing to put in them.
+        for catalogColumn in try connection.catalogColumns(schema: schema)
+        where catalogColumn.isTable && !catalogColumn.isGenerated {
+            let tableName = catalogColumn.table
             let column = Column(
-                name: try row.decode("column_name"), type: try row.decode("type"), required: try row.decode("required"),
-                isIdentity: try row.decode("is_identity"), isOptionSet: try row.decode("is_optionset"),
-                defaultExpression: try row.decode("default_expression"))
+                name: catalogColumn.name, type: catalogColumn.baseType,
+                required: catalogColumn.notNull && !catalogColumn.hasDefault, isIdentity: catalogColumn.isIdentity,
+                isOptionSet: false,
+                defaultExpression: catalogColumn.notNull && !catalogColumn.isIdentity
+                    ? catalogColumn.defaultExpression : nil)
             tables[tableName, default: Table(schema: schema, name: tableName, columns: [], primaryKey: [], parents: [])]
                 .columns.append(column)
-            if try row.decode("in_key", as: Bool.self) {
-                keys[tableName, default: []].append((try row.decode("key_position"), column.name))
+            if let position = catalogColumn.primaryKeyPosition {
+                keys[tableName, default: []].append((position, column.name))
             }
         }
         for (table, parts) in keys { tables[table]?.primaryKey = parts.sorted { $0.0 < $1.0 }.map(\.1) }
@@ -305,6 +290,7 @@ struct Catalog {
             let columnName: String = try row.decode("column_name")
             guard let index = tables[tableName]?.columns.firstIndex(where: { $0.name == columnName }) else { continue }
             tables[tableName]?.columns[index].labels.append((try row.decode("label"), try row.decode("code")))
+            tables[tableName]?.columns[index].isOptionSet = true
         }
         let foreignKeys = try connection.query(
             """

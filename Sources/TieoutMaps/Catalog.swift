@@ -29,28 +29,19 @@ public enum CatalogReader {
     /// The table's definition, or nil when the table does not exist.
     public static func table(_ name: QualifiedName, on connection: PostgresConnection) throws -> TableCatalog? {
         let relation = name.regclass
-        let columns = try connection.query(
-            """
-            SELECT a.attname, format_type(a.atttypid, a.atttypmod) AS type, a.attnotnull,
-                   (a.atthasdef OR a.attidentity <> '' OR a.attgenerated <> '') AS has_default,
-                   array_position(pk.conkey, a.attnum) AS pk_position
-              FROM pg_attribute a
-              LEFT JOIN pg_constraint pk ON pk.conrelid = a.attrelid AND pk.contype = 'p'
-             WHERE a.attrelid = \(fragment: relation) AND a.attnum > 0 AND NOT a.attisdropped
-             ORDER BY a.attnum
-            """)
+        let columns = try connection.catalogColumns(schema: name.schema, table: name.name)
         guard !columns.isEmpty else {
             let exists = try connection.query("SELECT \(fragment: relation) IS NOT NULL").scalar(Bool.self)
             return exists ? TableCatalog(name: name, columns: [], primaryKey: [], optionSets: [:]) : nil
         }
         var result = TableCatalog(name: name, columns: [], primaryKey: [], optionSets: [:])
         var keyed: [(Int, String)] = []
-        for row in columns {
+        for catalogColumn in columns {
             let column = TableCatalog.Column(
-                name: try row.decode("attname"), type: try row.decode("type"), notNull: try row.decode("attnotnull"),
-                hasDefault: try row.decode("has_default"))
+                name: catalogColumn.name, type: catalogColumn.type, notNull: catalogColumn.notNull,
+                hasDefault: catalogColumn.hasDefault)
             result.columns.append(column)
-            if let position = try row.decode("pk_position", as: Int?.self) { keyed.append((position, column.name)) }
+            if let position = catalogColumn.primaryKeyPosition { keyed.append((position, column.name)) }
         }
         result.primaryKey = keyed.sorted { $0.0 < $1.0 }.map(\.1)
         let checks = try connection.query(
