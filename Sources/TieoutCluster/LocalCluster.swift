@@ -222,6 +222,15 @@ public struct LocalCluster: Sendable {
         let server = URL(fileURLWithPath: home).appendingPathComponent("tieout")
             .appendingPathComponent("\(sanitized.prefix(40))-\(pathHash)")
         let base = server.deletingLastPathComponent()
+        // A cluster is there already: an earlier checkout at this very path, whose .tieout/ is gone. Its data is
+        // neither reused behind the user's back nor deleted: they choose.
+        let leftover = server.appendingPathComponent("pgdata").appendingPathComponent("PG_VERSION")
+        if FileManager.default.fileExists(atPath: leftover.path) {
+            throw ClusterError(
+                "\(server.path) already holds the cluster of an earlier checkout at \(directory.deletingLastPathComponent().path) "
+                    + "(its .tieout/ is gone); remove that folder to start a new one (rm -rf \(server.path)), or work "
+                    + "in another folder")
+        }
         do {
             try FileManager.default.createDirectory(at: base, withIntermediateDirectories: true)
             try FileManager.default.createDirectory(at: server, withIntermediateDirectories: true)

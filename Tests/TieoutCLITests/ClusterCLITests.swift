@@ -43,5 +43,21 @@ struct ClusterCommandTests {
         #expect(stop.stdout == "stopped the private PostgreSQL\n")
         let again = try Tieout.run(["db", "start"], in: work)
         #expect(again.stdout.hasPrefix("started the private PostgreSQL in \(work.path)/.tieout\n"), "\(again.stderr)")
+
+        // The checkout is deleted and cloned again at the same path: the earlier cluster is still in postgres's
+        // home. One line says whose it is and how to start over, instead of initdb's complaint.
+        _ = try Tieout.run(["db", "stop"], in: work)
+        try FileManager.default.removeItem(at: work.appendingPathComponent(".tieout"))
+        let reclone = try Tieout.run(["db", "start"], in: work)
+        #expect(reclone.status == 1)
+        #expect(
+            reclone.stderr
+                == "tieout: error: \(recorded) already holds the cluster of an earlier checkout at \(work.path) (its "
+                + ".tieout/ is gone); remove that folder to start a new one (rm -rf \(recorded)), or work in another "
+                + "folder\n")
+        try FileManager.default.removeItem(atPath: recorded)
+        let fresh = try Tieout.run(["db", "start", "--throwaway"], in: work)
+        #expect(fresh.status == 0, "\(fresh.stderr)")
+        #expect(fresh.stdout.hasPrefix("created and started the private PostgreSQL in \(work.path)/.tieout\n"))
     }
 }
