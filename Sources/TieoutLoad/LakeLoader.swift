@@ -220,8 +220,12 @@ public struct LakeLoader {
         // Every entity is planned (routed, its columns matched, its files found) before anything is written.
         var plans: [EntityPlan] = []
         var skipped: Set<String> = []
+        var seen: Set<String> = []
         for entity in model.entities {
             let name = entity.name.lowercased()
+            guard seen.insert(name).inserted else {
+                throw LoadError("\(modelName): the entity \(entity.name) is listed twice")
+            }
             let routed = ["dataverse", "fno"].compactMap { schema in catalogs[schema]?.tables[name] }
             guard let table = routed.first else {
                 skipped.insert(entity.name)

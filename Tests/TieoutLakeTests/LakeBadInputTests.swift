@@ -57,6 +57,18 @@ struct LakeBadInputTests {
             message: "\(second)/account/2026.csv line 1: 13 fields where the model has 12 attributes",
             loaded: [".", "2026-11-24T08.07.17Z"]),
         BadLake(
+            name: "an entity listed twice",
+            spoil: { lake in
+                let model = lake.appendingPathComponent("\(second)/model.json")
+                var json = try JSONSerialization.jsonObject(with: Data(contentsOf: model)) as! [String: Any]
+                var entities = json["entities"] as! [Any]
+                entities.append(entities[0])
+                json["entities"] = entities
+                try JSONSerialization.data(withJSONObject: json).write(to: model)
+            },
+            message: "\(second)/model.json: the entity account is listed twice",
+            loaded: [".", "2026-11-24T08.07.17Z"]),
+        BadLake(
             name: "a partition that is not UTF-8",
             spoil: { lake in
                 let file = lake.appendingPathComponent("\(second)/account/2026.csv")
