@@ -383,17 +383,25 @@ extension LakeLoader {
                 "SELECT EXISTS (SELECT 1 FROM lake.row_version WHERE table_no = \(entity.tableNumber))"
             ).scalar(Bool.self)
         if entity.hasVersions {
-            // The planner needs the rows table's size to look the few keys of a nightly folder up by index.
-            try connection.query(PostgresQuery(unescaped: "ANALYZE \(entity.rows)"))
             // The root snapshot is older than every timestamp folder: a row a folder deleted with an Id-only row
             // (no version to compare) does not come back from it.
             let versionlessDelete = entity.folder == "." ? " OR v.version IS NULL" : ""
-            try connection.query(
-                """
-                DELETE FROM \(unescaped: entity.rows) r USING lake.row_version v
-                 WHERE v.table_no = \(entity.tableNumber) AND v.id = r.id
-                   AND (r.v < v.version\(unescaped: versionlessDelete))
-                """)
+            let newer = "v.table_no = \(entity.tableNumber) AND v.id = r.id AND (r.v < v.version\(versionlessDelete))"
+            // A nightly folder's few keys are looked up one by one in row_version's key; a big folder's are joined
+            // with all of it (the planner, misled by a freshly grown row_version, would scan it for a few keys too).
+            let sql =
+                entity.summary.rows < 100_000
+                ? "DELETE FROM \(entity.rows) r WHERE EXISTS (SELECT 1 FROM lake.row_version v WHERE \(newer))"
+                : "DELETE FROM \(entity.rows) r USING lake.row_version v WHERE \(newer)"
+            if entity.summary.rows < 100_000 {
+                try connection.query("SET LOCAL enable_hashjoin = off")
+                try connection.query("SET LOCAL enable_mergejoin = off")
+            }
+            try connection.query(PostgresQuery(unescaped: sql))
+            if entity.summary.rows < 100_000 {
+                try connection.query("SET LOCAL enable_hashjoin = on")
+                try connection.query("SET LOCAL enable_mergejoin = on")
+            }
         }
         let counts = try connection.query(
             PostgresQuery(
