@@ -1,4 +1,5 @@
 import Foundation
+import TieoutPostgres
 
 #if canImport(Glibc)
     import Glibc
@@ -55,8 +56,9 @@ struct CSVFile {
         }
     }
 
-    /// The line (1-based) record `record` starts on, the header being record 1.
+    /// The line (1-based) record `record` starts on, the first record (the header, when there is one) being record 1.
     func line(ofRecord record: Int) throws -> Int {
+        guard record > 1 else { return 1 }
         var scanner = RecordScanner()
         var records = 1
         var line = 1
@@ -72,6 +74,14 @@ struct CSVFile {
             return true
         }
         return line
+    }
+
+    /// Streams the whole file into a `COPY … FROM STDIN`.
+    func send(to writer: CopyInWriter) throws {
+        try forEachChunk(size: 256 * 1024) { chunk in
+            try writer.write(bytes: chunk)
+            return true
+        }
     }
 
     /// The line a quoted field opens on that the file never closes, if any.

@@ -153,8 +153,7 @@ struct LakeSource: RecordSource {
         let number = record % Self.fileStride
         guard files.indices.contains(index) else { return "\(name) record \(record)" }
         let file = files[index]
-        let line = number <= 1 ? 1 : ((try? file.line(ofRecord: number)) ?? number)
-        return "\(file.name) line \(line)"
+        return "\(file.name) line \((try? file.line(ofRecord: number)) ?? number)"
     }
 
     func places(ofRecords first: Int, _ second: Int) -> String {
@@ -176,7 +175,6 @@ struct StagedEntity {
     /// The table's number in lake.table_number, and whether lake.row_version held versions of it before this folder.
     var tableNumber = 0
     var hasVersions = false
-
 }
 
 extension LakeLoader {
@@ -198,6 +196,7 @@ extension LakeLoader {
         summary.files = plan.files.count
         summary.ignoredColumns = plan.ignored
         let copy = "COPY \(stage) (\(fields.joined(separator: ", "))) FROM STDIN (FORMAT csv, ENCODING 'UTF8')"
+        let attributes = plan.entity.attributes.map(\.name)
         for (index, file) in plan.files.enumerated() {
             progress(Progress(folder: folder, table: tableName, step: "reading \(file.name)", rows: summary.rows))
             let restart =
@@ -205,16 +204,11 @@ extension LakeLoader {
             try connection.query(PostgresQuery(unescaped: restart))
             do {
                 summary.rows += try connection.withSavepoint { connection in
-                    try connection.copyIn(PostgresQuery(unescaped: copy)) { writer in
-                        try file.forEachChunk(size: 256 * 1024) { chunk in
-                            try writer.write(bytes: chunk)
-                            return true
-                        }
-                    }
+                    try connection.copyIn(PostgresQuery(unescaped: copy)) { writer in try file.send(to: writer) }
                 }
             } catch let error as PostgresError {
                 guard error.code?.rawValue == "22P04" else {
-                    throw copyFailure(error, file: file, attributes: plan.entity.attributes.map(\.name))
+                    throw Loader.copyError(error, file: file, columns: attributes)
                 }
                 let counts = try file.fieldCounts(expected: plan.width)
                 if let longer = counts.longer {
@@ -228,7 +222,7 @@ extension LakeLoader {
                             "\(file.name) line \(line): unterminated CSV quoted field (the quote opened on this line "
                                 + "is never closed)")
                     }
-                    throw copyFailure(error, file: file, attributes: plan.entity.attributes.map(\.name))
+                    throw Loader.copyError(error, file: file, columns: attributes)
                 }
                 // Rows from before a column was added: padded with empty fields, which read as NULL.
                 try connection.query(PostgresQuery(unescaped: restart))
@@ -241,7 +235,7 @@ extension LakeLoader {
                         }
                     }
                 } catch let error as PostgresError {
-                    throw copyFailure(error, file: file, attributes: plan.entity.attributes.map(\.name))
+                    throw Loader.copyError(error, file: file, columns: attributes)
                 }
             }
         }
@@ -257,17 +251,6 @@ extension LakeLoader {
             plan: plan, context: context, summary: summary,
             rows: try connection.quoteIdentifier("lake_rows_\(plan.stageName.dropFirst("lake_stage_".count))"),
             folder: folder)
-    }
-
-    /// A failed COPY of a partition file, in the user's words: the file, the line and column when the server gives
-    /// them, the server's message.
-    func copyFailure(_ error: PostgresError, file: CSVFile, attributes: [String]) -> LoadError {
-        let location = Loader.copyLocation(error, header: attributes)
-        if error.code?.rawValue == "22021" {
-            return LoadError(
-                "\(file.name)\(location.isEmpty ? "" : " " + location): not UTF-8 (\(serverMessage(error.message)))")
-        }
-        return LoadError("\(file.name)\(location.isEmpty ? "" : " " + location): \(serverMessage(error.message))")
     }
 
     /// An option-set value that is a whole number but not a code tieout knows for the column: a one-line error with
@@ -373,35 +356,34 @@ extension LakeLoader {
         } catch {
             throw unknownOptionCode(entity, labels: labels) ?? error
         }
-        try connection.query(
-            "INSERT INTO lake.table_number (table_name) VALUES (\(entity.summary.table)) ON CONFLICT DO NOTHING")
-        entity.tableNumber = try connection.query(
-            "SELECT table_no FROM lake.table_number WHERE table_name = \(entity.summary.table)"
-        ).scalar(Int.self)
-        entity.hasVersions =
-            try connection.query(
-                "SELECT EXISTS (SELECT 1 FROM lake.row_version WHERE table_no = \(entity.tableNumber))"
-            ).scalar(Bool.self)
+        // The table's number (numbered on its first load), and whether any version of it was loaded before.
+        let number = try connection.query(
+            """
+            WITH new AS (INSERT INTO lake.table_number (table_name) VALUES (\(entity.summary.table))
+                         ON CONFLICT DO NOTHING RETURNING table_no),
+                 known AS (SELECT table_no FROM new
+                           UNION ALL SELECT table_no FROM lake.table_number WHERE table_name = \(entity.summary.table))
+            SELECT k.table_no, EXISTS (SELECT 1 FROM lake.row_version v WHERE v.table_no = k.table_no) AS has_versions
+              FROM known k LIMIT 1
+            """
+        ).first!
+        entity.tableNumber = try number.decode("table_no")
+        entity.hasVersions = try number.decode("has_versions")
         if entity.hasVersions {
             // The root snapshot is older than every timestamp folder: a row a folder deleted with an Id-only row
             // (no version to compare) does not come back from it.
             let versionlessDelete = entity.folder == "." ? " OR v.version IS NULL" : ""
-            let newer = "v.table_no = \(entity.tableNumber) AND v.id = r.id AND (r.v < v.version\(versionlessDelete))"
-            // A nightly folder's few keys are looked up one by one in row_version's key; a big folder's are joined
-            // with all of it (the planner, misled by a freshly grown row_version, would scan it for a few keys too).
-            let sql =
-                entity.summary.rows < 100_000
-                ? "DELETE FROM \(entity.rows) r WHERE EXISTS (SELECT 1 FROM lake.row_version v WHERE \(newer))"
-                : "DELETE FROM \(entity.rows) r USING lake.row_version v WHERE \(newer)"
-            if entity.summary.rows < 100_000 {
-                try connection.query("SET LOCAL enable_hashjoin = off")
-                try connection.query("SET LOCAL enable_mergejoin = off")
-            }
-            try connection.query(PostgresQuery(unescaped: sql))
-            if entity.summary.rows < 100_000 {
-                try connection.query("SET LOCAL enable_hashjoin = on")
-                try connection.query("SET LOCAL enable_mergejoin = on")
-            }
+            // A nightly folder's few keys are looked up one by one by row_version's key: the planner, misled by a
+            // freshly grown row_version, would scan all of it for them. A big folder is joined with all of it.
+            let few = entity.summary.rows < 100_000
+            if few { try connection.executeScript("SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off") }
+            try connection.query(
+                """
+                DELETE FROM \(unescaped: entity.rows) r USING lake.row_version v
+                 WHERE v.table_no = \(entity.tableNumber) AND v.id = r.id
+                   AND (r.v < v.version\(unescaped: versionlessDelete))
+                """)
+            if few { try connection.executeScript("SET LOCAL enable_hashjoin = on; SET LOCAL enable_mergejoin = on") }
         }
         let counts = try connection.query(
             PostgresQuery(

@@ -277,12 +277,7 @@ public struct Loader {
         do {
             staged.summary.rows = try connection.copyIn(
                 "COPY \(identifier: stage) (\(unescaped: fields.joined(separator: ", "))) FROM STDIN (FORMAT csv, HEADER true, ENCODING 'UTF8')"
-            ) { writer in
-                try file.forEachChunk(size: 256 * 1024) { chunk in
-                    try writer.write(bytes: chunk)
-                    return true
-                }
-            }
+            ) { writer in try file.send(to: writer) }
         } catch let error as PostgresError {
             throw try copyFailure(error, file: file, header: header)
         }
@@ -451,14 +446,21 @@ public struct Loader {
                         + "header has \(header.count)")
             }
         }
-        let location = Self.copyLocation(error, header: header)
+        return Self.copyError(error, file: file, columns: header, utf8Advice: "; export the file as UTF-8")
+    }
+
+    /// A COPY error in the user's words: the file, the line and column the server names (`columns` are the names of
+    /// the staging table's f1, f2, …), and its message; a file that is not UTF-8 said so, with `utf8Advice` after.
+    static func copyError(_ error: PostgresError, file: CSVFile, columns: [String], utf8Advice: String = "")
+        -> LoadError
+    {
+        let location = copyLocation(error, header: columns)
+        let place = "\(file.name)\(location.isEmpty ? "" : " " + location)"
         if error.code?.rawValue == "22021" {
             // invalid byte sequence for encoding "UTF8": 0xff
-            return LoadError(
-                "\(file.name)\(location.isEmpty ? "" : " " + location): not UTF-8 (\(serverMessage(error.message))); "
-                    + "export the file as UTF-8")
+            return LoadError("\(place): not UTF-8 (\(serverMessage(error.message)))\(utf8Advice)")
         }
-        return LoadError("\(file.name)\(location.isEmpty ? "" : " " + location): \(serverMessage(error.message))")
+        return LoadError("\(place): \(serverMessage(error.message))")
     }
 
     /// "line 7, column msdyn_amount" from a COPY error's context (`COPY stage, line 7, column f3: "…"`).

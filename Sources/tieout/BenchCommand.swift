@@ -102,10 +102,7 @@ struct Bench: ParsableCommand {
                 let (logger, server, admin) = try benchServer(connection)
                 var benchmark = LoadBenchmark(rows: rows, maps: try maps.load(), logger: logger)
                 benchmark.keepDatabase = keep
-                benchmark.stepTimings = { round, step, seconds in
-                    FileHandle.standardError.write(
-                        Data("  round \(round) \(step) seconds=\(String(format: "%.3f", seconds))\n".utf8))
-                }
+                benchmark.stepTimings = printStepTiming
                 try benchmark.run(admin: admin, server: server, database: database, report: printResult)
             }
         }
@@ -137,10 +134,7 @@ extension Bench {
                 let (logger, server, admin) = try benchServer(connection)
                 var benchmark = LakeBenchmark(rows: rows, maps: try maps.load(), logger: logger)
                 benchmark.keepDatabase = keep
-                benchmark.stepTimings = { round, step, seconds in
-                    FileHandle.standardError.write(
-                        Data("  round \(round) \(step) seconds=\(String(format: "%.3f", seconds))\n".utf8))
-                }
+                benchmark.stepTimings = printStepTiming
                 try benchmark.run(admin: admin, server: server, database: database, report: printResult)
             }
         }
@@ -154,6 +148,11 @@ private func benchServer(
     let logger = connection.makeLogger("tieout.bench")
     let server = try ConnectionTarget.resolve(db: connection.db)
     return (logger, server, try PostgresConnection(configuration: server, logger: logger))
+}
+
+/// One timed step of a benchmark (round, step, seconds), on standard error, for the human-readable detail.
+private func printStepTiming(_ round: Int, _ step: String, _ seconds: Double) {
+    FileHandle.standardError.write(Data("  round \(round) \(step) seconds=\(String(format: "%.3f", seconds))\n".utf8))
 }
 
 /// A benchmark's result line, unbuffered, so each shows as soon as its benchmark ends.
