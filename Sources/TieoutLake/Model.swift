@@ -131,13 +131,20 @@ extension LakeModel {
     /// Reads a `model.json`. A file that is not a model (not JSON, truncated, no `entities`) is a ``LakeError`` naming
     /// the file and what is wrong, in one line.
     public static func read(_ url: URL, shownAs name: String) throws -> (model: LakeModel, data: Data) {
-        let data: Data
-        do {
-            data = try Data(contentsOf: url)
-        } catch {
+        let data = try contents(of: url, shownAs: name)
+        return (try decode(data, shownAs: name), data)
+    }
+
+    /// The bytes of a `model.json`, not yet decoded; a ``LakeError`` naming `name` when it is missing or unreadable.
+    public static func contents(of url: URL, shownAs name: String) throws -> Data {
+        var isFolder: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isFolder), !isFolder.boolValue else {
+            throw LakeError("\(name): missing; every finished lake folder has a model.json")
+        }
+        guard let data = FileManager.default.contents(atPath: url.path) else {
             throw LakeError("\(name): cannot read the file")
         }
-        return (try decode(data, shownAs: name), data)
+        return data
     }
 
     /// Decodes the bytes of a `model.json`; a ``LakeError`` naming `name` when they are not a model.

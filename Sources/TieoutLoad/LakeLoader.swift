@@ -186,14 +186,11 @@ public struct LakeLoader {
 
     /// The bytes of a model.json, or a ``LoadError`` naming it.
     func readModel(_ url: URL, shownAs name: String) throws -> Data {
-        var isFolder: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isFolder), !isFolder.boolValue else {
-            throw LoadError("\(name): missing; every finished lake folder has a model.json")
+        do {
+            return try LakeModel.contents(of: url, shownAs: name)
+        } catch let error as LakeError {
+            throw LoadError(error.description)
         }
-        guard let data = FileManager.default.contents(atPath: url.path) else {
-            throw LoadError("\(name): cannot read the file")
-        }
-        return data
     }
 
     /// Loads one folder inside the caller's transaction; returns its summary and the entities it skipped.
