@@ -150,6 +150,22 @@ public struct LocalCluster: Sendable {
         return true
     }
 
+    /// Drops the `tieout` database of the running cluster, with everything in it, and creates it empty
+    /// (sessions still connected to it are ended).
+    public func resetDatabase() throws(ClusterError) {
+        guard case .running = try state() else {
+            throw ClusterError("the private PostgreSQL in \(directory.path) is not running: run `tieout db start` first")
+        }
+        let parameters = connectionParameters.map { $0.0 == "dbname" ? ("dbname", "postgres") : $0 }
+        do {
+            let connection = try PostgresConnection(configuration: .parameters(parameters))
+            try connection.query("DROP DATABASE IF EXISTS \(identifier: databaseName) WITH (FORCE)")
+            try connection.query("CREATE DATABASE \(identifier: databaseName)")
+        } catch {
+            throw ClusterError("cannot reset the \(databaseName) database: \(error)")
+        }
+    }
+
     // MARK: - Creation
 
     private func create(tools: PostgresTools, throwaway: Bool, logger: Logger) throws(ClusterError) {

@@ -6,7 +6,7 @@ struct DB: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "db",
         abstract: "Manage the private PostgreSQL cluster under .tieout/ in the working folder.",
-        subcommands: [Start.self, Stop.self, Status.self]
+        subcommands: [Start.self, Stop.self, Status.self, Reset.self]
     )
 
     static var cluster: LocalCluster {
@@ -82,6 +82,31 @@ struct DB: ParsableCommand {
                     for (name, value) in cluster.environment { print("\(name)=\(value)") }
                 }
                 if case .running = state {} else { throw ExitCode(3) }
+            }
+        }
+    }
+
+    struct Reset: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Drop the tieout database of the private cluster and create it empty.",
+            discussion:
+                "Everything in it is lost: both systems' data, the sync state and every reconciliation run. Run `tieout migrate` afterwards. Refuses to run without --yes."
+        )
+
+        @Flag(name: .long, help: "Confirm that the database and everything in it may be dropped.")
+        var yes = false
+
+        func validate() throws {
+            guard yes else {
+                throw ValidationError("tieout db reset drops the tieout database with all its data; add --yes to go ahead")
+            }
+        }
+
+        func run() throws {
+            try reportingErrors {
+                let cluster = DB.cluster
+                try cluster.resetDatabase()
+                print("the tieout database of \(cluster.directory.path) is empty now; run `tieout migrate`")
             }
         }
     }

@@ -6,9 +6,9 @@ import TieoutPostgres
 
 struct Migrate: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Apply pending schema migrations, or list them with --status.",
+        abstract: "Apply pending migrations and changed definition files, or list them with --status.",
         discussion:
-            "Each migration runs in its own transaction and is recorded with its SHA-256 checksum in tieout.schema_migration. A second run does nothing. If a migration that was already applied has changed since, nothing is applied and the command fails naming the file."
+            "sql/migrations/ holds the tables (applied once, in version order, never edited afterwards); the area folders of sql/ hold the functions, views and triggers, applied again whenever a file changes, in the order of sql/order. One run applies the pending migrations and then the new or changed definition files in one transaction, and records each file with its SHA-256 checksum (tieout.schema_migration, tieout.schema_definition). A second run does nothing. If a file fails, or a migration that was already applied has changed since, nothing is applied and the command fails naming the file."
     )
 
     @OptionGroup var connection: ConnectionOptions
@@ -19,7 +19,7 @@ struct Migrate: ParsableCommand {
     @Option(
         name: .long,
         help: ArgumentHelp(
-            "Apply the .sql files of this folder instead of the copy of sql/ built into tieout.",
+            "Apply the SQL tree of this folder (laid out like sql/) instead of the copy of sql/ built into tieout.",
             valueName: "folder"
         ),
         completion: .directory
@@ -46,15 +46,22 @@ struct Migrate: ParsableCommand {
                     let name = entry.name.padding(toLength: width, withPad: " ", startingAt: 0)
                     print("\(state) \(name)  \(appliedAt.postgresText)")
                 }
-                let pending = entries.filter { $0.state == .pending }.count
-                let problems = entries.filter { $0.state == .changed || $0.state == .missing }.count
-                print(
-                    "\(entries.count - pending - problems) applied, \(pending) pending, \(problems) changed or missing")
+                let applied = entries.filter { $0.state == .applied }.count
+                let pending = entries.filter(\.isPending).count
+                let problems = entries.filter(\.isProblem).count
+                print("\(applied) applied, \(pending) pending, \(problems) changed or missing")
                 if problems > 0 { throw ExitCode(1) }
             } else {
                 let applied = try migrator.migrate(set)
-                for migration in applied { print("applied \(migration.name)") }
-                print(applied.isEmpty ? "database is up to date" : "\(applied.count) migration(s) applied")
+                for migration in applied.migrations { print("applied \(migration.name)") }
+                for definition in applied.definitions { print("applied \(definition.path)") }
+                if applied.isEmpty {
+                    print("database is up to date")
+                } else {
+                    print(
+                        "\(applied.migrations.count) migration(s) and \(applied.definitions.count) definition file(s) applied"
+                    )
+                }
             }
         }
     }

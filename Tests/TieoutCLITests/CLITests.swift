@@ -80,26 +80,23 @@ struct MigrateCommandTests {
             let db = TestDatabase.conninfo(database: name)
             let folder = try makeTemporaryDirectory()
             defer { try? FileManager.default.removeItem(at: folder) }
-            let source = packageRoot.appendingPathComponent("sql")
-            for file in try FileManager.default.contentsOfDirectory(atPath: source.path) where file.hasSuffix(".sql") {
-                try FileManager.default.copyItem(
-                    at: source.appendingPathComponent(file), to: folder.appendingPathComponent(file))
-            }
+            try copySQLTree(to: folder)
             #expect(try Tieout.run(["migrate", "--sql-dir", folder.path, "--db", db]).status == 0)
 
-            let edited = folder.appendingPathComponent("0002_dataverse.sql")
+            let edited = folder.appendingPathComponent("migrations/0002_dataverse.sql")
             let text = try String(contentsOf: edited, encoding: .utf8)
             try (text + "\nCOMMENT ON SCHEMA dataverse IS 'edited';\n").write(
                 to: edited, atomically: true, encoding: .utf8)
             let pending = "CREATE TABLE fno.added_later (id int);"
-            try pending.write(to: folder.appendingPathComponent("0099_later.sql"), atomically: true, encoding: .utf8)
+            try pending.write(
+                to: folder.appendingPathComponent("migrations/0099_later.sql"), atomically: true, encoding: .utf8)
 
             let result = try Tieout.run(["migrate", "--sql-dir", folder.path, "--db", db])
             #expect(result.status == 1)
             #expect(result.stdout == "")
             #expect(
                 result.stderr.hasPrefix(
-                    "tieout: error: \(folder.path)/0002_dataverse.sql has changed since it was applied"))
+                    "tieout: error: \(folder.path)/migrations/0002_dataverse.sql has changed since it was applied"))
             #expect(result.stderr.split(separator: "\n").count == 1)
 
             let status = try Tieout.run(["migrate", "--status", "--sql-dir", folder.path, "--db", db])
@@ -108,6 +105,52 @@ struct MigrateCommandTests {
             #expect(status.stdout.contains("pending  0099_later.sql"))
             let conn = try PostgresConnection(configuration: .conninfo(db))
             #expect(try conn.query("SELECT to_regclass('fno.added_later') IS NULL").scalar(Bool.self))
+        }
+    }
+
+    @Test func aChangedFunctionFileIsTheOnlyFileAppliedAgain() throws {
+        try TestDatabase.withFreshDatabase { name, _ in
+            let db = TestDatabase.conninfo(database: name)
+            let folder = try makeTemporaryDirectory()
+            defer { try? FileManager.default.removeItem(at: folder) }
+            try copySQLTree(to: folder)
+            #expect(try Tieout.run(["migrate", "--sql-dir", folder.path, "--db", db]).status == 0)
+
+            let file = folder.appendingPathComponent("dataverse/helpers.sql")
+            let text = try String(contentsOf: file, encoding: .utf8)
+            try text.replacingOccurrences(of: "lpad(p_number::text, p_width, '0')", with: "lpad(p_number::text, p_width, '#')")
+                .write(to: file, atomically: true, encoding: .utf8)
+            let status = try Tieout.run(["migrate", "--status", "--sql-dir", folder.path, "--db", db])
+            #expect(status.status == 0)
+            #expect(status.stdout.contains("changed  dataverse/helpers.sql"))
+            #expect(status.stdout.hasSuffix(" applied, 1 pending, 0 changed or missing\n"))
+
+            let result = try Tieout.run(["migrate", "--sql-dir", folder.path, "--db", db])
+            #expect(result.status == 0, "\(result.stderr)")
+            #expect(
+                result.stdout == "applied dataverse/helpers.sql\n0 migration(s) and 1 definition file(s) applied\n")
+            let conn = try PostgresConnection(configuration: .conninfo(db))
+            #expect(try conn.query("SELECT process.dv_number('INV-', 42, 6)").scalar(String.self) == "INV-####42")
+
+            try "SELECT 1 FROM nowhere;".write(
+                to: folder.appendingPathComponent("fno/guards.sql"), atomically: true, encoding: .utf8)
+            try (text + "\n").write(to: file, atomically: true, encoding: .utf8)
+            let failed = try Tieout.run(["migrate", "--sql-dir", folder.path, "--db", db])
+            #expect(failed.status == 1)
+            #expect(
+                failed.stderr.hasPrefix(
+                    "tieout: error: \(folder.path)/fno/guards.sql failed, and the whole migrate was rolled back: relation \"nowhere\" does not exist"
+                ))
+            #expect(try conn.query("SELECT process.dv_number('INV-', 42, 6)").scalar(String.self) == "INV-####42")
+        }
+    }
+
+    /// Copies the package's `sql/` tree into `folder`.
+    func copySQLTree(to folder: URL) throws {
+        let source = packageRoot.appendingPathComponent("sql")
+        for item in try FileManager.default.contentsOfDirectory(atPath: source.path) {
+            try FileManager.default.copyItem(
+                at: source.appendingPathComponent(item), to: folder.appendingPathComponent(item))
         }
     }
 }
@@ -200,11 +243,14 @@ struct PrivateClusterTests {
         // With no PG* variables and no --db, commands use the private cluster.
         let migrate = try Tieout.run(["migrate"], in: folder, pgEnvironment: [:])
         #expect(migrate.status == 0, "\(migrate.stderr)")
-        let migrations = try FileManager.default.contentsOfDirectory(
+        let sqlFiles = try FileManager.default.subpathsOfDirectory(
             atPath: packageRoot.appendingPathComponent("sql").path
         )
-        .filter { $0.hasSuffix(".sql") }.count
-        #expect(migrate.stdout.hasSuffix("\(migrations) migration(s) applied\n"))
+        .filter { $0.hasSuffix(".sql") }
+        let migrations = sqlFiles.filter { $0.hasPrefix("migrations/") }.count
+        #expect(
+            migrate.stdout.hasSuffix(
+                "\(migrations) migration(s) and \(sqlFiles.count - migrations) definition file(s) applied\n"))
 
         // It accepts no TCP connections: only the private socket.
         let conn = try PostgresConnection(

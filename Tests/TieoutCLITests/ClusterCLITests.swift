@@ -38,7 +38,7 @@ struct ClusterCommandTests {
         #expect(mode == 0o700)
         let migrate = try Tieout.run(["migrate"], in: work, pgEnvironment: [:])  // the private cluster, not PG*
         #expect(migrate.status == 0, "\(migrate.stderr)")
-        #expect(migrate.stdout.hasSuffix("migration(s) applied\n"), "\(migrate.stdout)")
+        #expect(migrate.stdout.hasSuffix("definition file(s) applied\n"), "\(migrate.stdout)")
         let stop = try Tieout.run(["db", "stop"], in: work)
         #expect(stop.stdout == "stopped the private PostgreSQL\n")
         let again = try Tieout.run(["db", "start"], in: work)

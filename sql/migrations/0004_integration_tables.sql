@@ -3,7 +3,7 @@
 -- lines, the F&O staging table for transaction connections, and the F&O project id on the Dataverse
 -- project.
 --
--- Conventions are those of 0002_dataverse.sql and 0003_fno.sql (see /work/shared/domain.md):
+-- Conventions are those of 0002_dataverse.sql and 0003_fno.sql (see docs/domain.md):
 --   * fno tables: recid bigint identity primary key, dataareaid text NOT NULL, natural keys as UNIQUE
 --     constraints, no foreign keys (related tables are named in the column comments), F&O enums as
 --     integer with a named CHECK whose values are documented in the column comment, ISO 4217 currency

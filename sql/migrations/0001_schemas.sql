@@ -1,5 +1,5 @@
 -- 0001_schemas.sql
--- The two systems that tieout reconciles, each in its own schema.
+-- The two systems that tieout reconciles, each in its own schema, and the names of their option-set codes.
 -- Applied by the tieout migrator in one transaction (no BEGIN/COMMIT here).
 
 CREATE SCHEMA dataverse;
@@ -18,3 +18,9 @@ COMMENT ON SCHEMA fno IS
   'lower-cased; every table has dataareaid (legal entity) and recid. F&O does not enforce relations in its '
   'database (they live in AOT metadata), so this schema has no foreign keys; related columns say which table '
   'they point to in their comments.';
+
+CREATE SCHEMA optionset;
+COMMENT ON SCHEMA optionset IS
+  'The option sets of both systems by name: every code with its label (optionset.value), the columns that hold each '
+  'set (optionset.column_set) and optionset.code(set, label), which the rest of tieout''s SQL uses instead of '
+  'numbers.';

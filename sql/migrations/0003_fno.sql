@@ -1,7 +1,7 @@
 -- 0003_fno.sql
 -- Schema fno: the Finance and Operations (ledger) side of the project invoice flow.
 --
--- Conventions (see /work/shared/domain.md):
+-- Conventions (see docs/domain.md):
 --   * Table and field names are F&O's, lower-cased. Where domain.md gives a key column name that
 --     differs from the physical F&O field, the domain name is used and the column comment says
 --     which F&O field it stands for.

@@ -1,7 +1,7 @@
 -- 0002_dataverse.sql
 -- Schema dataverse: the Project Operations (Dataverse) side of the project invoice flow.
 --
--- Conventions (see /work/shared/domain.md):
+-- Conventions (see docs/domain.md):
 --   * Table and column names are Microsoft's logical names, lower-cased.
 --   * Primary key: the uuid "<table>id" column, DEFAULT gen_random_uuid().
 --   * Lookups are Dataverse relationships and therefore FOREIGN KEYs, named <table>_<column>_fkey.

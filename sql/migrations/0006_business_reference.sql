@@ -323,3 +323,11 @@ COMMENT ON COLUMN dataverse.msdyn_journalline.modifiedon IS 'Date and time the r
 -- Dataverse number sequence.
 CREATE SEQUENCE dataverse.invoicenumber_seq;
 COMMENT ON SEQUENCE dataverse.invoicenumber_seq IS 'Auto-number of proforma invoices (invoicenumber INV-000001).';
+
+------------------------------------------------------------------------------------------------
+-- Index the processes look rows up by
+------------------------------------------------------------------------------------------------
+CREATE INDEX projcdsactualsimport_billed_invoiceid_idx
+    ON fno.projcdsactualsimport (dataareaid, invoiceid) WHERE transtype = 192350006;
+COMMENT ON INDEX fno.projcdsactualsimport_billed_invoiceid_idx IS
+  'Billed sales staging rows by proforma invoice number: Import from staging finds the rows of a proposal with it.';

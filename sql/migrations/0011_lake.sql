@@ -1,38 +1,13 @@
--- 0014_lake.sql
+-- 0011_lake.sql
 -- Azure Synapse Link lake folders (docs/lake.md): what `tieout load lake DIR` records of the folders it loaded (so a
 -- nightly run loads each completed folder exactly once), the newest version it loaded per row, the deletes it
--- applied; what `tieout lake write DIR` records of what it exported; the F&O Id <-> RecId conversion both use; and
--- the lake load's way past the actuals' delete guard (deletes are the source's truth).
+-- applied; what `tieout lake write DIR` records of what it exported. Its functions are in sql/lake/.
 -- Applied by the tieout migrator in one transaction (no BEGIN/COMMIT here).
 
 CREATE SCHEMA lake;
 COMMENT ON SCHEMA lake IS
   'Azure Synapse Link lake folders (docs/lake.md): the folders `tieout load lake` loaded, the row versions and '
   'deletes it applied, and what `tieout lake write` exported.';
-
-------------------------------------------------------------------------------------------------
--- F&O Id <-> RecId
-------------------------------------------------------------------------------------------------
-CREATE FUNCTION lake.recid(p_id uuid) RETURNS bigint
-LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
-    SELECT ('x' || substr(h, 31, 2) || substr(h, 29, 2) || substr(h, 27, 2) || substr(h, 25, 2)
-                || substr(h, 23, 2) || substr(h, 21, 2) || substr(h, 19, 2) || substr(h, 17, 2))::bit(64)::bigint
-      FROM (SELECT replace(p_id::text, '-', '') AS h) x
-$$;
-COMMENT ON FUNCTION lake.recid(uuid) IS
-  'The F&O RecId of a Synapse Link Id: bytes 9-16 of the GUID (its last 16 hex digits, in text order) read as a '
-  'little-endian 64-bit integer. lake.recid(''00000000-0000-0000-0000-005001000000'') = 5637144576.';
-
-CREATE FUNCTION lake.fno_id(p_recid bigint) RETURNS uuid
-LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
-    SELECT ('00000000-0000-0000-' || substr(r, 1, 4) || '-' || substr(r, 5, 12))::uuid
-      FROM (SELECT substr(h, 15, 2) || substr(h, 13, 2) || substr(h, 11, 2) || substr(h, 9, 2)
-                   || substr(h, 7, 2) || substr(h, 5, 2) || substr(h, 3, 2) || substr(h, 1, 2) AS r
-              FROM (SELECT lpad(to_hex(p_recid), 16, '0') AS h) x) y
-$$;
-COMMENT ON FUNCTION lake.fno_id(bigint) IS
-  'The Synapse Link Id of an F&O RecId, the inverse of lake.recid: eight zero bytes, then the RecId little-endian. '
-  'lake.fno_id(5637144576) = 00000000-0000-0000-0000-005001000000.';
 
 ------------------------------------------------------------------------------------------------
 -- What `tieout load lake` loaded
@@ -168,23 +143,3 @@ COMMENT ON COLUMN lake.export_row.table_name IS 'schema.table.';
 COMMENT ON COLUMN lake.export_row.row_key IS 'Its primary key as text.';
 COMMENT ON COLUMN lake.export_row.row_hash IS 'md5 of the row''s text when it was exported.';
 COMMENT ON COLUMN lake.export_row.version IS 'The version it was exported with.';
-
-------------------------------------------------------------------------------------------------
--- Deletes are the source's truth
-------------------------------------------------------------------------------------------------
-CREATE FUNCTION lake.loading() RETURNS boolean
-LANGUAGE sql STABLE PARALLEL SAFE AS $$
-    SELECT coalesce(current_setting('tieout.origin', true), '') = 'load:lake'
-$$;
-COMMENT ON FUNCTION lake.loading() IS
-  'True inside a `tieout load lake` transaction (tieout.origin = load:lake, which load.loading() also accepts).';
-
--- Actuals are never deleted by tieout's own processes or by `tieout load --replace`; a lake folder's IsDelete row of
--- an actual is what Dataverse did (an actual rolled back after F&O received it), and the reconciliation must see it.
-CREATE OR REPLACE TRIGGER msdyn_actual_delete_guard
-    BEFORE DELETE ON dataverse.msdyn_actual
-    FOR EACH ROW WHEN (NOT lake.loading())
-    EXECUTE FUNCTION process.dv_actual_delete_guard();
-COMMENT ON TRIGGER msdyn_actual_delete_guard ON dataverse.msdyn_actual IS
-  'Refuses every delete: actuals are never deleted, reverse them instead. Skipped for a lake load '
-  '(lake.loading()), which applies the deletes the source recorded.';

@@ -1,4 +1,4 @@
--- 0011_scenario_faults.sql
+-- 0008_scenario_faults.sql
 -- The record of faults `tieout faults` planted in a scenario on purpose (the demo), so a planted mismatch is never
 -- mistaken for a real one and each fault is planted once per database.
 -- Applied by the tieout migrator in one transaction (no BEGIN/COMMIT here).

@@ -1,0 +1,113 @@
+-- recon/execute_run.sql
+-- recon.execute_run: records one run of the checks of recon/collect_findings.sql.
+
+CREATE OR REPLACE FUNCTION recon.execute_run(p_as_of timestamptz, p_grace interval, p_legal_entity text, p_started timestamptz)
+RETURNS TABLE (run_id bigint, as_of timestamptz, legal_entity text, findings integer, errors integer,
+               warnings integer, infos integer, in_flight integer, new_findings integer, still_open integer,
+               resolved integer, replaced boolean)
+LANGUAGE plpgsql AS $$
+DECLARE
+    v_as_of    timestamptz := coalesce(p_as_of, p_started, now());
+    v_run      bigint;
+    v_previous bigint;
+    v_replaced boolean := false;
+    v_settings jsonb;
+BEGIN
+    IF p_grace IS NULL OR p_grace < interval '0' THEN
+        RAISE EXCEPTION 'the grace window must be zero or more, not %', p_grace;
+    END IF;
+    IF p_legal_entity IS NOT NULL AND p_legal_entity = '' THEN
+        RAISE EXCEPTION 'the legal entity must not be empty';
+    END IF;
+
+    v_settings := jsonb_build_object(
+        'tolerances', coalesce((SELECT jsonb_object_agg(t.currencyid, t.amount) FROM recon.tolerance t), '{}'),
+        'thresholds', coalesce((SELECT jsonb_object_agg(t.name, t.age::text) FROM recon.threshold t), '{}'));
+
+    SELECT r.run_id INTO v_run
+      FROM recon.run r
+     WHERE r.status = 'succeeded' AND r.as_of = v_as_of AND r.legal_entity IS NOT DISTINCT FROM p_legal_entity;
+    SELECT r.run_id INTO v_previous
+      FROM recon.run r
+     WHERE r.status = 'succeeded' AND r.as_of < v_as_of AND r.legal_entity IS NOT DISTINCT FROM p_legal_entity
+     ORDER BY r.as_of DESC, r.run_id DESC
+     LIMIT 1;
+
+    IF v_run IS NOT NULL THEN
+        v_replaced := true;
+        DELETE FROM recon.finding f WHERE f.run_id = v_run;
+        UPDATE recon.run r
+           SET started_at = coalesce(p_started, now()), finished_at = NULL, grace = p_grace,
+               previous_run_id = v_previous, settings = v_settings, error = NULL
+         WHERE r.run_id = v_run;
+    ELSE
+        INSERT INTO recon.run (as_of, started_at, status, legal_entity, grace, previous_run_id, settings)
+        VALUES (v_as_of, coalesce(p_started, now()), 'succeeded', p_legal_entity, p_grace, v_previous, v_settings)
+        RETURNING recon.run.run_id INTO v_run;
+    END IF;
+
+    PERFORM recon.collect_findings(v_as_of);
+    IF p_legal_entity IS NOT NULL THEN
+        DELETE FROM recon_raw r WHERE r.dataareaid IS DISTINCT FROM p_legal_entity;
+    END IF;
+
+    INSERT INTO recon.finding (
+           run_id, finding_no, category, severity, stage, underlying_category, invoicenumber, proposalid, actualid,
+           transid, voucher, field, expected, actual, difference, amount, currency, dataareaid, since,
+           first_seen_run_id, age_days, detail, finding_key)
+    SELECT v_run,
+           row_number() OVER (ORDER BY position(f.severity IN 'EWI'), f.category, f.invoicenumber, f.proposalid,
+                                       f.actualid, f.transid, f.voucher, f.field, f.dataareaid, f.detail)::integer,
+           f.category, f.severity, f.stage, f.underlying_category, f.invoicenumber, f.proposalid, f.actualid,
+           f.transid, f.voucher, f.field, f.expected, f.actual, f.difference, f.amount, f.currency, f.dataareaid,
+           f.since, coalesce(prev.first_seen_run_id, v_run), f.age_days, f.detail, f.finding_key
+      FROM (SELECT CASE WHEN r.since IS NOT NULL AND v_as_of - r.since < p_grace THEN 'IN_FLIGHT' ELSE r.category END
+                       AS category,
+                   CASE WHEN r.since IS NOT NULL AND v_as_of - r.since < p_grace THEN 'W'
+                        WHEN r.threshold IS NOT NULL AND v_as_of - r.since >= th.age THEN 'E'
+                        ELSE r.severity END AS severity,
+                   c.stage, r.category AS underlying_category, r.invoicenumber, r.proposalid, r.actualid, r.transid,
+                   r.voucher, r.field, r.expected, r.actual, r.difference, abs(r.amount) AS amount, r.currency,
+                   r.dataareaid,
+                   r.since,
+                   CASE WHEN r.since IS NULL THEN 0
+                        ELSE greatest(0, round(extract(epoch FROM v_as_of - r.since) / 86400, 2)) END AS age_days,
+                   CASE WHEN r.since IS NOT NULL AND v_as_of - r.since < p_grace
+                        THEN r.category || ' once older than the grace window: ' || r.detail ELSE r.detail END
+                       AS detail,
+                   md5(concat_ws('|', r.category, r.invoicenumber, r.proposalid, r.actualid, r.transid, r.voucher,
+                                 r.field, r.dataareaid)) AS finding_key
+              FROM recon_raw r
+              JOIN recon.category c ON c.category = r.category
+              LEFT JOIN recon.threshold th ON th.name = r.threshold) f
+      LEFT JOIN recon.finding prev ON prev.run_id = v_previous AND prev.finding_key = f.finding_key;
+
+    UPDATE recon.run r
+       SET finished_at = clock_timestamp(),
+           findings = s.findings, errors = s.errors, warnings = s.warnings, infos = s.infos, in_flight = s.in_flight,
+           new_findings = s.new_findings, still_open = s.findings - s.new_findings,
+           resolved = (SELECT count(*) FROM recon.finding p
+                        WHERE p.run_id = v_previous
+                          AND NOT EXISTS (SELECT 1 FROM recon.finding n
+                                           WHERE n.run_id = v_run AND n.finding_key = p.finding_key))
+      FROM (SELECT count(*) AS findings,
+                   count(*) FILTER (WHERE f.severity = 'E') AS errors,
+                   count(*) FILTER (WHERE f.severity = 'W') AS warnings,
+                   count(*) FILTER (WHERE f.severity = 'I') AS infos,
+                   count(*) FILTER (WHERE f.category = 'IN_FLIGHT') AS in_flight,
+                   count(*) FILTER (WHERE f.first_seen_run_id = v_run) AS new_findings
+              FROM recon.finding f WHERE f.run_id = v_run) s
+     WHERE r.run_id = v_run;
+
+    RETURN QUERY
+    SELECT r.run_id, r.as_of, r.legal_entity, r.findings, r.errors, r.warnings, r.infos, r.in_flight,
+           r.new_findings, r.still_open, r.resolved, v_replaced
+      FROM recon.run r WHERE r.run_id = v_run;
+END;
+$$;
+COMMENT ON FUNCTION recon.execute_run(timestamptz, interval, text, timestamptz) IS
+  'Records one reconciliation run (tieout recon run calls it in a REPEATABLE READ transaction holding the run lock, '
+  'after creating the recon_expected_* views): replaces the findings of an earlier run with the same as-of and legal '
+  'entity, runs recon.collect_findings, keeps only the legal entity asked for, makes findings on records younger '
+  'than p_grace IN_FLIGHT, raises warnings past their threshold to errors, carries first_seen_run_id over from the '
+  'previous run and fills in the counts. Returns the run''s row.';
