@@ -1,8 +1,9 @@
 -- optionset/option_sets.sql
 -- The one place that names option-set codes: every Dataverse option set and F&O enum tieout knows, with the code
 -- and the English label, and the columns of schemas dataverse and fno that hold each set. Everything else reads
--- codes by name: optionset.code('projectinvoicestatus', 'Confirmed') in SQL (folded into a constant when a
--- statement is planned, so it costs nothing per row), load.optionset_label for `tieout load` and the lake writer.
+-- codes by name: optionset.code('projectinvoicestatus', 'Confirmed') and optionset.codes(set, label, ...) in SQL
+-- (folded into a constant when a statement is planned, so it costs nothing per row), and load.optionset_label for
+-- `tieout load` and the lake writer.
 --
 -- Set names are Microsoft's option-set names without prefix (projectinvoicestatus is msdyn_projectinvoicestatus)
 -- or the F&O enum name in lower case (projtransstatus is ProjTransStatus). Labels are the ones exports write.
@@ -227,6 +228,15 @@ COMMENT ON FUNCTION optionset.code(text, text) IS
   'an unknown set or label (exact spelling). Declared IMMUTABLE on purpose although it reads optionset.value: that '
   'view is constant, so a call with constant arguments is evaluated once when the calling statement is planned and '
   'the plan holds the number (partial indexes on a code still match).';
+
+CREATE OR REPLACE FUNCTION optionset.codes(p_set text, VARIADIC p_labels text[]) RETURNS integer[]
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
+    SELECT array_agg(optionset.code(p_set, l.label) ORDER BY l.n) FROM unnest(p_labels) WITH ORDINALITY l (label, n)
+$$;
+COMMENT ON FUNCTION optionset.codes(text, text[]) IS
+  'The codes of several labels of one option set, in the order given, for x = ANY (optionset.codes(''billingstatus'', '
+  '''Unbilled Sales Created'', ''Ready to Invoice'')); raises for an unknown label. Folded into a constant array when '
+  'the calling statement is planned, like optionset.code.';
 
 CREATE OR REPLACE FUNCTION optionset.label(p_set text, p_code integer) RETURNS text
 LANGUAGE sql STABLE PARALLEL SAFE AS $$
