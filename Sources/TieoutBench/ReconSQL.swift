@@ -1,6 +1,6 @@
 /// The SQL text of the reconciliation benchmark (`tieout bench recon`): the set-based copy that multiplies a
 /// scenario, and the baseline, plain joins on the base tables that make the same comparisons as the checks of
-/// `recon.collect_findings` (migration 0010).
+/// `recon.collect_findings` (`sql/recon/`).
 enum ReconSQL {
     /// `pg_temp.bench_multiply(copies)`: copies every row of every table of schemas dataverse and fno `copies - 1`
     /// times (copy k = 2…copies), read from the catalog, with every key remapped the same way in every table so

@@ -154,7 +154,8 @@ public struct LocalCluster: Sendable {
     /// (sessions still connected to it are ended).
     public func resetDatabase() throws(ClusterError) {
         guard case .running = try state() else {
-            throw ClusterError("the private PostgreSQL in \(directory.path) is not running: run `tieout db start` first")
+            throw ClusterError(
+                "the private PostgreSQL in \(directory.path) is not running: run `tieout db start` first")
         }
         let parameters = connectionParameters.map { $0.0 == "dbname" ? ("dbname", "postgres") : $0 }
         do {

@@ -11,7 +11,7 @@ public import TieoutPostgres
 /// parents. Then, parents before children, one `INSERT … SELECT … ON CONFLICT (key) DO UPDATE` per file, in key
 /// order, converts the rows and upserts them, changing only rows that differ. The conversion reads the common
 /// shapes of values with PostgreSQL's own input functions and the rest with the `load.parse_*` functions of
-/// migration 0012 (option-set labels, export date formats, exact amounts); when PostgreSQL's input refuses a value,
+/// `sql/load/` (option-set labels, export date formats, exact amounts); when PostgreSQL's input refuses a value,
 /// the statement runs again with the parse functions alone, which name the record. A big file takes the bulk path:
 /// the table's foreign keys and secondary indexes are dropped and re-created after the rows, set-based. Everything
 /// is one transaction: a bad value, a missing parent or a repeated key aborts the whole load with the file and line

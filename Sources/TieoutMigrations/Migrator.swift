@@ -119,7 +119,8 @@ public struct Migrator {
             let listed = set.definitions.map(\.path)
             for path in recorded.keys.sorted() where !listed.contains(path) {
                 try conn.query("DELETE FROM tieout.schema_definition WHERE path = \(path)")
-                logger.warning("a definition file applied earlier is gone; its objects stay", metadata: ["file": .string(path)])
+                logger.warning(
+                    "a definition file applied earlier is gone; its objects stay", metadata: ["file": .string(path)])
             }
         }
         for migration in applied.migrations {

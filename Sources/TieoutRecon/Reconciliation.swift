@@ -6,7 +6,7 @@ public import TieoutPostgres
 /// The nightly reconciliation (`tieout recon run|report|export`): confirmed proformas against invoice proposals
 /// against posted actuals, with every mismatch of the catalogue (`recon.category`) written to `recon.finding`.
 ///
-/// The checks are set-based SQL in the database (`recon.execute_run`, migration 0010). What Swift adds is the
+/// The checks are set-based SQL in the database (`recon.execute_run` and the checks of `sql/recon/`). What Swift adds is the
 /// expected side taken from the sync engine's table maps: before the checks run, each map the reconciliation relies
 /// on becomes a temporary view of its source rows as the map would write them (``ExpectedSet``), so the comparisons
 /// follow the maps and there is no second copy of the field correspondences.

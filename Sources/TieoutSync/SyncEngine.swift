@@ -368,7 +368,7 @@ public final class SyncEngine {
     }
 
     /// Takes the next batch of the map's change log and applies it; the batch's log rows are
-    /// consumed in the same transaction as the target rows (see `sql/0005_sync.sql`).
+    /// consumed in the same transaction as the target rows (see `sql/migrations/0005_sync.sql`).
     func applyNextBatch(_ map: CompiledMap, after: Int64 = 0) throws -> BatchResult {
         let source = try source(of: map)
         let target = try target(of: map)

@@ -98,7 +98,8 @@ struct DB: ParsableCommand {
 
         func validate() throws {
             guard yes else {
-                throw ValidationError("tieout db reset drops the tieout database with all its data; add --yes to go ahead")
+                throw ValidationError(
+                    "tieout db reset drops the tieout database with all its data; add --yes to go ahead")
             }
         }
 

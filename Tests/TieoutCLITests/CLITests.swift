@@ -118,8 +118,10 @@ struct MigrateCommandTests {
 
             let file = folder.appendingPathComponent("dataverse/helpers.sql")
             let text = try String(contentsOf: file, encoding: .utf8)
-            try text.replacingOccurrences(of: "lpad(p_number::text, p_width, '0')", with: "lpad(p_number::text, p_width, '#')")
-                .write(to: file, atomically: true, encoding: .utf8)
+            try text.replacingOccurrences(
+                of: "lpad(p_number::text, p_width, '0')", with: "lpad(p_number::text, p_width, '#')"
+            )
+            .write(to: file, atomically: true, encoding: .utf8)
             let status = try Tieout.run(["migrate", "--status", "--sql-dir", folder.path, "--db", db])
             #expect(status.status == 0)
             #expect(status.stdout.contains("changed  dataverse/helpers.sql"))
@@ -276,6 +278,22 @@ struct PrivateClusterTests {
         #expect(try reopened.query("SELECT note FROM public.kept").scalar(String.self) == "survives restarts")
         let upToDate = try Tieout.run(["migrate"], in: folder, pgEnvironment: [:])
         #expect(upToDate.stdout == "database is up to date\n")
+        reopened.close()
+
+        // db reset: only with --yes, then the database is empty and migrates from the start.
+        let unconfirmed = try Tieout.run(["db", "reset"], in: folder, pgEnvironment: [:])
+        #expect(unconfirmed.status == 64)
+        #expect(
+            unconfirmed.stderr.hasPrefix(
+                "tieout: error: tieout db reset drops the tieout database with all its data; add --yes to go ahead"))
+        let reset = try Tieout.run(["db", "reset", "--yes"], in: folder, pgEnvironment: [:])
+        #expect(reset.status == 0, "\(reset.stderr)")
+        #expect(reset.stdout == "the tieout database of \(folder.path)/.tieout is empty now; run `tieout migrate`\n")
+        let emptied = try PostgresConnection(
+            configuration: .conninfo("host=\(socket) port=5432 user=tieout dbname=tieout"))
+        #expect(try emptied.query("SELECT to_regclass('public.kept') IS NULL").scalar(Bool.self))
+        let pending = try Tieout.run(["migrate", "--status"], in: folder, pgEnvironment: [:])
+        #expect(pending.stdout.hasSuffix("0 applied, \(sqlFiles.count) pending, 0 changed or missing\n"))
     }
 
     @Test func badOptionsAreOneLineUsageErrors() throws {

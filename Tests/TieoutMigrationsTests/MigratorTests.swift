@@ -132,7 +132,9 @@ struct MigratorTests {
     }
 
     /// A small tree: one table, two definition files where the second uses the first.
-    static func tree(_ functions: String = "SELECT 1", view: String = "SELECT f() AS one") -> [(path: String, text: String)] {
+    static func tree(_ functions: String = "SELECT 1", view: String = "SELECT f() AS one") -> [(
+        path: String, text: String
+    )] {
         [
             ("migrations/0001_t.sql", "CREATE TABLE t (a int);"),
             ("order", "# comment\narea/functions.sql\n\narea/views.sql\n"),
@@ -204,7 +206,8 @@ struct MigratorTests {
                 == "sql/order line 5: lists area/views.sql twice")
         #expect(
             error(Self.tree() + [("0002_flat.sql", "")])
-                == "sql/0002_flat.sql: put a migration in sql/migrations/ and code in an area folder such as sql/recon/")
+                == "sql/0002_flat.sql: put a migration in sql/migrations/ and code in an area folder such as sql/recon/"
+        )
     }
 
     @Test func aDatabaseOfTheOldLayoutIsRefusedInOneLine() throws {

@@ -33,29 +33,29 @@ BEGIN
     -- Claim the entries by moving them to Approved (a concurrent call waits, then skips them).
     WITH t AS (
         UPDATE dataverse.msdyn_timeentry t
-           SET msdyn_entrystatus = 192350002, modifiedon = now()
-         WHERE t.msdyn_entrystatus = 192350003
+           SET msdyn_entrystatus = optionset.code('entrystatus', 'Approved'), modifiedon = now()
+         WHERE t.msdyn_entrystatus = optionset.code('entrystatus', 'Submitted')
            AND (p_project IS NULL OR t.msdyn_project = p_project)
            AND (p_through IS NULL OR t.msdyn_date <= p_through)
         RETURNING t.msdyn_timeentryid, t.msdyn_type, t.msdyn_project, t.msdyn_date, t.msdyn_duration,
                   t.msdyn_bookableresource, t.msdyn_resourcecategory, t.msdyn_description, t.msdyn_externaldescription)
     INSERT INTO dv_ap_entry
-    SELECT 'time entry', t.msdyn_timeentryid, t.msdyn_type = 192350000 AND t.msdyn_project IS NOT NULL,
-           t.msdyn_project, t.msdyn_date, 192350000, round(t.msdyn_duration::numeric / 60, 4), NULL, NULL, NULL, NULL,
+    SELECT 'time entry', t.msdyn_timeentryid, t.msdyn_type = optionset.code('timeentrytype', 'Work') AND t.msdyn_project IS NOT NULL,
+           t.msdyn_project, t.msdyn_date, optionset.code('transactionclass', 'Time'), round(t.msdyn_duration::numeric / 60, 4), NULL, NULL, NULL, NULL,
            t.msdyn_bookableresource, t.msdyn_resourcecategory, t.msdyn_description, t.msdyn_externaldescription
       FROM t;
 
     WITH e AS (
         UPDATE dataverse.msdyn_expense e
-           SET msdyn_expensestatus = 192350002, modifiedon = now()
-         WHERE e.msdyn_expensestatus = 192350001
+           SET msdyn_expensestatus = optionset.code('expensestatus', 'Approved'), modifiedon = now()
+         WHERE e.msdyn_expensestatus = optionset.code('expensestatus', 'Submitted')
            AND (p_project IS NULL OR e.msdyn_project = p_project)
            AND (p_through IS NULL OR e.msdyn_transactiondate <= p_through)
         RETURNING e.msdyn_expenseid, e.msdyn_project, e.msdyn_transactiondate, e.msdyn_quantity, e.msdyn_price,
                   e.msdyn_amount, e.isocurrencycode, e.msdyn_bookableresource, e.msdyn_name, e.msdyn_externaldescription)
     INSERT INTO dv_ap_entry
     SELECT 'expense', e.msdyn_expenseid, e.msdyn_project IS NOT NULL, e.msdyn_project, e.msdyn_transactiondate,
-           192350001, e.msdyn_quantity, p.price,
+           optionset.code('transactionclass', 'Expense'), e.msdyn_quantity, p.price,
            CASE WHEN e.msdyn_price IS NOT NULL THEN round(e.msdyn_quantity * e.msdyn_price, 2) ELSE e.msdyn_amount END,
            e.isocurrencycode, NULL, e.msdyn_bookableresource, NULL, e.msdyn_name, e.msdyn_externaldescription
       FROM e
@@ -66,8 +66,8 @@ BEGIN
 
     WITH m AS (
         UPDATE dataverse.msdyn_materialusagelog m
-           SET msdyn_status = 192350002, modifiedon = now()
-         WHERE m.msdyn_status = 192350003
+           SET msdyn_status = optionset.code('entrystatus', 'Approved'), modifiedon = now()
+         WHERE m.msdyn_status = optionset.code('entrystatus', 'Submitted')
            AND (p_project IS NULL OR m.msdyn_project = p_project)
            AND (p_through IS NULL OR m.msdyn_date <= p_through)
         RETURNING m.msdyn_materialusagelogid, m.msdyn_project, m.msdyn_date, m.msdyn_quantity, m.msdyn_unitcost,
@@ -75,7 +75,7 @@ BEGIN
                   m.msdyn_writeinproductdescription)
     INSERT INTO dv_ap_entry
     SELECT 'material usage', m.msdyn_materialusagelogid, m.msdyn_project IS NOT NULL, m.msdyn_project, m.msdyn_date,
-           192350002, m.msdyn_quantity, p.price, round(m.msdyn_quantity * p.price, 2), m.isocurrencycode, NULL,
+           optionset.code('transactionclass', 'Material'), m.msdyn_quantity, p.price, round(m.msdyn_quantity * p.price, 2), m.isocurrencycode, NULL,
            m.msdyn_bookableresource, NULL, m.msdyn_name, m.msdyn_writeinproductdescription
       FROM m
      CROSS JOIN LATERAL (
@@ -86,8 +86,9 @@ BEGIN
     -- Draft journals: posted whole, when every line is of the project and up to the date asked for.
     WITH j AS (
         UPDATE dataverse.msdyn_journal j
-           SET statuscode = 2, statecode = 1, modifiedon = now()
-         WHERE j.statuscode = 1
+           SET statuscode = optionset.code('journalstatus', 'Posted'), statecode = optionset.code('state', 'Inactive'),
+               modifiedon = now()
+         WHERE j.statuscode = optionset.code('journalstatus', 'Draft')
            AND NOT EXISTS (
                 SELECT 1 FROM dataverse.msdyn_journalline l
                  WHERE l.msdyn_journal = j.msdyn_journalid
@@ -113,13 +114,13 @@ BEGIN
            sd.msdyn_project AS project, c.class, sd.salesorderdetailid, sd.salesorderid,
            sd.msdyn_billingmethod AS billingmethod, sd.isocurrencycode AS line_currency, sd.productdescription
       FROM dataverse.salesorderdetail sd
-     CROSS JOIN (VALUES (192350000), (192350001), (192350002), (192350004), (690970002)) AS c (class)
+     CROSS JOIN unnest(optionset.codes('transactionclass', 'Time', 'Expense', 'Material', 'Fee', 'Tax')) AS c (class)
      WHERE sd.msdyn_project IN (SELECT DISTINCT e.project FROM dv_ap_entry e WHERE e.makes_actuals)
-       AND CASE c.class WHEN 192350000 THEN sd.msdyn_includetime
-                        WHEN 192350001 THEN sd.msdyn_includeexpense
-                        WHEN 192350002 THEN sd.msdyn_includematerial
-                        WHEN 192350004 THEN sd.msdyn_includefee
-                        WHEN 690970002 THEN sd.msdyn_includeexpense END
+       AND CASE c.class WHEN optionset.code('transactionclass', 'Time') THEN sd.msdyn_includetime
+                        WHEN optionset.code('transactionclass', 'Expense') THEN sd.msdyn_includeexpense
+                        WHEN optionset.code('transactionclass', 'Material') THEN sd.msdyn_includematerial
+                        WHEN optionset.code('transactionclass', 'Fee') THEN sd.msdyn_includefee
+                        WHEN optionset.code('transactionclass', 'Tax') THEN sd.msdyn_includeexpense END
      ORDER BY sd.msdyn_project, c.class, sd.lineitemnumber NULLS LAST, sd.salesorderdetailid;
 
     -- Everything an actual needs, with the ids of the actuals to create.
@@ -128,11 +129,11 @@ BEGIN
     WITH costlist AS (
         SELECT DISTINCT ON (pl.isocurrencycode) pl.isocurrencycode, pl.pricelevelid, pl.name
           FROM dataverse.pricelevel pl
-         WHERE pl.msdyn_module = 192350000 AND pl.statecode = 0
+         WHERE pl.msdyn_module = optionset.code('pricelistmodule', 'Cost') AND pl.statecode = optionset.code('state', 'Active')
          ORDER BY pl.isocurrencycode, pl.createdon, pl.pricelevelid)
     SELECT e.*, p.msdyn_projectnumber AS projectnumber, p.msdyn_customer AS project_customer,
            coalesce(p.isocurrencycode, so.isocurrencycode) AS project_currency,
-           l.salesorderdetailid, l.salesorderid, coalesce(l.billingmethod = 192350000, false) AS tm,
+           l.salesorderdetailid, l.salesorderid, coalesce(l.billingmethod = optionset.code('billingmethod', 'Time and Material'), false) AS tm,
            l.line_currency, l.productdescription, so.ordernumber, so.customerid AS contract_customer,
            so.pricelevelid AS sale_list, spl.name AS sale_list_name, spl.isocurrencycode AS sale_list_currency,
            sp.msdyn_price AS sale_role_price,
@@ -146,7 +147,7 @@ BEGIN
       LEFT JOIN dataverse.msdyn_resourcecategorypricelevel cp
              ON cp.msdyn_pricelist = cl.pricelevelid AND cp.msdyn_resourcecategory = e.rolecat
       LEFT JOIN dataverse.pricelevel spl
-             ON e.kind = 'time entry' AND l.billingmethod = 192350000 AND spl.pricelevelid = so.pricelevelid
+             ON e.kind = 'time entry' AND l.billingmethod = optionset.code('billingmethod', 'Time and Material') AND spl.pricelevelid = so.pricelevelid
       LEFT JOIN dataverse.msdyn_resourcecategorypricelevel sp
              ON sp.msdyn_pricelist = spl.pricelevelid AND sp.msdyn_resourcecategory = e.rolecat
      WHERE e.makes_actuals;
@@ -201,8 +202,8 @@ BEGIN
            msdyn_transactionclassification, msdyn_billingtype, msdyn_billingstatus, msdyn_quantity, msdyn_price,
            msdyn_amount, isocurrencycode, msdyn_project, msdyn_salescontract, msdyn_salescontractlineid,
            msdyn_accountcustomer, msdyn_bookableresource, msdyn_documentdate)
-    SELECT a.cost_id, a.description, a.externaldescription, 192350000, a.class,
-           CASE WHEN a.tm THEN 192350001 ELSE 192350003 END, NULL, a.quantity,
+    SELECT a.cost_id, a.description, a.externaldescription, optionset.code('transactiontype', 'Cost'), a.class,
+           CASE WHEN a.tm THEN optionset.code('billingtype', 'Chargeable') ELSE optionset.code('billingtype', 'Not Available') END, NULL, a.quantity,
            CASE WHEN a.kind = 'time entry' THEN a.cost_role_price ELSE a.price END,
            CASE WHEN a.kind = 'time entry' THEN round(a.quantity * a.cost_role_price, 2) ELSE a.amount END,
            CASE WHEN a.kind = 'time entry' THEN a.cost_list_currency ELSE coalesce(a.currency, a.project_currency) END,
@@ -219,8 +220,9 @@ BEGIN
            msdyn_transactionclassification, msdyn_billingtype, msdyn_billingstatus, msdyn_quantity, msdyn_price,
            msdyn_amount, isocurrencycode, msdyn_project, msdyn_salescontract, msdyn_salescontractlineid,
            msdyn_accountcustomer, msdyn_bookableresource, msdyn_documentdate)
-    SELECT a.sale_id, a.description, a.externaldescription, 192350005, a.class,
-           CASE WHEN a.kind = 'journal line' THEN a.billingtype ELSE 192350001 END, 192350000, a.quantity,
+    SELECT a.sale_id, a.description, a.externaldescription, optionset.code('transactiontype', 'Unbilled Sales'), a.class,
+           CASE WHEN a.kind = 'journal line' THEN a.billingtype ELSE optionset.code('billingtype', 'Chargeable') END,
+           optionset.code('billingstatus', 'Unbilled Sales Created'), a.quantity,
            CASE WHEN a.kind = 'time entry' THEN a.sale_role_price ELSE a.price END,
            CASE WHEN a.kind = 'time entry' THEN round(a.quantity * a.sale_role_price, 2) ELSE a.amount END,
            a.line_currency, a.project, a.salesorderid, a.salesorderdetailid,
@@ -233,7 +235,7 @@ BEGIN
     INSERT INTO dataverse.msdyn_transactionconnection (
            msdyn_transaction1, msdyn_transaction1role, msdyn_transaction1type,
            msdyn_transaction2, msdyn_transaction2role, msdyn_transaction2type)
-    SELECT a.sale_id, '192350005', 'msdyn_actual', a.cost_id, '192350000', 'msdyn_actual'
+    SELECT a.sale_id, optionset.code('transactiontype', 'Unbilled Sales')::text, 'msdyn_actual', a.cost_id, optionset.code('transactiontype', 'Cost')::text, 'msdyn_actual'
       FROM dv_ap a
      WHERE a.tm AND a.kind <> 'journal line';
 

@@ -11,9 +11,9 @@ DECLARE
     v_milestones bigint;
 BEGIN
     UPDATE dataverse.msdyn_actual a
-       SET msdyn_billingstatus = 192350004, modifiedon = now()
-     WHERE a.msdyn_transactiontypecode = 192350005
-       AND a.msdyn_billingstatus = 192350000
+       SET msdyn_billingstatus = optionset.code('billingstatus', 'Ready to Invoice'), modifiedon = now()
+     WHERE a.msdyn_transactiontypecode = optionset.code('transactiontype', 'Unbilled Sales')
+       AND a.msdyn_billingstatus = optionset.code('billingstatus', 'Unbilled Sales Created')
        AND a.msdyn_invoice IS NULL
        AND (p_contract IS NULL OR a.msdyn_salescontract = p_contract)
        AND (p_project IS NULL OR a.msdyn_project = p_project)
@@ -22,9 +22,9 @@ BEGIN
     GET DIAGNOSTICS v_actuals = ROW_COUNT;
 
     UPDATE dataverse.msdyn_contractlinescheduleofvalue m
-       SET msdyn_invoicestatus = 192350001, modifiedon = now()
-     WHERE m.msdyn_invoicestatus = 192350000
-       AND m.statecode = 0
+       SET msdyn_invoicestatus = optionset.code('milestoneinvoicestatus', 'Ready'), modifiedon = now()
+     WHERE m.msdyn_invoicestatus = optionset.code('milestoneinvoicestatus', 'Not Ready')
+       AND m.statecode = optionset.code('state', 'Active')
        AND (p_contract IS NULL OR m.msdyn_contract = p_contract)
        AND (p_project IS NULL OR EXISTS (
                 SELECT 1 FROM dataverse.salesorderdetail sd
@@ -47,12 +47,12 @@ CREATE OR REPLACE VIEW process.billing_backlog AS
 WITH ready_actuals AS (
     SELECT a.msdyn_salescontractlineid AS salesorderdetailid, count(*) AS n, sum(a.msdyn_amount) AS amount
       FROM dataverse.msdyn_actual a
-     WHERE a.msdyn_transactiontypecode = 192350005 AND a.msdyn_billingstatus = 192350004 AND a.msdyn_invoice IS NULL
+     WHERE a.msdyn_transactiontypecode = optionset.code('transactiontype', 'Unbilled Sales') AND a.msdyn_billingstatus = optionset.code('billingstatus', 'Ready to Invoice') AND a.msdyn_invoice IS NULL
      GROUP BY a.msdyn_salescontractlineid),
 ready_milestones AS (
     SELECT m.msdyn_contractlineid AS salesorderdetailid, count(*) AS n, sum(m.msdyn_amount) AS amount
       FROM dataverse.msdyn_contractlinescheduleofvalue m
-     WHERE m.msdyn_invoicestatus = 192350001
+     WHERE m.msdyn_invoicestatus = optionset.code('milestoneinvoicestatus', 'Ready')
      GROUP BY m.msdyn_contractlineid)
 SELECT so.salesorderid, so.ordernumber, sd.productdescription AS contractline,
        coalesce(sd.isocurrencycode, so.isocurrencycode) AS isocurrencycode,

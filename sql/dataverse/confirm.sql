@@ -19,7 +19,7 @@ BEGIN
         IF NOT FOUND THEN
             RAISE EXCEPTION 'invoice % does not exist', p_invoice;
         END IF;
-        IF v.msdyn_projectinvoicestatus NOT IN (192350000, 192350001) THEN
+        IF NOT v.msdyn_projectinvoicestatus = ANY (optionset.codes('projectinvoicestatus', 'Draft', 'In Review')) THEN
             RAISE EXCEPTION 'invoice % is %: only a Draft or In Review proforma invoice can be confirmed',
                 v.invoicenumber, process.dv_invoice_status_name(v.msdyn_projectinvoicestatus);
         END IF;
@@ -40,7 +40,7 @@ BEGIN
     SELECT i.invoiceid, i.invoicenumber, i.salesorderid, i.customerid, i.isocurrencycode,
            coalesce(i.msdyn_invoicedate, current_date)
       FROM dataverse.invoice i
-     WHERE i.msdyn_projectinvoicestatus IN (192350000, 192350001)
+     WHERE i.msdyn_projectinvoicestatus = ANY (optionset.codes('projectinvoicestatus', 'Draft', 'In Review'))
        AND (p_invoice IS NULL OR i.invoiceid = p_invoice)
      ORDER BY i.invoiceid
        FOR NO KEY UPDATE;
@@ -51,7 +51,7 @@ BEGIN
     -- An invoice without a Chargeable detail is not sent to F&O (the proposal map skips it): skip-sync billed sales.
     UPDATE dv_cf_invoice c SET has_chargeable = true
      WHERE EXISTS (SELECT 1 FROM dataverse.msdyn_invoicelinetransaction d
-                    WHERE d.msdyn_invoice = c.invoiceid AND d.msdyn_billingtype = 192350001);
+                    WHERE d.msdyn_invoice = c.invoiceid AND d.msdyn_billingtype = optionset.code('billingtype', 'Chargeable'));
 
     -- Corrections: the chain of details each corrective detail goes back to (its original, the original's original…).
     IF to_regclass('pg_temp.dv_cf_up') IS NOT NULL THEN DROP TABLE pg_temp.dv_cf_up; END IF;
@@ -91,7 +91,7 @@ BEGIN
              ON k.msdyn_transaction2 = bn.node AND k.msdyn_transaction2role = 'ild'
             AND k.msdyn_transaction1type = 'msdyn_actual'
       LEFT JOIN dataverse.msdyn_actual b
-             ON b.msdyn_actualid = k.msdyn_transaction1 AND b.msdyn_transactiontypecode = 192350006
+             ON b.msdyn_actualid = k.msdyn_transaction1 AND b.msdyn_transactiontypecode = optionset.code('transactiontype', 'Billed Sales')
      WHERE r.is_root
      ORDER BY r.start, b.msdyn_actualid IS NULL, b.createdon;
 
@@ -129,7 +129,7 @@ BEGIN
       LEFT JOIN dataverse.msdyn_transactionconnection ku
              ON ku.msdyn_transaction1 = coalesce(ch.root, d.msdyn_invoicelinetransactionid)
             AND ku.msdyn_transaction1role = 'ild' AND ku.msdyn_transaction2type = 'msdyn_actual'
-            AND ku.msdyn_transaction2role = '192350005'
+            AND ku.msdyn_transaction2role = optionset.code('transactiontype', 'Unbilled Sales')::text
       LEFT JOIN dataverse.msdyn_transactionconnection km
              ON km.msdyn_transaction1 = coalesce(ch.root, d.msdyn_invoicelinetransactionid)
             AND km.msdyn_transaction1role = 'ild' AND km.msdyn_transaction2type = 'msdyn_contractlinescheduleofvalue';
@@ -155,7 +155,8 @@ BEGIN
            msdyn_amount, isocurrencycode, msdyn_project, msdyn_task, msdyn_salescontract, msdyn_salescontractlineid,
            msdyn_accountcustomer, msdyn_bookableresource, msdyn_transactioncategory, msdyn_invoice,
            msdyn_documentdate, msdyn_skipsync)
-    SELECT c.billed_id, c.description, c.externaldescription, 192350006, c.class, c.billingtype, 192350002,
+    SELECT c.billed_id, c.description, c.externaldescription, optionset.code('transactiontype', 'Billed Sales'), c.class, c.billingtype,
+           optionset.code('billingstatus', 'Customer Invoice Posted'),
            c.quantity, c.price, c.amount, c.inv_currency,
            coalesce(u.msdyn_project, c.project, c.line_project), coalesce(u.msdyn_task, c.task),
            coalesce(u.msdyn_salescontract, c.salescontract, c.inv_contract),
@@ -163,7 +164,7 @@ BEGIN
            coalesce(u.msdyn_accountcustomer, c.customer, c.inv_customer),
            coalesce(u.msdyn_bookableresource, c.resource), coalesce(u.msdyn_transactioncategory, c.category),
            c.invoiceid,
-           CASE WHEN c.class = 192350003 OR c.milestone IS NOT NULL THEN c.invoicedate
+           CASE WHEN c.class = optionset.code('transactionclass', 'Milestone') OR c.milestone IS NOT NULL THEN c.invoicedate
                 ELSE coalesce(u.msdyn_documentdate, c.documentdate, c.invoicedate) END,
            NOT c.has_chargeable
       FROM dv_cf_ild c
@@ -179,8 +180,9 @@ BEGIN
            msdyn_amount, isocurrencycode, msdyn_project, msdyn_task, msdyn_salescontract, msdyn_salescontractlineid,
            msdyn_accountcustomer, msdyn_bookableresource, msdyn_transactioncategory, msdyn_invoice,
            msdyn_documentdate, msdyn_skipsync)
-    SELECT c.reversal_id, b.msdyn_description, b.msdyn_externaldescription, 192350006,
-           b.msdyn_transactionclassification, b.msdyn_billingtype, 192350002, -b.msdyn_quantity, b.msdyn_price,
+    SELECT c.reversal_id, b.msdyn_description, b.msdyn_externaldescription, optionset.code('transactiontype', 'Billed Sales'),
+           b.msdyn_transactionclassification, b.msdyn_billingtype, optionset.code('billingstatus', 'Customer Invoice Posted'),
+           -b.msdyn_quantity, b.msdyn_price,
            -b.msdyn_amount, b.isocurrencycode, b.msdyn_project, b.msdyn_task, b.msdyn_salescontract,
            b.msdyn_salescontractlineid, b.msdyn_accountcustomer, b.msdyn_bookableresource,
            b.msdyn_transactioncategory, c.invoiceid, b.msdyn_documentdate, NOT c.has_chargeable
@@ -198,8 +200,9 @@ BEGIN
            msdyn_amount, isocurrencycode, msdyn_project, msdyn_task, msdyn_salescontract, msdyn_salescontractlineid,
            msdyn_accountcustomer, msdyn_bookableresource, msdyn_transactioncategory, msdyn_invoice,
            msdyn_documentdate, msdyn_skipsync)
-    SELECT c.reversal_id, u.msdyn_description, u.msdyn_externaldescription, 192350005,
-           u.msdyn_transactionclassification, u.msdyn_billingtype, 192350002, -u.msdyn_quantity, u.msdyn_price,
+    SELECT c.reversal_id, u.msdyn_description, u.msdyn_externaldescription, optionset.code('transactiontype', 'Unbilled Sales'),
+           u.msdyn_transactionclassification, u.msdyn_billingtype, optionset.code('billingstatus', 'Customer Invoice Posted'),
+           -u.msdyn_quantity, u.msdyn_price,
            -u.msdyn_amount, u.isocurrencycode, u.msdyn_project, u.msdyn_task, u.msdyn_salescontract,
            u.msdyn_salescontractlineid, u.msdyn_accountcustomer, u.msdyn_bookableresource,
            u.msdyn_transactioncategory, c.invoiceid, u.msdyn_documentdate, true
@@ -209,10 +212,10 @@ BEGIN
     GET DIAGNOSTICS v_reversals = ROW_COUNT;
 
     UPDATE dataverse.msdyn_actual u
-       SET msdyn_billingstatus = 192350002,
+       SET msdyn_billingstatus = optionset.code('billingstatus', 'Customer Invoice Posted'),
            msdyn_adjustmentstatus = CASE WHEN (c.quantity, c.price, c.billingtype)
                                               IS DISTINCT FROM (u.msdyn_quantity, u.msdyn_price, u.msdyn_billingtype)
-                                         THEN 192350001 ELSE u.msdyn_adjustmentstatus END,
+                                         THEN optionset.code('adjustmentstatus', 'Adjusted') ELSE u.msdyn_adjustmentstatus END,
            modifiedon = now()
       FROM dv_cf_ild c
      WHERE u.msdyn_actualid = c.unbilled AND NOT c.correction;
@@ -224,8 +227,8 @@ BEGIN
            msdyn_amount, isocurrencycode, msdyn_project, msdyn_task, msdyn_salescontract, msdyn_salescontractlineid,
            msdyn_accountcustomer, msdyn_bookableresource, msdyn_transactioncategory, msdyn_invoice,
            msdyn_documentdate, msdyn_skipsync)
-    SELECT c.credit_id, u.msdyn_description, u.msdyn_externaldescription, 192350005,
-           u.msdyn_transactionclassification, u.msdyn_billingtype, 192350004,
+    SELECT c.credit_id, u.msdyn_description, u.msdyn_externaldescription, optionset.code('transactiontype', 'Unbilled Sales'),
+           u.msdyn_transactionclassification, u.msdyn_billingtype, optionset.code('billingstatus', 'Ready to Invoice'),
            process.dv_quantity(u.msdyn_transactionclassification, c.o_quantity - c.quantity), c.o_price,
            round((c.o_quantity - c.quantity) * c.o_price, 2), u.isocurrencycode, u.msdyn_project, u.msdyn_task,
            u.msdyn_salescontract, u.msdyn_salescontractlineid, u.msdyn_accountcustomer, u.msdyn_bookableresource,
@@ -236,7 +239,9 @@ BEGIN
 
     -- Milestones: billed → Customer invoice posted; credited in full on a correction → Ready again.
     UPDATE dataverse.msdyn_contractlinescheduleofvalue m
-       SET msdyn_invoicestatus = CASE WHEN c.correction THEN 192350001 ELSE 192350003 END, modifiedon = now()
+       SET msdyn_invoicestatus = CASE WHEN c.correction THEN optionset.code('milestoneinvoicestatus', 'Ready')
+                                      ELSE optionset.code('milestoneinvoicestatus', 'Customer invoice posted') END,
+           modifiedon = now()
       FROM dv_cf_ild c
      WHERE m.msdyn_contractlinescheduleofvalueid = c.milestone
        AND (NOT c.correction OR (c.changed AND c.quantity = 0));
@@ -246,27 +251,27 @@ BEGIN
            msdyn_transaction1, msdyn_transaction1role, msdyn_transaction1type,
            msdyn_transaction2, msdyn_transaction2role, msdyn_transaction2type)
     -- billed sale (regular or rebill) → its ILD
-    SELECT c.billed_id, '192350006', 'msdyn_actual', c.ild, 'ild', 'msdyn_invoicelinetransaction'
+    SELECT c.billed_id, optionset.code('transactiontype', 'Billed Sales')::text, 'msdyn_actual', c.ild, 'ild', 'msdyn_invoicelinetransaction'
       FROM dv_cf_ild c WHERE NOT c.correction OR (c.changed AND c.quantity <> 0)
     UNION ALL
     -- billed sale (regular or rebill) → the unbilled sale it bills
-    SELECT c.billed_id, '192350006', 'msdyn_actual', c.unbilled, '192350005', 'msdyn_actual'
+    SELECT c.billed_id, optionset.code('transactiontype', 'Billed Sales')::text, 'msdyn_actual', c.unbilled, optionset.code('transactiontype', 'Unbilled Sales')::text, 'msdyn_actual'
       FROM dv_cf_ild c WHERE c.unbilled IS NOT NULL AND (NOT c.correction OR (c.changed AND c.quantity <> 0))
     UNION ALL
     -- reversal unbilled sale → the original unbilled sale
-    SELECT c.reversal_id, '192350005', 'msdyn_actual', c.unbilled, '192350005', 'msdyn_actual'
+    SELECT c.reversal_id, optionset.code('transactiontype', 'Unbilled Sales')::text, 'msdyn_actual', c.unbilled, optionset.code('transactiontype', 'Unbilled Sales')::text, 'msdyn_actual'
       FROM dv_cf_ild c WHERE c.unbilled IS NOT NULL AND NOT c.correction
     UNION ALL
     -- reversing billed sale → the original billed sale
-    SELECT c.reversal_id, '192350006', 'msdyn_actual', c.prior_billed, '192350006', 'msdyn_actual'
+    SELECT c.reversal_id, optionset.code('transactiontype', 'Billed Sales')::text, 'msdyn_actual', c.prior_billed, optionset.code('transactiontype', 'Billed Sales')::text, 'msdyn_actual'
       FROM dv_cf_ild c WHERE c.prior_billed IS NOT NULL AND c.correction AND c.changed
     UNION ALL
     -- reversing billed sale → the original unbilled sale
-    SELECT c.reversal_id, '192350006', 'msdyn_actual', c.unbilled, '192350005', 'msdyn_actual'
+    SELECT c.reversal_id, optionset.code('transactiontype', 'Billed Sales')::text, 'msdyn_actual', c.unbilled, optionset.code('transactiontype', 'Unbilled Sales')::text, 'msdyn_actual'
       FROM dv_cf_ild c WHERE c.prior_billed IS NOT NULL AND c.unbilled IS NOT NULL AND c.correction AND c.changed
     UNION ALL
     -- new unbilled sale for the credited part → the original unbilled sale
-    SELECT c.credit_id, '192350005', 'msdyn_actual', c.unbilled, '192350005', 'msdyn_actual'
+    SELECT c.credit_id, optionset.code('transactiontype', 'Unbilled Sales')::text, 'msdyn_actual', c.unbilled, optionset.code('transactiontype', 'Unbilled Sales')::text, 'msdyn_actual'
       FROM dv_cf_ild c
      WHERE c.unbilled IS NOT NULL AND c.correction AND c.changed AND c.quantity < c.o_quantity;
 
@@ -274,7 +279,7 @@ BEGIN
     SELECT array_agg(c.invoiceid) INTO v_ids FROM dv_cf_invoice c;
     PERFORM process.dv_recalculate_totals(coalesce(v_ids, '{}'));
     UPDATE dataverse.invoice i
-       SET msdyn_projectinvoicestatus = 192350002, msdyn_invoicedate = c.invoicedate, modifiedon = now()
+       SET msdyn_projectinvoicestatus = optionset.code('projectinvoicestatus', 'Confirmed'), msdyn_invoicedate = c.invoicedate, modifiedon = now()
       FROM dv_cf_invoice c
      WHERE i.invoiceid = c.invoiceid;
 

@@ -40,8 +40,10 @@ BEGIN
             OLD.invoicenumber, process.dv_invoice_status_name(OLD.msdyn_projectinvoicestatus);
     END IF;
     IF NEW.msdyn_projectinvoicestatus <> OLD.msdyn_projectinvoicestatus
-       AND (OLD.msdyn_projectinvoicestatus, NEW.msdyn_projectinvoicestatus) NOT IN (
-            (192350002, 192350003), (192350002, 192350004), (192350003, 192350004), (192350004, 192350003)) THEN
+       AND (optionset.label('projectinvoicestatus', OLD.msdyn_projectinvoicestatus),
+            optionset.label('projectinvoicestatus', NEW.msdyn_projectinvoicestatus)) NOT IN (
+            ('Confirmed', 'Invoice Paid'), ('Confirmed', 'Posted'), ('Invoice Paid', 'Posted'),
+            ('Posted', 'Invoice Paid')) THEN
         RAISE EXCEPTION 'invoice % is %: the status of a confirmed proforma invoice only moves forward, not to %',
             OLD.invoicenumber, process.dv_invoice_status_name(OLD.msdyn_projectinvoicestatus),
             process.dv_invoice_status_name(NEW.msdyn_projectinvoicestatus);
@@ -60,7 +62,7 @@ COMMENT ON FUNCTION process.dv_invoice_confirmed_guard() IS
   'msdyn_customerinvoicetaxamount, modifiedon, statecode, statuscode.';
 CREATE OR REPLACE TRIGGER invoice_confirmed_guard
     BEFORE UPDATE OR DELETE ON dataverse.invoice
-    FOR EACH ROW WHEN (OLD.msdyn_projectinvoicestatus IN (192350002, 192350003, 192350004) AND NOT load.loading())
+    FOR EACH ROW WHEN (OLD.msdyn_projectinvoicestatus = ANY (optionset.codes('projectinvoicestatus', 'Confirmed', 'Invoice Paid', 'Posted')) AND NOT load.loading())
     EXECUTE FUNCTION process.dv_invoice_confirmed_guard();
 COMMENT ON TRIGGER invoice_confirmed_guard ON dataverse.invoice IS
   'A confirmed proforma invoice cannot be edited or deleted (status forward and write-back columns excepted). '
@@ -69,7 +71,7 @@ COMMENT ON TRIGGER invoice_confirmed_guard ON dataverse.invoice IS
 CREATE OR REPLACE FUNCTION process.dv_invoice_truncate_guard() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
-    IF EXISTS (SELECT 1 FROM dataverse.invoice i WHERE i.msdyn_projectinvoicestatus IN (192350002, 192350003, 192350004)) THEN
+    IF EXISTS (SELECT 1 FROM dataverse.invoice i WHERE i.msdyn_projectinvoicestatus = ANY (optionset.codes('projectinvoicestatus', 'Confirmed', 'Invoice Paid', 'Posted'))) THEN
         RAISE EXCEPTION '% cannot be truncated: it holds confirmed proforma invoices, and a confirmed proforma invoice cannot be deleted',
             TG_TABLE_SCHEMA || '.' || TG_TABLE_NAME;
     END IF;
@@ -79,24 +81,22 @@ $$;
 COMMENT ON FUNCTION process.dv_invoice_truncate_guard() IS
   'Trigger function: refuses truncating proforma invoices, their lines or line details while a confirmed '
   '(Paid, Posted) invoice exists.';
-CREATE OR REPLACE TRIGGER invoice_truncate_guard
-    BEFORE TRUNCATE ON dataverse.invoice
-    FOR EACH STATEMENT WHEN (NOT load.loading())
-    EXECUTE FUNCTION process.dv_invoice_truncate_guard();
-COMMENT ON TRIGGER invoice_truncate_guard ON dataverse.invoice IS
-  'Refuses TRUNCATE while confirmed proforma invoices exist. Skipped while loading (load.loading()).';
-CREATE OR REPLACE TRIGGER invoicedetail_truncate_guard
-    BEFORE TRUNCATE ON dataverse.invoicedetail
-    FOR EACH STATEMENT WHEN (NOT load.loading())
-    EXECUTE FUNCTION process.dv_invoice_truncate_guard();
-COMMENT ON TRIGGER invoicedetail_truncate_guard ON dataverse.invoicedetail IS
-  'Refuses TRUNCATE while confirmed proforma invoices exist. Skipped while loading (load.loading()).';
-CREATE OR REPLACE TRIGGER msdyn_invoicelinetransaction_truncate_guard
-    BEFORE TRUNCATE ON dataverse.msdyn_invoicelinetransaction
-    FOR EACH STATEMENT WHEN (NOT load.loading())
-    EXECUTE FUNCTION process.dv_invoice_truncate_guard();
-COMMENT ON TRIGGER msdyn_invoicelinetransaction_truncate_guard ON dataverse.msdyn_invoicelinetransaction IS
-  'Refuses TRUNCATE while confirmed proforma invoices exist. Skipped while loading (load.loading()).';
+-- One definition of the truncate guard for the three tables of a proforma: invoice_truncate_guard,
+-- invoicedetail_truncate_guard and msdyn_invoicelinetransaction_truncate_guard.
+DO $$
+DECLARE
+    v_table text;
+BEGIN
+    FOREACH v_table IN ARRAY ARRAY['invoice', 'invoicedetail', 'msdyn_invoicelinetransaction'] LOOP
+        EXECUTE format(
+            'CREATE OR REPLACE TRIGGER %I BEFORE TRUNCATE ON dataverse.%I '
+            'FOR EACH STATEMENT WHEN (NOT load.loading()) EXECUTE FUNCTION process.dv_invoice_truncate_guard()',
+            v_table || '_truncate_guard', v_table);
+        EXECUTE format('COMMENT ON TRIGGER %I ON dataverse.%I IS %L', v_table || '_truncate_guard', v_table,
+            'Refuses TRUNCATE while confirmed proforma invoices exist. Skipped while loading (load.loading()).');
+    END LOOP;
+END
+$$;
 
 -- No discount or freight on a proforma.
 CREATE OR REPLACE FUNCTION process.dv_invoice_discount_guard() RETURNS trigger
@@ -125,7 +125,8 @@ DECLARE
     v_find constant text :=
         'SELECT r.%I AS id, i.invoicenumber, i.msdyn_projectinvoicestatus AS status '
         'FROM %I r JOIN dataverse.invoice i ON i.invoiceid = r.%I '
-        'WHERE i.msdyn_projectinvoicestatus IN (192350002, 192350003, 192350004) LIMIT 1';
+        'WHERE i.msdyn_projectinvoicestatus = ANY (optionset.codes(''projectinvoicestatus'', ''Confirmed'', '
+        '''Invoice Paid'', ''Posted'')) LIMIT 1';
 BEGIN
     IF TG_OP IN ('INSERT', 'UPDATE') THEN
         EXECUTE format(v_find, TG_ARGV[0], 'new_rows', TG_ARGV[1]) INTO v;
@@ -145,45 +146,36 @@ COMMENT ON FUNCTION process.dv_confirmed_invoice_child_guard() IS
   'Trigger function (statement level, transition tables new_rows / old_rows; arguments: id column, invoice column, '
   'record name): refuses inserting, updating or deleting an invoice line (invoicedetail) or invoice line detail (ILD) '
   'of a Confirmed / Invoice Paid / Posted invoice.';
-CREATE OR REPLACE TRIGGER invoicedetail_confirmed_guard_insert
-    AFTER INSERT ON dataverse.invoicedetail REFERENCING NEW TABLE AS new_rows
-    FOR EACH STATEMENT WHEN (NOT load.loading())
-    EXECUTE FUNCTION process.dv_confirmed_invoice_child_guard('invoicedetailid', 'invoiceid', 'invoice line');
-COMMENT ON TRIGGER invoicedetail_confirmed_guard_insert ON dataverse.invoicedetail IS
-  'No line can be added to a confirmed proforma invoice. Skipped while loading (load.loading()).';
-CREATE OR REPLACE TRIGGER invoicedetail_confirmed_guard_update
-    AFTER UPDATE ON dataverse.invoicedetail REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
-    FOR EACH STATEMENT WHEN (NOT load.loading())
-    EXECUTE FUNCTION process.dv_confirmed_invoice_child_guard('invoicedetailid', 'invoiceid', 'invoice line');
-COMMENT ON TRIGGER invoicedetail_confirmed_guard_update ON dataverse.invoicedetail IS
-  'No line of a confirmed proforma invoice can be changed. Skipped while loading (load.loading()).';
-CREATE OR REPLACE TRIGGER invoicedetail_confirmed_guard_delete
-    AFTER DELETE ON dataverse.invoicedetail REFERENCING OLD TABLE AS old_rows
-    FOR EACH STATEMENT WHEN (NOT load.loading())
-    EXECUTE FUNCTION process.dv_confirmed_invoice_child_guard('invoicedetailid', 'invoiceid', 'invoice line');
-COMMENT ON TRIGGER invoicedetail_confirmed_guard_delete ON dataverse.invoicedetail IS
-  'No line of a confirmed proforma invoice can be deleted. Skipped while loading (load.loading()).';
-CREATE OR REPLACE TRIGGER msdyn_invoicelinetransaction_confirmed_guard_insert
-    AFTER INSERT ON dataverse.msdyn_invoicelinetransaction REFERENCING NEW TABLE AS new_rows
-    FOR EACH STATEMENT WHEN (NOT load.loading())
-    EXECUTE FUNCTION process.dv_confirmed_invoice_child_guard('msdyn_invoicelinetransactionid', 'msdyn_invoice',
-                                                              'invoice line detail');
-COMMENT ON TRIGGER msdyn_invoicelinetransaction_confirmed_guard_insert ON dataverse.msdyn_invoicelinetransaction IS
-  'No line detail can be added to a confirmed proforma invoice. Skipped while loading (load.loading()).';
-CREATE OR REPLACE TRIGGER msdyn_invoicelinetransaction_confirmed_guard_update
-    AFTER UPDATE ON dataverse.msdyn_invoicelinetransaction REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
-    FOR EACH STATEMENT WHEN (NOT load.loading())
-    EXECUTE FUNCTION process.dv_confirmed_invoice_child_guard('msdyn_invoicelinetransactionid', 'msdyn_invoice',
-                                                              'invoice line detail');
-COMMENT ON TRIGGER msdyn_invoicelinetransaction_confirmed_guard_update ON dataverse.msdyn_invoicelinetransaction IS
-  'No line detail of a confirmed proforma invoice can be changed. Skipped while loading (load.loading()).';
-CREATE OR REPLACE TRIGGER msdyn_invoicelinetransaction_confirmed_guard_delete
-    AFTER DELETE ON dataverse.msdyn_invoicelinetransaction REFERENCING OLD TABLE AS old_rows
-    FOR EACH STATEMENT WHEN (NOT load.loading())
-    EXECUTE FUNCTION process.dv_confirmed_invoice_child_guard('msdyn_invoicelinetransactionid', 'msdyn_invoice',
-                                                              'invoice line detail');
-COMMENT ON TRIGGER msdyn_invoicelinetransaction_confirmed_guard_delete ON dataverse.msdyn_invoicelinetransaction IS
-  'No line detail of a confirmed proforma invoice can be deleted. Skipped while loading (load.loading()).';
+-- One definition of the statement-level guards of the lines and line details of a confirmed proforma, for each
+-- table and event (PostgreSQL allows transition tables only on single-event triggers):
+-- invoicedetail_confirmed_guard_insert, _update, _delete and msdyn_invoicelinetransaction_confirmed_guard_insert,
+-- _update, _delete.
+DO $$
+DECLARE
+    t record;
+    e record;
+BEGIN
+    FOR t IN SELECT * FROM (VALUES ('invoicedetail', 'invoicedetailid', 'invoiceid', 'invoice line'),
+                                   ('msdyn_invoicelinetransaction', 'msdyn_invoicelinetransactionid', 'msdyn_invoice',
+                                    'invoice line detail')) t (table_name, id_column, invoice_column, record_name)
+    LOOP
+        FOR e IN SELECT * FROM (VALUES ('insert', 'NEW TABLE AS new_rows', 'added to'),
+                                       ('update', 'OLD TABLE AS old_rows NEW TABLE AS new_rows', 'changed on'),
+                                       ('delete', 'OLD TABLE AS old_rows', 'deleted from')) e (event, transition, verb)
+        LOOP
+            EXECUTE format(
+                'CREATE OR REPLACE TRIGGER %I AFTER %s ON dataverse.%I REFERENCING %s FOR EACH STATEMENT '
+                'WHEN (NOT load.loading()) EXECUTE FUNCTION process.dv_confirmed_invoice_child_guard(%L, %L, %L)',
+                t.table_name || '_confirmed_guard_' || e.event, upper(e.event), t.table_name, e.transition,
+                t.id_column, t.invoice_column, t.record_name);
+            EXECUTE format('COMMENT ON TRIGGER %I ON dataverse.%I IS %L',
+                t.table_name || '_confirmed_guard_' || e.event, t.table_name,
+                format('No %s can be %s a confirmed proforma invoice. Skipped while loading (load.loading()).',
+                       t.record_name, e.verb));
+        END LOOP;
+    END LOOP;
+END
+$$;
 
 -- The transaction class of an ILD never changes.
 CREATE OR REPLACE FUNCTION process.dv_ild_class_guard() RETURNS trigger
@@ -225,7 +217,7 @@ COMMENT ON FUNCTION process.dv_ild_milestone_credit_guard() IS
   'and amount or quantity 0 and amount 0 (a milestone can only be credited in full).';
 CREATE OR REPLACE TRIGGER msdyn_invoicelinetransaction_milestone_credit_guard
     BEFORE INSERT OR UPDATE ON dataverse.msdyn_invoicelinetransaction
-    FOR EACH ROW WHEN (NEW.msdyn_correction AND NEW.msdyn_transactionclassification = 192350003)
+    FOR EACH ROW WHEN (NEW.msdyn_correction AND NEW.msdyn_transactionclassification = optionset.code('transactionclass', 'Milestone'))
     EXECUTE FUNCTION process.dv_ild_milestone_credit_guard();
 COMMENT ON TRIGGER msdyn_invoicelinetransaction_milestone_credit_guard ON dataverse.msdyn_invoicelinetransaction IS
   'Partial credit of a milestone on a corrective invoice is refused.';

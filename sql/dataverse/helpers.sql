@@ -23,14 +23,7 @@ COMMENT ON FUNCTION process.dv_number(text, bigint, integer) IS
 
 CREATE OR REPLACE FUNCTION process.dv_invoice_status_name(p_status integer) RETURNS text
 LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-    SELECT CASE p_status
-               WHEN 192350000 THEN 'Draft'
-               WHEN 192350001 THEN 'In Review'
-               WHEN 192350002 THEN 'Confirmed'
-               WHEN 192350003 THEN 'Invoice Paid'
-               WHEN 192350004 THEN 'Posted'
-               ELSE 'in status ' || p_status
-           END
+    SELECT coalesce(optionset.label('projectinvoicestatus', p_status), 'in status ' || p_status)
 $$;
 COMMENT ON FUNCTION process.dv_invoice_status_name(integer) IS
   'Name of a proforma invoice status (msdyn_projectinvoicestatus) for messages: Draft, In Review, Confirmed, Invoice '
@@ -38,7 +31,7 @@ COMMENT ON FUNCTION process.dv_invoice_status_name(integer) IS
 
 CREATE OR REPLACE FUNCTION process.dv_quantity(p_transactionclassification integer, p_quantity numeric) RETURNS numeric
 LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-    SELECT CASE WHEN p_transactionclassification = 192350000 THEN round(p_quantity, 4) ELSE p_quantity END
+    SELECT CASE WHEN p_transactionclassification = optionset.code('transactionclass', 'Time') THEN round(p_quantity, 4) ELSE p_quantity END
 $$;
 COMMENT ON FUNCTION process.dv_quantity(integer, numeric) IS
   'A quantity as Dataverse keeps it for its transaction class: hours (class Time) with 4 decimals (8 h is 8.0000, as '
@@ -53,11 +46,11 @@ LANGUAGE sql AS $$
            extendedamount = s.chargeable + s.tax, modifiedon = now()
       FROM (SELECT l2.invoicedetailid,
                    coalesce(sum(coalesce(d.msdyn_invoiceamount, d.msdyn_amount))
-                            FILTER (WHERE d.msdyn_billingtype = 192350001), 0) AS chargeable,
+                            FILTER (WHERE d.msdyn_billingtype = optionset.code('billingtype', 'Chargeable')), 0) AS chargeable,
                    coalesce(sum(coalesce(d.msdyn_invoiceamount, d.msdyn_amount))
-                            FILTER (WHERE d.msdyn_billingtype = 192350000), 0) AS nonchargeable,
+                            FILTER (WHERE d.msdyn_billingtype = optionset.code('billingtype', 'Non Chargeable')), 0) AS nonchargeable,
                    coalesce(sum(coalesce(d.msdyn_invoiceamount, d.msdyn_amount))
-                            FILTER (WHERE d.msdyn_billingtype = 192350002), 0) AS complimentary,
+                            FILTER (WHERE d.msdyn_billingtype = optionset.code('billingtype', 'Complimentary')), 0) AS complimentary,
                    coalesce(sum(d.msdyn_tax), 0) AS tax
               FROM dataverse.invoicedetail l2
               LEFT JOIN dataverse.msdyn_invoicelinetransaction d ON d.msdyn_invoicelineid = l2.invoicedetailid

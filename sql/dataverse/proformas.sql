@@ -19,13 +19,13 @@ BEGIN
     CREATE TEMP TABLE dv_cp_contract ON COMMIT DROP AS
     SELECT a.msdyn_salescontract AS salesorderid
       FROM dataverse.msdyn_actual a
-     WHERE a.msdyn_transactiontypecode = 192350005 AND a.msdyn_billingstatus = 192350004 AND a.msdyn_invoice IS NULL
+     WHERE a.msdyn_transactiontypecode = optionset.code('transactiontype', 'Unbilled Sales') AND a.msdyn_billingstatus = optionset.code('billingstatus', 'Ready to Invoice') AND a.msdyn_invoice IS NULL
        AND a.msdyn_salescontract IS NOT NULL
        AND (p_contract IS NULL OR a.msdyn_salescontract = p_contract)
     UNION
     SELECT m.msdyn_contract
       FROM dataverse.msdyn_contractlinescheduleofvalue m
-     WHERE m.msdyn_invoicestatus = 192350001
+     WHERE m.msdyn_invoicestatus = optionset.code('milestoneinvoicestatus', 'Ready')
        AND (p_contract IS NULL OR m.msdyn_contract = p_contract);
 
     -- Lock them (two calls never make two drafts for one contract), then keep those without a draft.
@@ -43,7 +43,7 @@ BEGIN
              WHERE so.salesorderid IN (SELECT c.salesorderid FROM dv_cp_contract c)
                AND NOT EXISTS (SELECT 1 FROM dataverse.invoice i
                                 WHERE i.salesorderid = so.salesorderid
-                                  AND i.msdyn_projectinvoicestatus IN (192350000, 192350001))
+                                  AND i.msdyn_projectinvoicestatus = ANY (optionset.codes('projectinvoicestatus', 'Draft', 'In Review')))
              ORDER BY so.ordernumber) s;
 
     IF (SELECT count(*) FROM dv_cp_invoice) > 1000 THEN
@@ -53,7 +53,8 @@ BEGIN
     INSERT INTO dataverse.invoice (invoiceid, invoicenumber, name, salesorderid, customerid, isocurrencycode,
                                    msdyn_projectinvoicestatus, msdyn_invoicedate, statecode, statuscode)
     SELECT i.invoiceid, i.invoicenumber, i.name || ' ' || to_char(v_date, 'YYYY-MM-DD'), i.salesorderid,
-           i.customerid, i.isocurrencycode, 192350000, v_date, 0, 1
+           i.customerid, i.isocurrencycode, optionset.code('projectinvoicestatus', 'Draft'), v_date,
+           optionset.code('invoicestate', 'Active'), optionset.code('invoicestatus', 'New')
       FROM dv_cp_invoice i;
 
     -- One line per contract line, also lines with nothing to bill.
@@ -108,11 +109,11 @@ BEGIN
 
     WITH a AS (
         UPDATE dataverse.msdyn_actual a
-           SET msdyn_billingstatus = 192350001, msdyn_invoice = l.invoiceid, modifiedon = now()
+           SET msdyn_billingstatus = optionset.code('billingstatus', 'Customer Invoice Created'), msdyn_invoice = l.invoiceid, modifiedon = now()
           FROM dv_cp_line l
          WHERE a.msdyn_salescontractlineid = l.salesorderdetailid
-           AND a.msdyn_transactiontypecode = 192350005
-           AND a.msdyn_billingstatus = 192350004
+           AND a.msdyn_transactiontypecode = optionset.code('transactiontype', 'Unbilled Sales')
+           AND a.msdyn_billingstatus = optionset.code('billingstatus', 'Ready to Invoice')
            AND a.msdyn_invoice IS NULL
         RETURNING a.msdyn_actualid, l.invoiceid, l.invoicedetailid, a.msdyn_description, a.msdyn_externaldescription,
                   a.msdyn_transactionclassification, a.msdyn_billingtype, a.msdyn_quantity, a.msdyn_price,
@@ -130,16 +131,16 @@ BEGIN
     -- The ready milestones → Customer invoice created.
     WITH m AS (
         UPDATE dataverse.msdyn_contractlinescheduleofvalue m
-           SET msdyn_invoicestatus = 192350002, modifiedon = now()
+           SET msdyn_invoicestatus = optionset.code('milestoneinvoicestatus', 'Customer invoice created'), modifiedon = now()
           FROM dv_cp_line l
          WHERE m.msdyn_contractlineid = l.salesorderdetailid
-           AND m.msdyn_invoicestatus = 192350001
+           AND m.msdyn_invoicestatus = optionset.code('milestoneinvoicestatus', 'Ready')
         RETURNING m.msdyn_contractlinescheduleofvalueid, l.invoiceid, l.invoicedetailid, m.msdyn_name,
                   m.msdyn_amount, l.billing_project, m.msdyn_projecttask, m.msdyn_contract, m.msdyn_contractlineid,
                   l.customerid, m.msdyn_invoicedate, l.invoice_currency)
     INSERT INTO dv_cp_ild
     SELECT gen_random_uuid(), m.invoiceid, m.invoicedetailid, m.msdyn_contractlinescheduleofvalueid, true,
-           m.msdyn_name, NULL, 192350003, 192350001, 1, m.msdyn_amount, m.msdyn_amount, m.billing_project,
+           m.msdyn_name, NULL, optionset.code('transactionclass', 'Milestone'), optionset.code('billingtype', 'Chargeable'), 1, m.msdyn_amount, m.msdyn_amount, m.billing_project,
            m.msdyn_projecttask, m.msdyn_contract, m.msdyn_contractlineid, m.customerid, NULL, NULL,
            coalesce(m.msdyn_invoicedate, v_date), m.invoice_currency
       FROM m;
@@ -154,7 +155,7 @@ BEGIN
            msdyn_quantity, msdyn_price, msdyn_amount, msdyn_tax, msdyn_invoiceamount, msdyn_correction,
            msdyn_project, msdyn_task, msdyn_salescontract, msdyn_salescontractlineid, msdyn_accountcustomer,
            msdyn_bookableresource, msdyn_transactioncategory, msdyn_documentdate, isocurrencycode)
-    SELECT d.ildid, d.invoiceid, d.invoicedetailid, d.description, d.externaldescription, 192350006, d.class,
+    SELECT d.ildid, d.invoiceid, d.invoicedetailid, d.description, d.externaldescription, optionset.code('transactiontype', 'Billed Sales'), d.class,
            d.billingtype, d.quantity, d.price, d.amount, 0, d.amount, false, d.project, d.task, d.salescontract,
            d.salescontractline, d.customer, d.resource, d.category, d.documentdate, d.currency
       FROM dv_cp_ild d;
@@ -164,7 +165,7 @@ BEGIN
            msdyn_transaction1, msdyn_transaction1role, msdyn_transaction1type,
            msdyn_transaction2, msdyn_transaction2role, msdyn_transaction2type)
     SELECT d.ildid, 'ild', 'msdyn_invoicelinetransaction', d.sourceid,
-           CASE WHEN d.milestone THEN '192350004' ELSE '192350005' END,
+           CASE WHEN d.milestone THEN optionset.code('transactiontype', 'Project Contract')::text ELSE optionset.code('transactiontype', 'Unbilled Sales')::text END,
            CASE WHEN d.milestone THEN 'msdyn_contractlinescheduleofvalue' ELSE 'msdyn_actual' END
       FROM dv_cp_ild d;
 
@@ -207,7 +208,7 @@ BEGIN
     END IF;
     SELECT x.invoicenumber, x.msdyn_projectinvoicestatus INTO i FROM dataverse.invoice x
      WHERE x.invoiceid = d.msdyn_invoice FOR NO KEY UPDATE;
-    IF i.msdyn_projectinvoicestatus NOT IN (192350000, 192350001) THEN
+    IF NOT i.msdyn_projectinvoicestatus = ANY (optionset.codes('projectinvoicestatus', 'Draft', 'In Review')) THEN
         RAISE EXCEPTION 'invoice % is %: a confirmed proforma invoice cannot be edited',
             i.invoicenumber, process.dv_invoice_status_name(i.msdyn_projectinvoicestatus);
     END IF;
@@ -222,8 +223,8 @@ BEGIN
     IF p_price < 0 THEN
         RAISE EXCEPTION 'invoice line detail %: the price cannot be negative (%)', p_ild, p_price;
     END IF;
-    IF p_billingtype IS NOT NULL AND p_billingtype NOT IN (192350000, 192350001, 192350002) THEN
-        RAISE EXCEPTION 'invoice line detail %: billing type % is not Chargeable (192350001), Non Chargeable (192350000) or Complimentary (192350002)',
+    IF p_billingtype IS NOT NULL AND NOT p_billingtype = ANY (optionset.codes('billingtype', 'Non Chargeable', 'Chargeable', 'Complimentary')) THEN
+        RAISE EXCEPTION 'invoice line detail %: billing type % is not Chargeable, Non Chargeable or Complimentary',
             p_ild, p_billingtype;
     END IF;
 
@@ -231,7 +232,7 @@ BEGIN
     v_price := coalesce(p_price, d.msdyn_price);
     v_billingtype := coalesce(p_billingtype, d.msdyn_billingtype);
 
-    IF d.msdyn_correction AND d.msdyn_transactionclassification = 192350003 THEN
+    IF d.msdyn_correction AND d.msdyn_transactionclassification = optionset.code('transactionclass', 'Milestone') THEN
         SELECT x.msdyn_quantity, x.msdyn_price INTO o FROM dataverse.msdyn_invoicelinetransaction x
          WHERE x.msdyn_invoicelinetransactionid = d.msdyn_originalinvoicelinedetail;
         IF FOUND AND (NOT (v_quantity = 0 OR v_quantity = o.msdyn_quantity) OR v_price <> o.msdyn_price) THEN
@@ -271,27 +272,27 @@ BEGIN
     END IF;
     SELECT x.invoicenumber, x.msdyn_projectinvoicestatus INTO i FROM dataverse.invoice x
      WHERE x.invoiceid = d.msdyn_invoice FOR NO KEY UPDATE;
-    IF i.msdyn_projectinvoicestatus NOT IN (192350000, 192350001) THEN
+    IF NOT i.msdyn_projectinvoicestatus = ANY (optionset.codes('projectinvoicestatus', 'Draft', 'In Review')) THEN
         RAISE EXCEPTION 'invoice % is %: a confirmed proforma invoice cannot be edited',
             i.invoicenumber, process.dv_invoice_status_name(i.msdyn_projectinvoicestatus);
     END IF;
 
     -- What the detail billed goes back to the backlog.
     UPDATE dataverse.msdyn_actual a
-       SET msdyn_billingstatus = 192350004, msdyn_invoice = NULL, modifiedon = now()
+       SET msdyn_billingstatus = optionset.code('billingstatus', 'Ready to Invoice'), msdyn_invoice = NULL, modifiedon = now()
       FROM dataverse.msdyn_transactionconnection c
      WHERE c.msdyn_transaction1 = p_ild AND c.msdyn_transaction1role = 'ild'
        AND c.msdyn_transaction2type = 'msdyn_actual'
        AND a.msdyn_actualid = c.msdyn_transaction2
-       AND a.msdyn_transactiontypecode = 192350005
-       AND a.msdyn_billingstatus = 192350001;
+       AND a.msdyn_transactiontypecode = optionset.code('transactiontype', 'Unbilled Sales')
+       AND a.msdyn_billingstatus = optionset.code('billingstatus', 'Customer Invoice Created');
     UPDATE dataverse.msdyn_contractlinescheduleofvalue m
-       SET msdyn_invoicestatus = 192350001, modifiedon = now()
+       SET msdyn_invoicestatus = optionset.code('milestoneinvoicestatus', 'Ready'), modifiedon = now()
       FROM dataverse.msdyn_transactionconnection c
      WHERE c.msdyn_transaction1 = p_ild AND c.msdyn_transaction1role = 'ild'
        AND c.msdyn_transaction2type = 'msdyn_contractlinescheduleofvalue'
        AND m.msdyn_contractlinescheduleofvalueid = c.msdyn_transaction2
-       AND m.msdyn_invoicestatus = 192350002;
+       AND m.msdyn_invoicestatus = optionset.code('milestoneinvoicestatus', 'Customer invoice created');
 
     DELETE FROM dataverse.msdyn_transactionconnection c
      WHERE c.msdyn_transaction1 = p_ild OR c.msdyn_transaction2 = p_ild;

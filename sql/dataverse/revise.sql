@@ -13,7 +13,7 @@ BEGIN
     IF NOT FOUND THEN
         RAISE EXCEPTION 'invoice % does not exist', p_invoice;
     END IF;
-    IF i.msdyn_projectinvoicestatus NOT IN (192350002, 192350003, 192350004) THEN
+    IF NOT i.msdyn_projectinvoicestatus = ANY (optionset.codes('projectinvoicestatus', 'Confirmed', 'Invoice Paid', 'Posted')) THEN
         RAISE EXCEPTION 'invoice % is %: only a confirmed invoice can be revised',
             i.invoicenumber, process.dv_invoice_status_name(i.msdyn_projectinvoicestatus);
     END IF;
@@ -22,10 +22,10 @@ BEGIN
       JOIN dataverse.msdyn_invoicelinetransaction c ON c.msdyn_originalinvoicelinedetail = o.msdyn_invoicelinetransactionid
       JOIN dataverse.invoice ci ON ci.invoiceid = c.msdyn_invoice
      WHERE o.msdyn_invoice = p_invoice
-     ORDER BY ci.msdyn_projectinvoicestatus IN (192350000, 192350001) DESC, ci.invoicenumber DESC
+     ORDER BY ci.msdyn_projectinvoicestatus = ANY (optionset.codes('projectinvoicestatus', 'Draft', 'In Review')) DESC, ci.invoicenumber DESC
      LIMIT 1;
     IF FOUND THEN
-        IF v.msdyn_projectinvoicestatus IN (192350000, 192350001) THEN
+        IF v.msdyn_projectinvoicestatus = ANY (optionset.codes('projectinvoicestatus', 'Draft', 'In Review')) THEN
             RAISE EXCEPTION 'invoice % already has a draft correction %: confirm or delete it before revising again',
                 i.invoicenumber, v.invoicenumber;
         END IF;
@@ -38,7 +38,8 @@ BEGIN
                                    duedate, statecode, statuscode)
     VALUES (v_new, process.dv_number('INV-', nextval('dataverse.invoicenumber_seq'), 6),
             'Correction of ' || i.invoicenumber, i.name, i.salesorderid, i.customerid, i.isocurrencycode,
-            i.exchangerate, 192350000, greatest(i.msdyn_invoicedate, current_date), NULL, 0, 1);
+            i.exchangerate, optionset.code('projectinvoicestatus', 'Draft'), greatest(i.msdyn_invoicedate, current_date), NULL,
+           optionset.code('invoicestate', 'Active'), optionset.code('invoicestatus', 'New'));
 
     -- One line per contract line, as on any proforma.
     IF to_regclass('pg_temp.dv_rv_line') IS NOT NULL THEN DROP TABLE pg_temp.dv_rv_line; END IF;

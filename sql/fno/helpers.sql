@@ -57,12 +57,12 @@ COMMENT ON FUNCTION process.fno_tax_rate(text, text) IS
 CREATE OR REPLACE FUNCTION process.fno_transtype(p_transactionclassification integer) RETURNS integer
 LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
     SELECT CASE p_transactionclassification
-               WHEN 192350000 THEN 2   -- Time → Hour
-               WHEN 192350001 THEN 3   -- Expense → Expense
-               WHEN 192350002 THEN 4   -- Material → Item
-               WHEN 192350003 THEN 5   -- Milestone → On-account
-               WHEN 192350004 THEN 1   -- Fee → Fee
-               WHEN 690970002 THEN 3   -- Tax → Expense
+               WHEN optionset.code('transactionclass', 'Time') THEN optionset.code('projtranstype', 'Hour')
+               WHEN optionset.code('transactionclass', 'Expense') THEN optionset.code('projtranstype', 'Expense')
+               WHEN optionset.code('transactionclass', 'Material') THEN optionset.code('projtranstype', 'Item')
+               WHEN optionset.code('transactionclass', 'Milestone') THEN optionset.code('projtranstype', 'On-account')
+               WHEN optionset.code('transactionclass', 'Fee') THEN optionset.code('projtranstype', 'Fee')
+               WHEN optionset.code('transactionclass', 'Tax') THEN optionset.code('projtranstype', 'Expense')
            END
 $$;
 COMMENT ON FUNCTION process.fno_transtype(integer) IS
@@ -72,10 +72,10 @@ COMMENT ON FUNCTION process.fno_transtype(integer) IS
 CREATE OR REPLACE FUNCTION process.fno_lineproperty(p_billingtype integer) RETURNS text
 LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
     SELECT CASE p_billingtype
-               WHEN 192350000 THEN 'NonChargeable'
-               WHEN 192350001 THEN 'Chargeable'
-               WHEN 192350002 THEN 'Complimentary'
-               WHEN 192350003 THEN 'NotAvailable'
+               WHEN optionset.code('billingtype', 'Non Chargeable') THEN 'NonChargeable'
+               WHEN optionset.code('billingtype', 'Chargeable') THEN 'Chargeable'
+               WHEN optionset.code('billingtype', 'Complimentary') THEN 'Complimentary'
+               WHEN optionset.code('billingtype', 'Not Available') THEN 'NotAvailable'
            END
 $$;
 COMMENT ON FUNCTION process.fno_lineproperty(integer) IS
@@ -124,7 +124,7 @@ DECLARE
 BEGIN
     SELECT array_agg(recid ORDER BY recid) INTO v_recids
       FROM (SELECT j.recid FROM fno.projproposaljour j
-             WHERE j.proposalid = p_proposalid AND j.status = 0 AND j.projinvoiceid IS NULL
+             WHERE j.proposalid = p_proposalid AND j.status = optionset.code('proposalstatus', 'Open') AND j.projinvoiceid IS NULL
              ORDER BY j.recid FOR UPDATE OF j) x;
     IF v_recids IS NULL THEN
         IF EXISTS (SELECT 1 FROM fno.projproposaljour WHERE proposalid = p_proposalid) THEN

@@ -29,7 +29,7 @@ BEGIN
            coalesce(s.accountingdate, s.documentdate) AS accdate, s.quantity, s.unitprice, s.amount,
            s.transactioncurrencyid AS currency
       FROM fno.projcdsactualsimport s
-     WHERE s.transtype IN (192350000, 192350005) AND NOT s.isprocessed AND NOT s.isduplicate
+     WHERE s.transtype = ANY (optionset.codes('transactiontype', 'Cost', 'Unbilled Sales')) AND NOT s.isprocessed AND NOT s.isduplicate
        FOR UPDATE OF s SKIP LOCKED;
     GET DIAGNOSTICS v_rows = ROW_COUNT;
     IF v_rows > 10000 THEN
@@ -88,7 +88,8 @@ BEGIN
 
     IF v_journal_lines > 0 THEN
         INSERT INTO fno.projadvancedjournal (recid, dataareaid, journalid, description, status, periodstartdate)
-        SELECT j.recid, j.dataareaid, j.journalid, 'Import from staging ' || to_char(j.period, 'YYYY-MM'), 0, j.period
+        SELECT j.recid, j.dataareaid, j.journalid, 'Import from staging ' || to_char(j.period, 'YYYY-MM'),
+               optionset.code('projadvancedjournalstatus', 'Draft'), j.period
           FROM fno_imp_journal j;
 
         INSERT INTO fno.projadvancedjournalline
@@ -98,9 +99,9 @@ BEGIN
         SELECT n.linerecid, r.dataareaid, n.journalrecid, n.linenum, r.actualid,
                process.fno_transtype(r.transactionclassification), r.projectid, r.transactioncategoryid, r.activitynumber,
                process.fno_lineproperty(r.billingtype), r.resource, r.documentdate, r.accdate, r.quantity,
-               CASE WHEN r.transtype = 192350000 THEN r.unitprice END,
-               CASE WHEN r.transtype = 192350005 THEN r.unitprice END,
-               r.amount, r.currency, n.rate * 100, r.txt, 0
+               CASE WHEN r.transtype = optionset.code('transactiontype', 'Cost') THEN r.unitprice END,
+               CASE WHEN r.transtype = optionset.code('transactiontype', 'Unbilled Sales') THEN r.unitprice END,
+               r.amount, r.currency, n.rate * 100, r.txt, optionset.code('projadvancedjournalstatus', 'Draft')
           FROM fno_imp_line n
           JOIN fno_imp_row r ON r.recid = n.recid;
 
@@ -125,9 +126,9 @@ BEGIN
       FROM fno.projproposaljour j
       LEFT JOIN fno.custtable c ON c.dataareaid = j.dataareaid AND c.accountnum = j.invoiceaccount
       LEFT JOIN fno.ledger l ON l.dataareaid = j.dataareaid
-     WHERE j.status = 0 AND j.projinvoiceid IS NULL
+     WHERE j.status = optionset.code('proposalstatus', 'Open') AND j.projinvoiceid IS NULL
        AND EXISTS (SELECT 1 FROM fno.projcdsactualsimport s
-                    WHERE s.dataareaid = j.dataareaid AND s.invoiceid = j.proposalid AND s.transtype = 192350006
+                    WHERE s.dataareaid = j.dataareaid AND s.invoiceid = j.proposalid AND s.transtype = optionset.code('transactiontype', 'Billed Sales')
                       AND NOT s.isprocessed AND NOT s.isduplicate)
      ORDER BY j.recid
        FOR UPDATE OF j SKIP LOCKED;
@@ -138,7 +139,7 @@ BEGIN
            s.transactioncurrencyid AS currency, coalesce(s.description, s.externaldescription) AS txt
       FROM fno.projcdsactualsimport s
       JOIN fno_imp_prop p ON p.dataareaid = s.dataareaid AND p.proposalid = s.invoiceid
-     WHERE s.transtype = 192350006 AND NOT s.isprocessed AND NOT s.isduplicate
+     WHERE s.transtype = optionset.code('transactiontype', 'Billed Sales') AND NOT s.isprocessed AND NOT s.isduplicate
        FOR UPDATE OF s SKIP LOCKED;
     GET DIAGNOSTICS v_rows = ROW_COUNT;
     IF v_rows > 10000 THEN
@@ -157,7 +158,7 @@ BEGIN
            count(*) FILTER (WHERE NOT s.isprocessed AND r.recid IS NULL) AS unclaimed
       FROM fno_imp_prop p
       JOIN fno.projcdsactualsimport s
-        ON s.dataareaid = p.dataareaid AND s.invoiceid = p.proposalid AND s.transtype = 192350006 AND NOT s.isduplicate
+        ON s.dataareaid = p.dataareaid AND s.invoiceid = p.proposalid AND s.transtype = optionset.code('transactiontype', 'Billed Sales') AND NOT s.isduplicate
       LEFT JOIN fno_imp_prow r ON r.recid = s.recid
      GROUP BY p.recid;
     DELETE FROM fno_imp_prop p USING fno_imp_pagg a WHERE a.recid = p.recid AND a.unclaimed > 0;
@@ -169,7 +170,7 @@ BEGIN
     CREATE TEMP TABLE fno_imp_unbilled ON COMMIT DROP AS
     SELECT k.recid, k.other,
            EXISTS (SELECT 1 FROM fno.projcdsactualsimport u
-                    WHERE u.actualid = k.other AND u.dataareaid IS NOT DISTINCT FROM k.dataareaid AND u.transtype = 192350005
+                    WHERE u.actualid = k.other AND u.dataareaid IS NOT DISTINCT FROM k.dataareaid AND u.transtype = optionset.code('transactiontype', 'Unbilled Sales')
                       AND NOT u.isduplicate AND u.isjournalized) AS journalized
       FROM (SELECT r.recid, r.dataareaid, c.transaction2 AS other, c.transaction2role AS role
               FROM fno_imp_prow r
@@ -178,16 +179,16 @@ BEGIN
             SELECT r.recid, r.dataareaid, c.transaction1, c.transaction1role
               FROM fno_imp_prow r
               JOIN fno.projcdstransactionconnectionimport c ON c.dataareaid = r.dataareaid AND c.transaction2 = r.actualid) k
-     WHERE k.role = '192350005'
+     WHERE k.role = optionset.code('transactiontype', 'Unbilled Sales')::text
         OR EXISTS (SELECT 1 FROM fno.projcdsactualsimport u
-                    WHERE u.actualid = k.other AND u.dataareaid IS NOT DISTINCT FROM k.dataareaid AND u.transtype = 192350005);
+                    WHERE u.actualid = k.other AND u.dataareaid IS NOT DISTINCT FROM k.dataareaid AND u.transtype = optionset.code('transactiontype', 'Unbilled Sales'));
 
     -- What keeps each row back, if anything.
     CREATE TEMP TABLE fno_imp_rmsg ON COMMIT DROP AS
     SELECT r.recid, r.proprecid,
            CASE WHEN u.unposted IS NOT NULL
                 THEN format('unbilled sales transaction %s hasn''t been posted yet', u.unposted)
-                WHEN ci.billingmethod = 0 AND r.transactionclassification <> 192350003 AND u.recid IS NULL
+                WHEN ci.billingmethod = optionset.code('contractbillingmethod', 'Time and material') AND r.transactionclassification <> optionset.code('transactionclass', 'Milestone') AND u.recid IS NULL
                 THEN format('billed sales transaction %s is not connected to an unbilled sales transaction yet', r.actualid)
                 WHEN r.currency <> p.currencyid
                 THEN format('billed sales transaction %s is in %s but invoice proposal %s is in %s',
@@ -275,10 +276,10 @@ BEGIN
            modifieddatetime = now()
      WHERE s.recid IN (SELECT o.recid
                          FROM fno.projcdsactualsimport o
-                        WHERE o.transtype = 192350006 AND NOT o.isprocessed AND NOT o.isduplicate
+                        WHERE o.transtype = optionset.code('transactiontype', 'Billed Sales') AND NOT o.isprocessed AND NOT o.isduplicate
                           AND NOT EXISTS (SELECT 1 FROM fno.projproposaljour j
                                            WHERE j.dataareaid = o.dataareaid AND j.proposalid = o.invoiceid
-                                             AND j.status = 0 AND j.projinvoiceid IS NULL)
+                                             AND j.status = optionset.code('proposalstatus', 'Open') AND j.projinvoiceid IS NULL)
                           FOR UPDATE OF o SKIP LOCKED);
     GET DIAGNOSTICS v_rows = ROW_COUNT;
     v_waiting := v_waiting + v_rows;

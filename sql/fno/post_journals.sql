@@ -19,7 +19,7 @@ BEGIN
         SELECT j.recid, j.dataareaid, j.journalid, l.accountingcurrency AS acccur
           FROM fno.projadvancedjournal j
           LEFT JOIN fno.ledger l ON l.dataareaid = j.dataareaid
-         WHERE j.status = 0
+         WHERE j.status = optionset.code('projadvancedjournalstatus', 'Draft')
          ORDER BY j.recid
            FOR UPDATE OF j SKIP LOCKED;
     ELSE
@@ -27,7 +27,7 @@ BEGIN
         SELECT j.recid, j.dataareaid, j.journalid, l.accountingcurrency AS acccur
           FROM fno.projadvancedjournal j
           LEFT JOIN fno.ledger l ON l.dataareaid = j.dataareaid
-         WHERE j.status = 0 AND j.journalid = p_journalid
+         WHERE j.status = optionset.code('projadvancedjournalstatus', 'Draft') AND j.journalid = p_journalid
          ORDER BY j.recid
            FOR UPDATE OF j;
         GET DIAGNOSTICS v_rows = ROW_COUNT;
@@ -35,7 +35,7 @@ BEGIN
             SELECT j.status INTO v_state FROM fno.projadvancedjournal j WHERE j.journalid = p_journalid LIMIT 1;
             IF NOT FOUND THEN
                 RAISE EXCEPTION 'integration journal % does not exist', p_journalid;
-            ELSIF v_state.status = 1 THEN
+            ELSIF v_state.status = optionset.code('projadvancedjournalstatus', 'Posted') THEN
                 RAISE EXCEPTION 'integration journal % is already posted', p_journalid;
             END IF;
             RAISE EXCEPTION 'integration journal % is not a draft (status %): only draft journals can be posted',
@@ -55,7 +55,7 @@ BEGIN
                             process.fno_exchange_rate(l.currencyid, j.acccur, coalesce(l.accountingdate, l.transdate))) AS rate,
                    (l.costprice IS NULL AND l.salesprice IS NOT NULL) AS salespriceonly
               FROM fno_pj_journal j
-              JOIN fno.projadvancedjournalline l ON l.projadvancedjournal = j.recid AND l.status = 0) q;
+              JOIN fno.projadvancedjournalline l ON l.projadvancedjournal = j.recid AND l.status = optionset.code('projadvancedjournalstatus', 'Draft')) q;
     GET DIAGNOSTICS v_lines = ROW_COUNT;
     IF v_lines > 10000 THEN
         ANALYZE fno_pj_line;
@@ -73,7 +73,7 @@ BEGIN
     -- only a sales price.
     CREATE TEMP TABLE fno_pj_stage ON COMMIT DROP AS
     SELECT l.recid, s.recid AS stagingrecid,
-           CASE WHEN s.transtype = 192350005 OR (s.recid IS NULL AND l.salespriceonly) THEN 'sales' ELSE 'cost' END AS kind
+           CASE WHEN s.transtype = optionset.code('transactiontype', 'Unbilled Sales') OR (s.recid IS NULL AND l.salespriceonly) THEN 'sales' ELSE 'cost' END AS kind
       FROM fno_pj_line l
       LEFT JOIN fno.projcdsactualsimport s ON s.actualid = l.actualid AND s.projadvancedjournalline = l.recid;
     IF v_lines > 10000 THEN
@@ -119,20 +119,21 @@ BEGIN
            (dataareaid, transid, actualid, projid, transtype, categoryid, linepropertyid, transdate, qty, amount,
             amountmst, currencyid, voucher, transstatus)
     SELECT q.dataareaid, process.fno_number('PT-', nextval('fno.transid_seq'), 8), q.actualid, q.projid, q.transtype,
-           q.categoryid, q.linepropertyid, q.transdate, q.qty, q.amount, q.amountmst, q.currencyid, q.voucher, 2
+           q.categoryid, q.linepropertyid, q.transdate, q.qty, q.amount, q.amountmst, q.currencyid, q.voucher,
+           optionset.code('projtransstatus', 'Posted')
       FROM (SELECT l.*, v.voucher
               FROM fno_pj_line l
               JOIN fno_pj_voucher v ON v.journalrecid = l.journalrecid
              ORDER BY l.journalrecid, l.linenum) q;
 
     UPDATE fno.projadvancedjournalline jl
-       SET status = 1, voucher = v.voucher, modifieddatetime = now()
+       SET status = optionset.code('projadvancedjournalstatus', 'Posted'), voucher = v.voucher, modifieddatetime = now()
       FROM fno_pj_line l
       JOIN fno_pj_voucher v ON v.journalrecid = l.journalrecid
      WHERE jl.recid = l.recid;
 
     UPDATE fno.projadvancedjournal j
-       SET status = 1, posteddatetime = now(), modifieddatetime = now()
+       SET status = optionset.code('projadvancedjournalstatus', 'Posted'), posteddatetime = now(), modifieddatetime = now()
       FROM fno_pj_journal p
      WHERE j.recid = p.recid;
     GET DIAGNOSTICS v_journals = ROW_COUNT;

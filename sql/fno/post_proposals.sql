@@ -19,7 +19,7 @@ BEGIN
         CREATE TEMP TABLE fno_pp_prop ON COMMIT DROP AS
         SELECT j.recid, j.dataareaid, j.proposalid
           FROM fno.projproposaljour j
-         WHERE j.status = 0 AND j.projinvoiceid IS NULL
+         WHERE j.status = optionset.code('proposalstatus', 'Open') AND j.projinvoiceid IS NULL
          ORDER BY j.recid
            FOR UPDATE OF j SKIP LOCKED;
         DELETE FROM fno_pp_prop p
@@ -30,7 +30,7 @@ BEGIN
         CREATE TEMP TABLE fno_pp_prop ON COMMIT DROP AS
         SELECT j.recid, j.dataareaid, j.proposalid
           FROM fno.projproposaljour j
-         WHERE j.status = 0 AND j.projinvoiceid IS NULL AND j.proposalid = p_proposalid
+         WHERE j.status = optionset.code('proposalstatus', 'Open') AND j.projinvoiceid IS NULL AND j.proposalid = p_proposalid
          ORDER BY j.recid
            FOR UPDATE OF j;
         GET DIAGNOSTICS v_rows = ROW_COUNT;
@@ -110,10 +110,10 @@ BEGIN
               FROM fno_pp_line l
               JOIN fno.projcdstransactionconnectionimport c ON c.dataareaid = l.dataareaid AND c.transaction2 = l.actualid) k
       JOIN fno.projpostedtranstable t
-        ON t.actualid = k.other AND t.dataareaid IS NOT DISTINCT FROM k.dataareaid AND t.transstatus = 2
-     WHERE k.role = '192350005'
+        ON t.actualid = k.other AND t.dataareaid IS NOT DISTINCT FROM k.dataareaid AND t.transstatus = optionset.code('projtransstatus', 'Posted')
+     WHERE k.role = optionset.code('transactiontype', 'Unbilled Sales')::text
         OR EXISTS (SELECT 1 FROM fno.projcdsactualsimport u
-                    WHERE u.actualid = t.actualid AND u.dataareaid IS NOT DISTINCT FROM t.dataareaid AND u.transtype = 192350005)
+                    WHERE u.actualid = t.actualid AND u.dataareaid IS NOT DISTINCT FROM t.dataareaid AND u.transtype = optionset.code('transactiontype', 'Unbilled Sales'))
      ORDER BY t.recid, k.headrecid;
     -- Lock them and drop any another posting invoiced meanwhile, so WIP is never reversed twice.
     PERFORM 1 FROM fno.projpostedtranstable t
@@ -196,17 +196,17 @@ BEGIN
            (dataareaid, transid, actualid, projid, transtype, categoryid, linepropertyid, transdate, qty, amount,
             amountmst, currencyid, voucher, transstatus)
     SELECT l.dataareaid, l.transid, l.actualid, l.projid, l.transtype, l.categoryid, l.linepropertyid, l.transdate,
-           l.qty, l.lineamount, l.amountmst, l.currencyid, l.voucher, 4
+           l.qty, l.lineamount, l.amountmst, l.currencyid, l.voucher, optionset.code('projtransstatus', 'Invoiced')
       FROM fno_pp_line l
      ORDER BY l.headrecid, l.transid;
 
     UPDATE fno.projpostedtranstable t
-       SET transstatus = 4, modifieddatetime = now()
+       SET transstatus = optionset.code('projtransstatus', 'Invoiced'), modifieddatetime = now()
       FROM fno_pp_wip w
      WHERE t.recid = w.recid;
 
     UPDATE fno.projproposaljour j
-       SET status = 3, projinvoiceid = h.projinvoiceid, ledgervoucher = h.voucher, invoicedate = h.invdate,
+       SET status = optionset.code('proposalstatus', 'Invoiced'), projinvoiceid = h.projinvoiceid, ledgervoucher = h.voucher, invoicedate = h.invdate,
            exchrate = h.rate * 100, modifieddatetime = now()
       FROM fno_pp_head h
      WHERE j.recid = h.recid;

@@ -239,12 +239,12 @@ COMMENT ON FUNCTION optionset.codes(text, text[]) IS
   'the calling statement is planned, like optionset.code.';
 
 CREATE OR REPLACE FUNCTION optionset.label(p_set text, p_code integer) RETURNS text
-LANGUAGE sql STABLE PARALLEL SAFE AS $$
-    SELECT coalesce((SELECT v.label FROM optionset.value v WHERE v.set_name = p_set AND v.code = p_code),
-                    'code ' || p_code)
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT v.label FROM optionset.value v WHERE v.set_name = p_set AND v.code = p_code
 $$;
 COMMENT ON FUNCTION optionset.label(text, integer) IS
-  'The label of a code of an option set, for messages; ''code <n>'' for a code the set does not have.';
+  'The label of a code of an option set (NULL for a code the set does not have). IMMUTABLE for the reason '
+  'optionset.code is.';
 
 -- A set's codes and labels are unique, and every column names a set that exists.
 DO $$
