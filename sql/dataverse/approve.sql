@@ -1,15 +1,13 @@
 -- dataverse/approve.sql
 -- Approve entries and post journals.
 
-CREATE OR REPLACE FUNCTION process.dv_approve(p_project uuid DEFAULT NULL, p_through date DEFAULT NULL)
-RETURNS TABLE (entries bigint, actuals bigint)
+
+-- Step 1: claim the entries to approve into dv_ap_entry (time entries, expenses, material usage, lines of draft
+-- journals); returns how many.
+CREATE OR REPLACE FUNCTION process.dv_approve_claim(p_project uuid, p_through date) RETURNS bigint
 LANGUAGE plpgsql AS $$
-#variable_conflict use_column
 DECLARE
     v_entries bigint;
-    v_cost bigint;
-    v_sales bigint;
-    v record;
 BEGIN
     IF to_regclass('pg_temp.dv_ap_entry') IS NOT NULL THEN DROP TABLE pg_temp.dv_ap_entry; END IF;
     CREATE TEMP TABLE dv_ap_entry (
@@ -106,7 +104,20 @@ BEGIN
     IF v_entries > 1000 THEN
         ANALYZE dv_ap_entry;
     END IF;
+    RETURN v_entries;
+END
+$$;
+COMMENT ON FUNCTION process.dv_approve_claim(uuid, date) IS
+  'Step of process.dv_approve: moves the submitted entries (and draft journals) to Approved (Posted) and lists them in '
+  'the temporary table dv_ap_entry; returns how many.';
 
+-- Step 2: price every claimed entry on its contract line into dv_ap, and refuse what cannot be priced.
+CREATE OR REPLACE FUNCTION process.dv_approve_price(p_entries bigint) RETURNS void
+LANGUAGE plpgsql AS $$
+DECLARE
+    v_entries constant bigint := p_entries;
+    v record;
+BEGIN
     -- The contract line of each project and class: the one that includes the class, lowest lineitemnumber first.
     IF to_regclass('pg_temp.dv_ap_line') IS NOT NULL THEN DROP TABLE pg_temp.dv_ap_line; END IF;
     CREATE TEMP TABLE dv_ap_line ON COMMIT DROP AS
@@ -195,7 +206,20 @@ BEGIN
         RAISE EXCEPTION 'journal line % on project %: no time-and-material contract line of the project includes its transaction class %, so it cannot be posted',
             v.entryid, v.projectnumber, v.class;
     END IF;
+END
+$$;
+COMMENT ON FUNCTION process.dv_approve_price(bigint) IS
+  'Step of process.dv_approve: the contract line (dv_ap_line) and the prices (dv_ap) of every entry of dv_ap_entry '
+  'that makes actuals; raises for a missing role price, a currency that differs from the contract line''s and a '
+  'journal line without a time-and-material line.';
 
+-- Step 3: write the actuals and their connections from dv_ap; returns how many actuals.
+CREATE OR REPLACE FUNCTION process.dv_approve_write() RETURNS bigint
+LANGUAGE plpgsql AS $$
+DECLARE
+    v_cost bigint;
+    v_sales bigint;
+BEGIN
     -- Cost actuals (not for journal lines): billing type Chargeable on a T&M line, Not Available otherwise.
     INSERT INTO dataverse.msdyn_actual (
            msdyn_actualid, msdyn_description, msdyn_externaldescription, msdyn_transactiontypecode,
@@ -238,17 +262,33 @@ BEGIN
     SELECT a.sale_id, optionset.code('transactiontype', 'Unbilled Sales')::text, 'msdyn_actual', a.cost_id, optionset.code('transactiontype', 'Cost')::text, 'msdyn_actual'
       FROM dv_ap a
      WHERE a.tm AND a.kind <> 'journal line';
+    RETURN v_cost + v_sales;
+END
+$$;
+COMMENT ON FUNCTION process.dv_approve_write() IS
+  'Step of process.dv_approve: the cost actuals, unbilled sales and their connections of the priced entries (dv_ap); '
+  'returns how many actuals it created.';
 
+CREATE OR REPLACE FUNCTION process.dv_approve(p_project uuid DEFAULT NULL, p_through date DEFAULT NULL)
+RETURNS TABLE (entries bigint, actuals bigint)
+LANGUAGE plpgsql AS $$
+#variable_conflict use_column
+DECLARE
+    v_entries bigint;
+    v_actuals bigint;
+BEGIN
+    v_entries := process.dv_approve_claim(p_project, p_through);
+    PERFORM process.dv_approve_price(v_entries);
+    v_actuals := process.dv_approve_write();
     DROP TABLE dv_ap;
     DROP TABLE dv_ap_line;
     DROP TABLE dv_ap_entry;
-    RETURN QUERY SELECT v_entries, v_cost + v_sales;
+    RETURN QUERY SELECT v_entries, v_actuals;
 END
 $$;
 COMMENT ON FUNCTION process.dv_approve(uuid, date) IS
-  'Approve (docs/processes.md, Dataverse side): approves every submitted time entry (192350003), expense (192350001) '
-  'and material usage (192350003) → Approved (192350002), and posts every draft project journal (statuscode 1 → 2, '
-  'statecode 1), optionally only of one project and up to a date (a journal only when all its lines qualify). Per '
+  'Approve (docs/processes.md, Dataverse side): approves every submitted time entry, expense and material usage → '
+  'Approved, and posts every draft project journal (statuscode Draft → Posted, statecode Inactive), optionally only of one project and up to a date (a journal only when all its lines qualify). Per '
   'entry, on the project''s contract line that includes its class (lowest lineitemnumber; fees need '
   'msdyn_includefee, tax msdyn_includeexpense): a cost actual (not for journal lines; time at the role price of the '
   'active cost price list in the project currency, quantity round(minutes / 60, 4); expense and material at cost), '

@@ -1,17 +1,13 @@
 -- dataverse/confirm.sql
 -- Confirm.
 
-CREATE OR REPLACE FUNCTION process.dv_confirm(p_invoice uuid DEFAULT NULL)
-RETURNS TABLE (invoices bigint, billed_sales bigint, reversals bigint)
+-- Step 1: lock the invoices to confirm (dv_cf_invoice) and work out what each of their details bills and what
+-- confirming it creates (dv_cf_up, dv_cf_chain, dv_cf_ild); returns how many invoices.
+CREATE OR REPLACE FUNCTION process.dv_confirm_collect(p_invoice uuid) RETURNS bigint
 LANGUAGE plpgsql AS $$
-#variable_conflict use_column
 DECLARE
     v record;
     v_invoices bigint;
-    v_ids uuid[];
-    v_n bigint;
-    v_billed bigint := 0;
-    v_reversals bigint := 0;
 BEGIN
     IF p_invoice IS NOT NULL THEN
         SELECT i.invoicenumber, i.msdyn_projectinvoicestatus INTO v FROM dataverse.invoice i
@@ -147,7 +143,24 @@ BEGIN
         RAISE EXCEPTION 'invoice line detail % of invoice %: it has no project, so no billed sale can be made for it',
             v.ild, v.invoicenumber;
     END IF;
+    RETURN v_invoices;
+END
+$$;
+COMMENT ON FUNCTION process.dv_confirm_collect(uuid) IS
+  'Step of process.dv_confirm: locks the Draft / In Review invoices to confirm into dv_cf_invoice and lists every '
+  'detail with what it bills and the ids of what confirming creates (dv_cf_ild, with the correction chains of '
+  'dv_cf_up and dv_cf_chain); raises for an invoice that cannot be confirmed and for a detail without a project. '
+  'Returns how many invoices.';
 
+-- Step 2: the actuals, milestone statuses and connections of the details of dv_cf_ild.
+CREATE OR REPLACE FUNCTION process.dv_confirm_write(OUT billed bigint, OUT reversals bigint)
+LANGUAGE plpgsql AS $$
+#variable_conflict use_column
+DECLARE
+    v_n bigint;
+    v_billed bigint := 0;
+    v_reversals bigint := 0;
+BEGIN
     -- Billed sales: per detail of a regular invoice, and per changed corrective detail with a quantity (the rebill).
     INSERT INTO dataverse.msdyn_actual (
            msdyn_actualid, msdyn_description, msdyn_externaldescription, msdyn_transactiontypecode,
@@ -274,6 +287,25 @@ BEGIN
     SELECT c.credit_id, optionset.code('transactiontype', 'Unbilled Sales')::text, 'msdyn_actual', c.unbilled, optionset.code('transactiontype', 'Unbilled Sales')::text, 'msdyn_actual'
       FROM dv_cf_ild c
      WHERE c.unbilled IS NOT NULL AND c.correction AND c.changed AND c.quantity < c.o_quantity;
+    billed := v_billed;
+    reversals := v_reversals;
+END
+$$;
+COMMENT ON FUNCTION process.dv_confirm_write() IS
+  'Step of process.dv_confirm: billed sales, reversals, the original unbilled sales'' statuses, credited parts, '
+  'milestone statuses and every connection of the details of dv_cf_ild; returns the billed sales and reversals made.';
+
+CREATE OR REPLACE FUNCTION process.dv_confirm(p_invoice uuid DEFAULT NULL)
+RETURNS TABLE (invoices bigint, billed_sales bigint, reversals bigint)
+LANGUAGE plpgsql AS $$
+#variable_conflict use_column
+DECLARE
+    v_invoices bigint;
+    v_ids uuid[];
+    v_written record;
+BEGIN
+    v_invoices := process.dv_confirm_collect(p_invoice);
+    SELECT * INTO v_written FROM process.dv_confirm_write();
 
     -- Totals, then the headers → Confirmed (after this the guards make the invoice read-only).
     SELECT array_agg(c.invoiceid) INTO v_ids FROM dv_cf_invoice c;
@@ -287,7 +319,7 @@ BEGIN
     DROP TABLE dv_cf_chain;
     DROP TABLE dv_cf_up;
     DROP TABLE dv_cf_invoice;
-    RETURN QUERY SELECT v_invoices, v_billed, v_reversals;
+    RETURN QUERY SELECT v_invoices, v_written.billed, v_written.reversals;
 END
 $$;
 COMMENT ON FUNCTION process.dv_confirm(uuid) IS

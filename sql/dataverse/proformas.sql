@@ -1,14 +1,9 @@
 -- dataverse/proformas.sql
 -- Proforma invoices.
 
-CREATE OR REPLACE FUNCTION process.dv_create_proformas(p_contract uuid DEFAULT NULL, p_invoicedate date DEFAULT current_date)
-RETURNS TABLE (invoiceid uuid, invoicenumber text)
+-- Step 1: the contracts with something ready, one Draft invoice each (dv_cp_invoice) and its lines (dv_cp_line).
+CREATE OR REPLACE FUNCTION process.dv_create_proformas_headers(p_contract uuid, v_date date) RETURNS void
 LANGUAGE plpgsql AS $$
-#variable_conflict use_column
-DECLARE
-    v_date date := coalesce(p_invoicedate, current_date);
-    v_invoices uuid[];
-    v record;
 BEGIN
     IF p_contract IS NOT NULL AND NOT EXISTS (SELECT 1 FROM dataverse.salesorder so WHERE so.salesorderid = p_contract) THEN
         RAISE EXCEPTION 'project contract % does not exist', p_contract;
@@ -80,7 +75,17 @@ BEGIN
     SELECT l.invoicedetailid, l.invoiceid, l.salesorderdetailid, l.productdescription, l.lineitemnumber,
            l.msdyn_billingmethod, l.msdyn_project, l.isocurrencycode
       FROM dv_cp_line l;
+END
+$$;
+COMMENT ON FUNCTION process.dv_create_proformas_headers(uuid, date) IS
+  'Step of process.dv_create_proformas: locks the contracts (or p_contract) with ready actuals or milestones and no '
+  'Draft / In Review invoice, and creates a Draft invoice of date v_date for each (dv_cp_invoice) with one line per '
+  'contract line (dv_cp_line).';
 
+-- Step 2: the line details of the ready actuals and milestones (dv_cp_ild), their statuses and connections.
+CREATE OR REPLACE FUNCTION process.dv_create_proformas_details(v_date date) RETURNS void
+LANGUAGE plpgsql AS $$
+BEGIN
     -- The ready actuals: claimed by stamping them (Customer Invoice Created).
     IF to_regclass('pg_temp.dv_cp_ild') IS NOT NULL THEN DROP TABLE pg_temp.dv_cp_ild; END IF;
     CREATE TEMP TABLE dv_cp_ild (
@@ -168,6 +173,23 @@ BEGIN
            CASE WHEN d.milestone THEN optionset.code('transactiontype', 'Project Contract')::text ELSE optionset.code('transactiontype', 'Unbilled Sales')::text END,
            CASE WHEN d.milestone THEN 'msdyn_contractlinescheduleofvalue' ELSE 'msdyn_actual' END
       FROM dv_cp_ild d;
+END
+$$;
+COMMENT ON FUNCTION process.dv_create_proformas_details(date) IS
+  'Step of process.dv_create_proformas: one line detail per ready actual and milestone of the new invoices '
+  '(dv_cp_ild), actuals → Customer Invoice Created, milestones → Customer invoice created, and the connections of '
+  'each detail.';
+
+CREATE OR REPLACE FUNCTION process.dv_create_proformas(p_contract uuid DEFAULT NULL, p_invoicedate date DEFAULT current_date)
+RETURNS TABLE (invoiceid uuid, invoicenumber text)
+LANGUAGE plpgsql AS $$
+#variable_conflict use_column
+DECLARE
+    v_date date := coalesce(p_invoicedate, current_date);
+    v_invoices uuid[];
+BEGIN
+    PERFORM process.dv_create_proformas_headers(p_contract, v_date);
+    PERFORM process.dv_create_proformas_details(v_date);
 
     SELECT array_agg(i.invoiceid) INTO v_invoices FROM dv_cp_invoice i;
     PERFORM process.dv_recalculate_totals(coalesce(v_invoices, '{}'));
@@ -187,8 +209,8 @@ COMMENT ON FUNCTION process.dv_create_proformas(uuid, date) IS
   'with nothing to bill; one ILD per ready actual (class, billing type, quantity, price, amount copied; tax 0; '
   'msdyn_invoiceamount = amount) and per ready milestone (class Milestone, quantity 1, price = amount = the milestone '
   'amount, document date = its invoice date); actuals → Customer Invoice Created with msdyn_invoice stamped, '
-  'milestones → Customer invoice created; connections ILD → unbilled sale (and ILD → milestone, role 192350004, so '
-  'confirmation and deletion find it); totals (I1-I2). Returns the new invoices'' ids and numbers.';
+  'milestones → Customer invoice created; connections ILD → unbilled sale (and ILD → milestone, role Project '
+  'Contract, so confirmation and deletion find it); totals (I1-I2). Returns the new invoices'' ids and numbers.';
 
 CREATE OR REPLACE FUNCTION process.dv_edit_invoice_detail(p_ild uuid, p_billingtype integer, p_quantity numeric, p_price numeric)
 RETURNS void
