@@ -76,12 +76,7 @@ struct MigrateCommandTests {
     }
 
     @Test func anEditedAppliedFileFailsNamingTheFile() throws {
-        try TestDatabase.withFreshDatabase { name, _ in
-            let db = TestDatabase.conninfo(database: name)
-            let folder = try makeTemporaryDirectory()
-            defer { try? FileManager.default.removeItem(at: folder) }
-            try copySQLTree(to: folder)
-            #expect(try Tieout.run(["migrate", "--sql-dir", folder.path, "--db", db]).status == 0)
+        try withMigratedCopyOfTheSQLTree { db, folder in
 
             let edited = folder.appendingPathComponent("migrations/0002_dataverse.sql")
             let text = try String(contentsOf: edited, encoding: .utf8)
@@ -109,12 +104,7 @@ struct MigrateCommandTests {
     }
 
     @Test func aChangedFunctionFileIsTheOnlyFileAppliedAgain() throws {
-        try TestDatabase.withFreshDatabase { name, _ in
-            let db = TestDatabase.conninfo(database: name)
-            let folder = try makeTemporaryDirectory()
-            defer { try? FileManager.default.removeItem(at: folder) }
-            try copySQLTree(to: folder)
-            #expect(try Tieout.run(["migrate", "--sql-dir", folder.path, "--db", db]).status == 0)
+        try withMigratedCopyOfTheSQLTree { db, folder in
 
             let file = folder.appendingPathComponent("dataverse/helpers.sql")
             let text = try String(contentsOf: file, encoding: .utf8)
@@ -147,12 +137,20 @@ struct MigrateCommandTests {
         }
     }
 
-    /// Copies the package's `sql/` tree into `folder`.
-    func copySQLTree(to folder: URL) throws {
-        let source = packageRoot.appendingPathComponent("sql")
-        for item in try FileManager.default.contentsOfDirectory(atPath: source.path) {
-            try FileManager.default.copyItem(
-                at: source.appendingPathComponent(item), to: folder.appendingPathComponent(item))
+    /// A fresh database migrated with `tieout migrate --sql-dir` from a copy of the package's `sql/` tree;
+    /// `body` gets its conninfo and the copy's folder.
+    func withMigratedCopyOfTheSQLTree(_ body: (_ db: String, _ folder: URL) throws -> Void) throws {
+        try TestDatabase.withFreshDatabase { name, _ in
+            let db = TestDatabase.conninfo(database: name)
+            let folder = try makeTemporaryDirectory()
+            defer { try? FileManager.default.removeItem(at: folder) }
+            let source = packageRoot.appendingPathComponent("sql")
+            for item in try FileManager.default.contentsOfDirectory(atPath: source.path) {
+                try FileManager.default.copyItem(
+                    at: source.appendingPathComponent(item), to: folder.appendingPathComponent(item))
+            }
+            #expect(try Tieout.run(["migrate", "--sql-dir", folder.path, "--db", db]).status == 0)
+            try body(db, folder)
         }
     }
 }
