@@ -3,7 +3,7 @@ public import Logging
 public import TieoutPostgres
 
 /// Applies a ``MigrationSet`` to a database: the pending migrations, then every definition file whose text
-/// differs from the one applied last, all in one transaction, recorded with their checksums in
+/// differs from the one applied last (every definition file when a migration was applied), all in one transaction, recorded with their checksums in
 /// `tieout.schema_migration` and `tieout.schema_definition`.
 ///
 /// - A failing file rolls back the whole run: the database stays as it was, and the error names the file.
@@ -101,8 +101,11 @@ public struct Migrator {
                 )
                 applied.migrations.append(migration)
             }
+            // A migration may have dropped what a definition builds on (a view over a changed column is dropped
+            // by the migration that changes it): after any migration every definition file is applied again.
             let recorded = Dictionary(uniqueKeysWithValues: try definitionRecords().map { ($0.path, $0.checksum) })
-            for definition in set.definitions where recorded[definition.path] != definition.checksum {
+            let all = !applied.migrations.isEmpty
+            for definition in set.definitions where all || recorded[definition.path] != definition.checksum {
                 let milliseconds = try apply(definition.sql, file: set.origin + definition.path, on: conn)
                 try conn.query(
                     """

@@ -170,6 +170,15 @@ struct MigratorTests {
                 try conn.query("SELECT checksum FROM tieout.schema_definition WHERE path = 'area/functions.sql'")
                     .scalar(String.self) == changed.definitions[0].checksum)
             #expect(try migrator.migrate(changed).isEmpty)
+
+            // A new migration applies every definition file again: it may have dropped what they build on.
+            let migrated = try MigrationSet(
+                files: Self.tree("SELECT 2") + [("migrations/0002_u.sql", "DROP VIEW v; ALTER TABLE t ADD b int;")],
+                origin: "/tmp/s/")
+            let all = try migrator.migrate(migrated)
+            #expect(all.migrations.map(\.name) == ["0002_u.sql"])
+            #expect(all.definitions.map(\.path) == ["area/functions.sql", "area/views.sql"])
+            #expect(try conn.query("SELECT one FROM v").scalar(Int.self) == 2)
         }
     }
 
