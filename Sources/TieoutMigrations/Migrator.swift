@@ -3,8 +3,8 @@ public import Logging
 public import TieoutPostgres
 
 /// Applies a ``MigrationSet`` to a database: the pending migrations, then every definition file whose text
-/// differs from the one applied last (every definition file when a migration was applied), all in one transaction, recorded with their checksums in
-/// `tieout.schema_migration` and `tieout.schema_definition`.
+/// differs from the one applied last (every definition file when a migration was applied), all in one
+/// transaction, recorded with their checksums in `tieout.schema_migration` and `tieout.schema_definition`.
 ///
 /// - A failing file rolls back the whole run: the database stays as it was, and the error names the file.
 /// - A migration that was applied and whose file has changed since (or disappeared) stops the run
