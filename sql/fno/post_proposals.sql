@@ -98,7 +98,7 @@ BEGIN
         ANALYZE fno_pp_line;
     END IF;
 
-    -- WIP to reverse: posted (transstatus 2) unbilled sales connected to a billed sale of the proposal, each
+    -- WIP to reverse: posted (transstatus Posted) unbilled sales connected to a billed sale of the proposal, each
     -- reversed once, by the first proposal of this call that bills it.
     CREATE TEMP TABLE fno_pp_wip ON COMMIT DROP AS
     SELECT DISTINCT ON (t.recid) t.recid, k.headrecid, t.transid, t.currencyid, t.amount, t.amountmst
@@ -121,7 +121,8 @@ BEGIN
      ORDER BY t.recid
        FOR UPDATE OF t;
     DELETE FROM fno_pp_wip w
-     WHERE (SELECT t.transstatus FROM fno.projpostedtranstable t WHERE t.recid = w.recid) IS DISTINCT FROM 2;
+     WHERE (SELECT t.transstatus FROM fno.projpostedtranstable t WHERE t.recid = w.recid)
+           IS DISTINCT FROM optionset.code('projtransstatus', 'Posted');
 
     SELECT w.transid INTO v_state FROM fno_pp_wip w WHERE w.amountmst IS NULL LIMIT 1;
     IF FOUND THEN
