@@ -129,19 +129,16 @@ BEGIN
         RAISE EXCEPTION 'posted transaction % has no accounting amount: its WIP cannot be reversed', v_state.transid;
     END IF;
 
-    INSERT INTO fno.generaljournalentry
-           (recid, dataareaid, journalnumber, subledgervoucher, accountingdate, documentdate, documentnumber)
-    SELECT h.gjerecid, h.dataareaid, h.voucher, h.voucher, h.invdate, h.invdate, h.projinvoiceid
-      FROM fno_pp_head h
-     ORDER BY h.gjerecid;
+    -- One voucher per proposal, dated on the invoice date, the invoice id as document number.
+    CREATE TEMP TABLE fno_voucher ON COMMIT DROP AS
+    SELECT h.gjerecid, h.dataareaid, h.voucher, h.invdate AS accdate, h.projinvoiceid AS documentnumber
+      FROM fno_pp_head h;
 
     -- AR = revenue + tax in both currencies; revenue and tax in accounting currency are sums of per-line rounded
     -- figures, and each WIP reversal credit is minus its debit, so every voucher sums to zero.
-    INSERT INTO fno.generaljournalaccountentry
-           (dataareaid, generaljournalentry, voucher, accountingdate, mainaccount, ledgeraccount,
-            accountingcurrencyamount, transactioncurrencyamount, transactioncurrencycode, iscredit, text)
-    SELECT h.dataareaid, h.gjerecid, h.voucher, h.invdate, g.mainaccount, g.mainaccount, g.mst, g.cur, g.currency,
-           g.mst < 0 OR (g.mst = 0 AND g.cur < 0), g.text
+    CREATE TEMP TABLE fno_voucher_amount ON COMMIT DROP AS
+    SELECT h.gjerecid, row_number() OVER (ORDER BY h.gjerecid, g.ord, g.currency) AS pos, g.mainaccount, g.mst, g.cur,
+           g.currency, g.text
       FROM fno_pp_head h
       JOIN (SELECT s.headrecid, a.*
               FROM (SELECT l.headrecid, min(l.currencyid) AS currency,
@@ -161,9 +158,8 @@ BEGIN
              CROSS JOIN LATERAL (VALUES
                     (4, '401300', w.mst, w.cur, w.currencyid, 'Accrued revenue: WIP reversal'),
                     (5, '130500', -w.mst, -w.cur, w.currencyid, 'WIP - sales value: WIP reversal')
-                  ) AS a(ord, mainaccount, mst, cur, currency, text)) g ON g.headrecid = h.recid
-     WHERE g.mst <> 0 OR g.cur <> 0
-     ORDER BY h.gjerecid, g.ord, g.currency;
+                  ) AS a(ord, mainaccount, mst, cur, currency, text)) g ON g.headrecid = h.recid;
+    PERFORM process.fno_write_vouchers();
 
     INSERT INTO fno.projinvoicejour
            (dataareaid, projinvoiceid, invoicedate, proposalid, projinvoiceprojid, fundingsource, invoiceaccount,
@@ -220,7 +216,7 @@ BEGIN
      WHERE s.actualid = l.actualid AND s.dataareaid = l.dataareaid AND s.invoiceproposalid = l.proposalid
        AND s.invoiceproposallinetransid = l.transid;
 
-    DROP TABLE fno_pp_prop, fno_pp_head, fno_pp_line, fno_pp_wip;
+    DROP TABLE fno_pp_prop, fno_pp_head, fno_pp_line, fno_pp_wip, fno_voucher, fno_voucher_amount;
     RETURN QUERY SELECT v_proposals, v_lines, v_skipped;
 END
 $$;
