@@ -9,11 +9,11 @@ SET work_mem = '128MB'
 SET jit = off
 AS $$
 DECLARE
-    v_rows           bigint;
     v_journal_lines  bigint;
     v_proposal_lines bigint;
     v_proposals      bigint;
     v_waiting        bigint := 0;
+    v_rows           bigint;
 BEGIN
     -- Journal part: cost and unbilled sales rows become integration journal lines.
     SELECT s.journal_lines, s.waiting INTO v_journal_lines, v_rows FROM process.fno_import_journals() s;
