@@ -1,5 +1,6 @@
 -- fno/import.sql
--- Import from staging.
+-- Import from staging: a driver and its steps, which share the call's temporary tables (fno_imp_*, ON COMMIT DROP,
+-- dropped by the driver at its end so a second call in one transaction works).
 
 CREATE OR REPLACE FUNCTION process.fno_import()
 RETURNS TABLE (journal_lines bigint, proposal_lines bigint, proposals bigint, waiting bigint)
@@ -8,18 +9,47 @@ SET work_mem = '128MB'
 SET jit = off
 AS $$
 DECLARE
-    c_mismatch constant text := 'billed sales actuals do not match Dataverse';
-    v_rows           bigint;
-    v_journal_lines  bigint := 0;
-    v_proposal_lines bigint := 0;
-    v_proposals      bigint := 0;
+    v_journal_lines  bigint;
+    v_proposal_lines bigint;
+    v_proposals      bigint;
     v_waiting        bigint := 0;
-    v_journal_seq    regclass := pg_get_serial_sequence('fno.projadvancedjournal', 'recid');
-    v_line_seq       regclass := pg_get_serial_sequence('fno.projadvancedjournalline', 'recid');
+    v_rows           bigint;
 BEGIN
-    ------------------------------------------------------------------------------------------
     -- Journal part: cost and unbilled sales rows become integration journal lines.
-    ------------------------------------------------------------------------------------------
+    SELECT s.journal_lines, s.waiting INTO v_journal_lines, v_rows FROM process.fno_import_journals() s;
+    v_waiting := v_waiting + v_rows;
+
+    -- Proposal part: billed sales rows become invoice proposal lines, a whole proposal at a time.
+    PERFORM process.fno_import_claim_proposals();
+    v_waiting := v_waiting + process.fno_import_check_proposals();
+    SELECT s.proposal_lines, s.proposals INTO v_proposal_lines, v_proposals FROM process.fno_import_proposal_lines() s;
+    v_waiting := v_waiting + process.fno_import_billed_sales_waiting();
+
+    DROP TABLE fno_imp_row, fno_imp_rate, fno_imp_journal, fno_imp_line, fno_imp_prop, fno_imp_prow, fno_imp_pagg,
+               fno_imp_unbilled, fno_imp_rmsg, fno_imp_pline;
+    RETURN QUERY SELECT v_journal_lines, v_proposal_lines, v_proposals, v_waiting;
+END
+$$;
+COMMENT ON FUNCTION process.fno_import() IS
+  'Import from staging (docs/processes.md). Journal part: unprocessed, non-duplicate cost and unbilled sales staging '
+  'rows become integration journal lines, one Draft journal (PJ-nnnnnn) per legal entity and month of the accounting '
+  'date, one line per row with the rate of its date (exchrate = rate * 100); a row without a rate waits with '
+  'importmessage ''no exchange rate from EUR to USD on 2026-10-03''. Proposal part: per open proposal (status 0, no '
+  'projinvoiceid) with unprocessed billed sales rows (invoiceid = proposalid), imported only when the md5 of the '
+  'staged billed sales actual ids equals hashedlistofbillablesalesactualids, every T&M non-milestone billed sale is '
+  'connected to unbilled sales that are all journalized, and the proposal currency has a rate on the invoice date; '
+  'then one proposal line (PT-nnnnnnnn) per row with tax by the header tax group (defaulted from the customer), and '
+  'header totals. Rows not imported get integrationcount + 1 and importmessage and are retried by the next call. Rows '
+  'and proposals are claimed FOR UPDATE SKIP LOCKED, so concurrent imports never create a line twice. Returns the '
+  'numbers of journal lines, proposal lines, proposals imported and rows left waiting.';
+
+CREATE OR REPLACE FUNCTION process.fno_import_journals(OUT journal_lines bigint, OUT waiting bigint)
+LANGUAGE plpgsql AS $$
+DECLARE
+    v_rows        bigint;
+    v_journal_seq regclass := pg_get_serial_sequence('fno.projadvancedjournal', 'recid');
+    v_line_seq    regclass := pg_get_serial_sequence('fno.projadvancedjournalline', 'recid');
+BEGIN
     -- Claim: rows another import holds are skipped; a row it committed meanwhile is re-checked by the lock
     -- (READ COMMITTED re-evaluates the WHERE clause on the newest version) and again just below.
     CREATE TEMP TABLE fno_imp_row ON COMMIT DROP AS
@@ -60,8 +90,7 @@ BEGIN
       FROM fno_imp_row r
       JOIN fno_imp_rate x ON x.dataareaid = r.dataareaid AND x.currency = r.currency AND x.accdate = r.accdate
      WHERE s.recid = r.recid AND x.rate IS NULL;
-    GET DIAGNOSTICS v_rows = ROW_COUNT;
-    v_waiting := v_waiting + v_rows;
+    GET DIAGNOSTICS waiting = ROW_COUNT;
 
     -- One journal per legal entity and month, numbered in that order.
     CREATE TEMP TABLE fno_imp_journal ON COMMIT DROP AS
@@ -81,12 +110,12 @@ BEGIN
               JOIN fno_imp_journal j ON j.dataareaid = r.dataareaid AND j.period = date_trunc('month', r.accdate)::date
              WHERE x.rate IS NOT NULL
              ORDER BY j.recid, r.recid) q;
-    GET DIAGNOSTICS v_journal_lines = ROW_COUNT;
-    IF v_journal_lines > 10000 THEN
+    GET DIAGNOSTICS journal_lines = ROW_COUNT;
+    IF journal_lines > 10000 THEN
         ANALYZE fno_imp_line;
     END IF;
 
-    IF v_journal_lines > 0 THEN
+    IF journal_lines > 0 THEN
         INSERT INTO fno.projadvancedjournal (recid, dataareaid, journalid, description, status, periodstartdate)
         SELECT j.recid, j.dataareaid, j.journalid, 'Import from staging ' || to_char(j.period, 'YYYY-MM'),
                optionset.code('projadvancedjournalstatus', 'Draft'), j.period
@@ -111,10 +140,20 @@ BEGIN
           FROM fno_imp_line n
          WHERE s.recid = n.recid;
     END IF;
+END
+$$;
+COMMENT ON FUNCTION process.fno_import_journals() IS
+  'Step of process.fno_import, its journal part: claims the unprocessed, non-duplicate cost and unbilled sales '
+  'staging rows (fno_imp_row), takes one rate per legal entity, currency and accounting date (fno_imp_rate), marks '
+  'the rows without a rate waiting, and makes one Draft journal per legal entity and month (fno_imp_journal) with one '
+  'line per row (fno_imp_line); the rows imported are processed and linked to their line. Returns the numbers of '
+  'journal lines and of rows left waiting.';
 
-    ------------------------------------------------------------------------------------------
-    -- Proposal part: billed sales rows become invoice proposal lines, a whole proposal at a time.
-    ------------------------------------------------------------------------------------------
+CREATE OR REPLACE FUNCTION process.fno_import_claim_proposals() RETURNS void
+LANGUAGE plpgsql AS $$
+DECLARE
+    v_rows bigint;
+BEGIN
     -- Open proposals with unprocessed billed sales; one another import holds is left to it.
     CREATE TEMP TABLE fno_imp_prop ON COMMIT DROP AS
     SELECT j.recid, j.dataareaid, j.proposalid, j.currencyid, coalesce(j.invoicedate, current_date) AS invdate,
@@ -165,7 +204,20 @@ BEGIN
     IF FOUND THEN
         DELETE FROM fno_imp_prow r WHERE NOT EXISTS (SELECT 1 FROM fno_imp_prop p WHERE p.recid = r.proprecid);
     END IF;
+END
+$$;
+COMMENT ON FUNCTION process.fno_import_claim_proposals() IS
+  'Step of process.fno_import, first of its proposal part: claims the open proposals with unprocessed billed sales '
+  '(fno_imp_prop, with tax group, tax rate and exchange rate) and their unprocessed billed sales rows (fno_imp_prow), '
+  'and per proposal the hash of all its staged billed sales actual ids (fno_imp_pagg); a proposal with a row this call '
+  'could not claim is left, with its rows, for the next import.';
 
+CREATE OR REPLACE FUNCTION process.fno_import_check_proposals() RETURNS bigint
+LANGUAGE plpgsql AS $$
+DECLARE
+    c_mismatch constant text := 'billed sales actuals do not match Dataverse';
+    v_rows     bigint;
+BEGIN
     -- Unbilled sales each billed sale is connected to (either side of the connection), and whether they are posted.
     CREATE TEMP TABLE fno_imp_unbilled ON COMMIT DROP AS
     SELECT k.recid, k.other,
@@ -226,8 +278,18 @@ BEGIN
       JOIN fno_imp_prop p ON p.recid = m.proprecid
      WHERE s.recid = m.recid AND p.msg IS NOT NULL;
     GET DIAGNOSTICS v_rows = ROW_COUNT;
-    v_waiting := v_waiting + v_rows;
+    RETURN v_rows;
+END
+$$;
+COMMENT ON FUNCTION process.fno_import_check_proposals() IS
+  'Step of process.fno_import: the unbilled sales each claimed billed sale is connected to (fno_imp_unbilled), what '
+  'keeps each row back (fno_imp_rmsg), and the first condition each claimed proposal fails (fno_imp_prop.msg: the set '
+  'of billed sales, readiness, the rate); the rows of proposals that fail get integrationcount + 1 and importmessage. '
+  'Returns the number of those rows.';
 
+CREATE OR REPLACE FUNCTION process.fno_import_proposal_lines(OUT proposal_lines bigint, OUT proposals bigint)
+LANGUAGE plpgsql AS $$
+BEGIN
     -- The proposals that pass: one line per row.
     CREATE TEMP TABLE fno_imp_pline ON COMMIT DROP AS
     SELECT q.*, process.fno_number('PT-', nextval('fno.transid_seq'), 8) AS transid
@@ -236,9 +298,9 @@ BEGIN
               JOIN fno_imp_prop p ON p.recid = r.proprecid
              WHERE p.msg IS NULL
              ORDER BY r.proprecid, r.recid) q;
-    GET DIAGNOSTICS v_proposal_lines = ROW_COUNT;
+    GET DIAGNOSTICS proposal_lines = ROW_COUNT;
 
-    IF v_proposal_lines > 0 THEN
+    IF proposal_lines > 0 THEN
         INSERT INTO fno.projproposalline
                (dataareaid, proposalid, transid, actualid, transtype, projid, categoryid, psacontractlinenum, transdate,
                 qty, salesprice, lineamount, taxamount, taxgroupid, currencyid, txt, linepropertyid)
@@ -259,11 +321,22 @@ BEGIN
        SET taxgroupid = p.taxgroup, exchrate = p.rate * 100, modifieddatetime = now()
       FROM fno_imp_prop p
      WHERE j.recid = p.recid AND p.msg IS NULL;
-    GET DIAGNOSTICS v_proposals = ROW_COUNT;
-    IF v_proposals > 0 THEN
+    GET DIAGNOSTICS proposals = ROW_COUNT;
+    IF proposals > 0 THEN
         PERFORM process.fno_proposal_recompute_tax(ARRAY(SELECT p.recid FROM fno_imp_prop p WHERE p.msg IS NULL));
     END IF;
+END
+$$;
+COMMENT ON FUNCTION process.fno_import_proposal_lines() IS
+  'Step of process.fno_import: for the claimed proposals that pass, one proposal line (PT-nnnnnnnn) per row '
+  '(fno_imp_pline) with tax by the header tax group, the rows processed and linked to their line, the header tax '
+  'group and rate, and the header totals. Returns the numbers of proposal lines and proposals imported.';
 
+CREATE OR REPLACE FUNCTION process.fno_import_billed_sales_waiting() RETURNS bigint
+LANGUAGE plpgsql AS $$
+DECLARE
+    v_rows bigint;
+BEGIN
     -- Billed sales without an open proposal wait for it (the proposal map runs before the actuals map).
     UPDATE fno.projcdsactualsimport s
        SET integrationcount = s.integrationcount + 1,
@@ -282,22 +355,10 @@ BEGIN
                                              AND j.status = optionset.code('proposalstatus', 'Open') AND j.projinvoiceid IS NULL)
                           FOR UPDATE OF o SKIP LOCKED);
     GET DIAGNOSTICS v_rows = ROW_COUNT;
-    v_waiting := v_waiting + v_rows;
-
-    DROP TABLE fno_imp_row, fno_imp_rate, fno_imp_journal, fno_imp_line, fno_imp_prop, fno_imp_prow, fno_imp_pagg,
-               fno_imp_unbilled, fno_imp_rmsg, fno_imp_pline;
-    RETURN QUERY SELECT v_journal_lines, v_proposal_lines, v_proposals, v_waiting;
+    RETURN v_rows;
 END
 $$;
-COMMENT ON FUNCTION process.fno_import() IS
-  'Import from staging (docs/processes.md). Journal part: unprocessed, non-duplicate cost and unbilled sales staging '
-  'rows become integration journal lines, one Draft journal (PJ-nnnnnn) per legal entity and month of the accounting '
-  'date, one line per row with the rate of its date (exchrate = rate * 100); a row without a rate waits with '
-  'importmessage ''no exchange rate from EUR to USD on 2026-10-03''. Proposal part: per open proposal (status 0, no '
-  'projinvoiceid) with unprocessed billed sales rows (invoiceid = proposalid), imported only when the md5 of the '
-  'staged billed sales actual ids equals hashedlistofbillablesalesactualids, every T&M non-milestone billed sale is '
-  'connected to unbilled sales that are all journalized, and the proposal currency has a rate on the invoice date; '
-  'then one proposal line (PT-nnnnnnnn) per row with tax by the header tax group (defaulted from the customer), and '
-  'header totals. Rows not imported get integrationcount + 1 and importmessage and are retried by the next call. Rows '
-  'and proposals are claimed FOR UPDATE SKIP LOCKED, so concurrent imports never create a line twice. Returns the '
-  'numbers of journal lines, proposal lines, proposals imported and rows left waiting.';
+COMMENT ON FUNCTION process.fno_import_billed_sales_waiting() IS
+  'Step of process.fno_import, last: unprocessed billed sales rows without an open proposal (none another call '
+  'holds) get integrationcount + 1 and importmessage (no invoice, proposal posted or not open, proposal does not '
+  'exist yet). Returns the number of those rows.';

@@ -81,39 +81,30 @@ BEGIN
     END IF;
 
     -- One voucher (and one general journal entry) per journal that has lines.
-    CREATE TEMP TABLE fno_pj_voucher ON COMMIT DROP AS
+    CREATE TEMP TABLE fno_voucher ON COMMIT DROP AS
     SELECT nextval(v_gje_seq) AS gjerecid, v.*,
            process.fno_number('PV-', nextval('fno.voucher_seq'), 6) AS voucher
-      FROM (SELECT l.journalrecid, l.dataareaid, l.journalid, max(l.accdate) AS accdate
+      FROM (SELECT l.journalrecid, l.dataareaid, l.journalid AS documentnumber, max(l.accdate) AS accdate
               FROM fno_pj_line l
              GROUP BY l.journalrecid, l.dataareaid, l.journalid
              ORDER BY l.journalrecid) v;
 
-    INSERT INTO fno.generaljournalentry
-           (recid, dataareaid, journalnumber, subledgervoucher, accountingdate, documentdate, documentnumber)
-    SELECT v.gjerecid, v.dataareaid, v.voucher, v.voucher, v.accdate, v.accdate, v.journalid
-      FROM fno_pj_voucher v
-     ORDER BY v.gjerecid;
-
     -- Summed per account and transaction currency; each credit is minus its debit.
-    INSERT INTO fno.generaljournalaccountentry
-           (dataareaid, generaljournalentry, voucher, accountingdate, mainaccount, ledgeraccount,
-            accountingcurrencyamount, transactioncurrencyamount, transactioncurrencycode, iscredit, text)
-    SELECT v.dataareaid, v.gjerecid, v.voucher, v.accdate, a.mainaccount, a.mainaccount, a.mst, a.cur, s.currencyid,
-           a.mst < 0 OR (a.mst = 0 AND a.cur < 0), a.text
+    CREATE TEMP TABLE fno_voucher_amount ON COMMIT DROP AS
+    SELECT v.gjerecid, row_number() OVER (ORDER BY v.gjerecid, s.kind, s.currencyid, a.ord) AS pos, a.mainaccount,
+           a.mst, a.cur, s.currencyid AS currency, a.text
       FROM (SELECT l.journalrecid, st.kind, l.currencyid, sum(l.amountmst) AS mst, sum(l.amount) AS cur
               FROM fno_pj_line l
               JOIN fno_pj_stage st ON st.recid = l.recid
              GROUP BY l.journalrecid, st.kind, l.currencyid) s
-      JOIN fno_pj_voucher v ON v.journalrecid = s.journalrecid
+      JOIN fno_voucher v ON v.journalrecid = s.journalrecid
      CROSS JOIN LATERAL (VALUES
             (1, CASE s.kind WHEN 'cost' THEN '600100' ELSE '130500' END, s.mst, s.cur,
                 CASE s.kind WHEN 'cost' THEN 'Project cost' ELSE 'WIP - sales value' END),
             (2, CASE s.kind WHEN 'cost' THEN '200150' ELSE '401300' END, -s.mst, -s.cur,
                 CASE s.kind WHEN 'cost' THEN 'Cost offset (accrued payables)' ELSE 'Accrued revenue' END)
-          ) AS a(ord, mainaccount, mst, cur, text)
-     WHERE a.mst <> 0 OR a.cur <> 0
-     ORDER BY v.gjerecid, s.kind, s.currencyid, a.ord;
+          ) AS a(ord, mainaccount, mst, cur, text);
+    PERFORM process.fno_write_vouchers();
 
     INSERT INTO fno.projpostedtranstable
            (dataareaid, transid, actualid, projid, transtype, categoryid, linepropertyid, transdate, qty, amount,
@@ -123,13 +114,13 @@ BEGIN
            optionset.code('projtransstatus', 'Posted')
       FROM (SELECT l.*, v.voucher
               FROM fno_pj_line l
-              JOIN fno_pj_voucher v ON v.journalrecid = l.journalrecid
+              JOIN fno_voucher v ON v.journalrecid = l.journalrecid
              ORDER BY l.journalrecid, l.linenum) q;
 
     UPDATE fno.projadvancedjournalline jl
        SET status = optionset.code('projadvancedjournalstatus', 'Posted'), voucher = v.voucher, modifieddatetime = now()
       FROM fno_pj_line l
-      JOIN fno_pj_voucher v ON v.journalrecid = l.journalrecid
+      JOIN fno_voucher v ON v.journalrecid = l.journalrecid
      WHERE jl.recid = l.recid;
 
     UPDATE fno.projadvancedjournal j
@@ -144,10 +135,10 @@ BEGIN
            exchangeratedate = l.accdate, salestaxamount = 0, isjournalized = true, modifieddatetime = now()
       FROM fno_pj_stage st
       JOIN fno_pj_line l ON l.recid = st.recid
-      JOIN fno_pj_voucher v ON v.journalrecid = l.journalrecid
+      JOIN fno_voucher v ON v.journalrecid = l.journalrecid
      WHERE s.recid = st.stagingrecid;
 
-    DROP TABLE fno_pj_journal, fno_pj_line, fno_pj_stage, fno_pj_voucher;
+    DROP TABLE fno_pj_journal, fno_pj_line, fno_pj_stage, fno_voucher, fno_voucher_amount;
     RETURN QUERY SELECT v_journals, v_lines;
 END
 $$;

@@ -1,5 +1,7 @@
 -- fno/post_proposals.sql
--- Post invoice proposals.
+-- Post invoice proposals: a driver and its steps, which share the call's temporary tables (fno_pp_*, and
+-- fno_voucher and fno_voucher_amount for process.fno_write_vouchers; ON COMMIT DROP, dropped by the driver at its end
+-- so a second call in one transaction works).
 
 CREATE OR REPLACE FUNCTION process.fno_post_proposals(p_proposalid text DEFAULT NULL)
 RETURNS TABLE (proposals bigint, lines bigint, skipped bigint)
@@ -8,12 +10,40 @@ SET work_mem = '128MB'
 SET jit = off
 AS $$
 DECLARE
-    v_rows      bigint;
-    v_proposals bigint := 0;
-    v_lines     bigint := 0;
-    v_skipped   bigint := 0;
-    v_state     record;
-    v_gje_seq   regclass := pg_get_serial_sequence('fno.generaljournalentry', 'recid');
+    v_proposals bigint;
+    v_lines     bigint;
+    v_skipped   bigint;
+BEGIN
+    v_skipped := process.fno_post_proposals_claim(p_proposalid);
+
+    -- Tax by the current header tax group (the AR clerk may have changed it since the import).
+    PERFORM process.fno_proposal_recompute_tax(ARRAY(SELECT p.recid FROM fno_pp_prop p));
+
+    SELECT s.proposals, s.lines INTO v_proposals, v_lines FROM process.fno_post_proposals_prepare() s;
+    PERFORM process.fno_post_proposals_vouchers();
+    PERFORM process.fno_post_proposals_invoices();
+
+    DROP TABLE fno_pp_prop, fno_pp_head, fno_pp_line, fno_pp_wip, fno_voucher, fno_voucher_amount;
+    RETURN QUERY SELECT v_proposals, v_lines, v_skipped;
+END
+$$;
+COMMENT ON FUNCTION process.fno_post_proposals(text) IS
+  'Posts open invoice proposals (status 0, no projinvoiceid): one, refused when unknown, not open, already posted or '
+  'without lines; or all when p_proposalid is NULL, skipping (and counting) those without lines and those another call '
+  'is posting. Tax is recomputed from the header tax group first. Per proposal: projinvoicejour CIV-nnnnnn with the '
+  'header amounts and one projinvoiceline per proposal line; a custtrans (amountcur = invoice amount, amountmst at the '
+  'invoice-date rate); voucher IV-nnnnnn: Dr 130100 = revenue + tax, Cr 401100 revenue, Cr 222200 tax, and for each '
+  'posted (transstatus 2) unbilled sale connected to a billed sale of the proposal Dr 401300 / Cr 130500 its amountmst, '
+  'after which it is 4 Invoiced (WIP reversed once, I10); a posted transaction per line (its transid, transstatus 4); '
+  'proposal status 3 with projinvoiceid and ledgervoucher; write-back on the billed sales staging rows (voucher, '
+  'accounting amount, exchange rate, line tax). Returns the numbers of proposals posted, lines and proposals skipped.';
+
+CREATE OR REPLACE FUNCTION process.fno_post_proposals_claim(p_proposalid text) RETURNS bigint
+LANGUAGE plpgsql AS $$
+DECLARE
+    v_rows    bigint;
+    v_skipped bigint := 0;
+    v_state   record;
 BEGIN
     IF p_proposalid IS NULL THEN
         CREATE TEMP TABLE fno_pp_prop ON COMMIT DROP AS
@@ -53,10 +83,21 @@ BEGIN
                 p_proposalid;
         END IF;
     END IF;
+    RETURN v_skipped;
+END
+$$;
+COMMENT ON FUNCTION process.fno_post_proposals_claim(text) IS
+  'Step of process.fno_post_proposals, first: claims the open proposals to post (fno_pp_prop). All when p_proposalid '
+  'is NULL, skipping those another call holds and leaving out those without lines; else the one named, waiting for a '
+  'call that holds it, refused when unknown, already posted, not open or without lines. Returns the number of '
+  'proposals left out for having no lines.';
 
-    -- Tax by the current header tax group (the AR clerk may have changed it since the import).
-    PERFORM process.fno_proposal_recompute_tax(ARRAY(SELECT p.recid FROM fno_pp_prop p));
-
+CREATE OR REPLACE FUNCTION process.fno_post_proposals_prepare(OUT proposals bigint, OUT lines bigint)
+LANGUAGE plpgsql AS $$
+DECLARE
+    v_gje_seq regclass := pg_get_serial_sequence('fno.generaljournalentry', 'recid');
+    v_state   record;
+BEGIN
     CREATE TEMP TABLE fno_pp_head ON COMMIT DROP AS
     SELECT nextval(v_gje_seq) AS gjerecid, q.*,
            process.fno_number('CIV-', nextval('fno.projinvoiceid_seq'), 6) AS projinvoiceid,
@@ -72,7 +113,7 @@ BEGIN
               JOIN fno.projproposaljour j ON j.recid = p.recid
               LEFT JOIN fno.ledger l ON l.dataareaid = j.dataareaid
              ORDER BY j.recid) q;
-    GET DIAGNOSTICS v_proposals = ROW_COUNT;
+    GET DIAGNOSTICS proposals = ROW_COUNT;
 
     SELECT h.proposalid, h.currencyid, h.acccur, h.invdate, h.rate, h.invoiceaccount INTO v_state
       FROM fno_pp_head h WHERE h.rate IS NULL OR h.invoiceaccount IS NULL ORDER BY h.recid LIMIT 1;
@@ -93,12 +134,12 @@ BEGIN
            round(l.lineamount * h.rate, 2) AS amountmst, round(l.taxamount * h.rate, 2) AS taxmst
       FROM fno_pp_head h
       JOIN fno.projproposalline l ON l.dataareaid = h.dataareaid AND l.proposalid = h.proposalid;
-    GET DIAGNOSTICS v_lines = ROW_COUNT;
-    IF v_lines > 10000 THEN
+    GET DIAGNOSTICS lines = ROW_COUNT;
+    IF lines > 10000 THEN
         ANALYZE fno_pp_line;
     END IF;
 
-    -- WIP to reverse: posted (transstatus 2) unbilled sales connected to a billed sale of the proposal, each
+    -- WIP to reverse: posted (transstatus Posted) unbilled sales connected to a billed sale of the proposal, each
     -- reversed once, by the first proposal of this call that bills it.
     CREATE TEMP TABLE fno_pp_wip ON COMMIT DROP AS
     SELECT DISTINCT ON (t.recid) t.recid, k.headrecid, t.transid, t.currencyid, t.amount, t.amountmst
@@ -121,26 +162,35 @@ BEGIN
      ORDER BY t.recid
        FOR UPDATE OF t;
     DELETE FROM fno_pp_wip w
-     WHERE (SELECT t.transstatus FROM fno.projpostedtranstable t WHERE t.recid = w.recid) IS DISTINCT FROM 2;
+     WHERE (SELECT t.transstatus FROM fno.projpostedtranstable t WHERE t.recid = w.recid)
+           IS DISTINCT FROM optionset.code('projtransstatus', 'Posted');
 
     SELECT w.transid INTO v_state FROM fno_pp_wip w WHERE w.amountmst IS NULL LIMIT 1;
     IF FOUND THEN
         RAISE EXCEPTION 'posted transaction % has no accounting amount: its WIP cannot be reversed', v_state.transid;
     END IF;
+END
+$$;
+COMMENT ON FUNCTION process.fno_post_proposals_prepare() IS
+  'Step of process.fno_post_proposals: numbers each claimed proposal''s invoice (CIV-nnnnnn), voucher (IV-nnnnnn) '
+  'and general journal entry with its rate and invoice account (fno_pp_head), refusing a proposal without either; '
+  'its lines with amounts in accounting currency (fno_pp_line); and the posted unbilled sales whose WIP it reverses '
+  '(fno_pp_wip), locked and re-checked, refusing one without accounting amount. Returns the numbers of proposals and '
+  'lines.';
 
-    INSERT INTO fno.generaljournalentry
-           (recid, dataareaid, journalnumber, subledgervoucher, accountingdate, documentdate, documentnumber)
-    SELECT h.gjerecid, h.dataareaid, h.voucher, h.voucher, h.invdate, h.invdate, h.projinvoiceid
-      FROM fno_pp_head h
-     ORDER BY h.gjerecid;
+CREATE OR REPLACE FUNCTION process.fno_post_proposals_vouchers() RETURNS void
+LANGUAGE plpgsql AS $$
+BEGIN
+    -- One voucher per proposal, dated on the invoice date, the invoice id as document number.
+    CREATE TEMP TABLE fno_voucher ON COMMIT DROP AS
+    SELECT h.gjerecid, h.dataareaid, h.voucher, h.invdate AS accdate, h.projinvoiceid AS documentnumber
+      FROM fno_pp_head h;
 
     -- AR = revenue + tax in both currencies; revenue and tax in accounting currency are sums of per-line rounded
     -- figures, and each WIP reversal credit is minus its debit, so every voucher sums to zero.
-    INSERT INTO fno.generaljournalaccountentry
-           (dataareaid, generaljournalentry, voucher, accountingdate, mainaccount, ledgeraccount,
-            accountingcurrencyamount, transactioncurrencyamount, transactioncurrencycode, iscredit, text)
-    SELECT h.dataareaid, h.gjerecid, h.voucher, h.invdate, g.mainaccount, g.mainaccount, g.mst, g.cur, g.currency,
-           g.mst < 0 OR (g.mst = 0 AND g.cur < 0), g.text
+    CREATE TEMP TABLE fno_voucher_amount ON COMMIT DROP AS
+    SELECT h.gjerecid, row_number() OVER (ORDER BY h.gjerecid, g.ord, g.currency) AS pos, g.mainaccount, g.mst, g.cur,
+           g.currency, g.text
       FROM fno_pp_head h
       JOIN (SELECT s.headrecid, a.*
               FROM (SELECT l.headrecid, min(l.currencyid) AS currency,
@@ -160,10 +210,17 @@ BEGIN
              CROSS JOIN LATERAL (VALUES
                     (4, '401300', w.mst, w.cur, w.currencyid, 'Accrued revenue: WIP reversal'),
                     (5, '130500', -w.mst, -w.cur, w.currencyid, 'WIP - sales value: WIP reversal')
-                  ) AS a(ord, mainaccount, mst, cur, currency, text)) g ON g.headrecid = h.recid
-     WHERE g.mst <> 0 OR g.cur <> 0
-     ORDER BY h.gjerecid, g.ord, g.currency;
+                  ) AS a(ord, mainaccount, mst, cur, currency, text)) g ON g.headrecid = h.recid;
+    PERFORM process.fno_write_vouchers();
+END
+$$;
+COMMENT ON FUNCTION process.fno_post_proposals_vouchers() IS
+  'Step of process.fno_post_proposals: the voucher of each proposal through process.fno_write_vouchers: Dr 130100 = '
+  'revenue + tax, Cr 401100 revenue, Cr 222200 tax, and per currency of the WIP it reverses Dr 401300 / Cr 130500.';
 
+CREATE OR REPLACE FUNCTION process.fno_post_proposals_invoices() RETURNS void
+LANGUAGE plpgsql AS $$
+BEGIN
     INSERT INTO fno.projinvoicejour
            (dataareaid, projinvoiceid, invoicedate, proposalid, projinvoiceprojid, fundingsource, invoiceaccount,
             currencyid, exchrate, duedate, salesorderbalance, sumtax, invoiceamount, ledgervoucher)
@@ -218,18 +275,9 @@ BEGIN
       FROM fno_pp_line l
      WHERE s.actualid = l.actualid AND s.dataareaid = l.dataareaid AND s.invoiceproposalid = l.proposalid
        AND s.invoiceproposallinetransid = l.transid;
-
-    DROP TABLE fno_pp_prop, fno_pp_head, fno_pp_line, fno_pp_wip;
-    RETURN QUERY SELECT v_proposals, v_lines, v_skipped;
 END
 $$;
-COMMENT ON FUNCTION process.fno_post_proposals(text) IS
-  'Posts open invoice proposals (status 0, no projinvoiceid): one, refused when unknown, not open, already posted or '
-  'without lines; or all when p_proposalid is NULL, skipping (and counting) those without lines and those another call '
-  'is posting. Tax is recomputed from the header tax group first. Per proposal: projinvoicejour CIV-nnnnnn with the '
-  'header amounts and one projinvoiceline per proposal line; a custtrans (amountcur = invoice amount, amountmst at the '
-  'invoice-date rate); voucher IV-nnnnnn: Dr 130100 = revenue + tax, Cr 401100 revenue, Cr 222200 tax, and for each '
-  'posted (transstatus 2) unbilled sale connected to a billed sale of the proposal Dr 401300 / Cr 130500 its amountmst, '
-  'after which it is 4 Invoiced (WIP reversed once, I10); a posted transaction per line (its transid, transstatus 4); '
-  'proposal status 3 with projinvoiceid and ledgervoucher; write-back on the billed sales staging rows (voucher, '
-  'accounting amount, exchange rate, line tax). Returns the numbers of proposals posted, lines and proposals skipped.';
+COMMENT ON FUNCTION process.fno_post_proposals_invoices() IS
+  'Step of process.fno_post_proposals, last: per proposal a projinvoicejour with its projinvoicelines and a custtrans, '
+  'a posted transaction per line (Invoiced), the reversed WIP Invoiced, the proposal Invoiced with its invoice id and '
+  'voucher, and the write-back on the billed sales staging rows.';
