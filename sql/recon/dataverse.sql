@@ -33,18 +33,24 @@ BEGIN
                   JOIN dataverse.msdyn_invoicelinetransaction d
                     ON d.msdyn_invoicelinetransactionid = k.msdyn_transaction1 AND NOT d.msdyn_correction
                   JOIN dataverse.invoice i
-                    ON i.invoiceid = d.msdyn_invoice AND i.msdyn_projectinvoicestatus IN (192350002, 192350003, 192350004)
+                    ON i.invoiceid = d.msdyn_invoice
+                   AND i.msdyn_projectinvoicestatus
+                       = ANY (optionset.codes('projectinvoicestatus', 'Confirmed', 'Invoice Paid', 'Posted'))
                   JOIN dataverse.msdyn_actual a
-                    ON a.msdyn_actualid = k.msdyn_transaction2 AND a.msdyn_transactiontypecode = 192350005
-                 WHERE k.msdyn_transaction1role = 'ild' AND k.msdyn_transaction2role = '192350005'
+                    ON a.msdyn_actualid = k.msdyn_transaction2
+                   AND a.msdyn_transactiontypecode = optionset.code('transactiontype', 'Unbilled Sales')
+                 WHERE k.msdyn_transaction1role = 'ild'
+                   AND k.msdyn_transaction2role = optionset.code('transactiontype', 'Unbilled Sales')::text
                  ORDER BY a.msdyn_actualid, i.invoicenumber) u
           LEFT JOIN (SELECT k.msdyn_transaction2 AS unbilled, count(*) AS n, sum(r.msdyn_amount) AS amount,
                             sum(r.msdyn_quantity) AS quantity
                        FROM dataverse.msdyn_transactionconnection k
                        JOIN dataverse.msdyn_actual r
-                         ON r.msdyn_actualid = k.msdyn_transaction1 AND r.msdyn_transactiontypecode = 192350005
+                         ON r.msdyn_actualid = k.msdyn_transaction1
+                        AND r.msdyn_transactiontypecode = optionset.code('transactiontype', 'Unbilled Sales')
                         AND r.msdyn_skipsync
-                      WHERE k.msdyn_transaction1role = '192350005' AND k.msdyn_transaction2role = '192350005'
+                      WHERE k.msdyn_transaction1role = optionset.code('transactiontype', 'Unbilled Sales')::text
+                        AND k.msdyn_transaction2role = optionset.code('transactiontype', 'Unbilled Sales')::text
                       GROUP BY k.msdyn_transaction2) r ON r.unbilled = u.msdyn_actualid
          WHERE r.n IS NULL OR u.msdyn_amount + r.amount <> 0 OR u.msdyn_quantity + r.quantity <> 0)
     SELECT 'UNBILLED_NOT_REVERSED', 'E', u.invoicenumber, u.msdyn_actualid,
@@ -71,19 +77,33 @@ BEGIN
            x.detail
       FROM (SELECT a.msdyn_actualid, a.msdyn_billingstatus, a.msdyn_amount, a.isocurrencycode,
                    greatest(a.modifiedon, i.modifiedon) AS modifiedon, i.invoicenumber,
-                   CASE WHEN a.msdyn_transactiontypecode = 192350006 OR a.msdyn_skipsync THEN '192350002'
-                        WHEN a.msdyn_invoice IS NULL THEN '192350000, 192350004 or 192350003'
-                        WHEN i.invoiceid IS NULL THEN 'an existing proforma'
-                        WHEN i.msdyn_projectinvoicestatus IN (192350000, 192350001) THEN '192350001'
-                        ELSE '192350002' END AS expected,
-                   CASE WHEN a.msdyn_transactiontypecode = 192350006 OR a.msdyn_skipsync
-                        THEN a.msdyn_billingstatus IS DISTINCT FROM 192350002
+                   CASE WHEN a.msdyn_transactiontypecode = optionset.code('transactiontype', 'Billed Sales')
+                          OR a.msdyn_skipsync
+                        THEN optionset.code('billingstatus', 'Customer Invoice Posted')::text
                         WHEN a.msdyn_invoice IS NULL
-                        THEN a.msdyn_billingstatus IS NULL OR a.msdyn_billingstatus NOT IN (192350000, 192350004, 192350003)
+                        THEN optionset.code('billingstatus', 'Unbilled Sales Created')::text || ', '
+                             || optionset.code('billingstatus', 'Ready to Invoice')::text || ' or '
+                             || optionset.code('billingstatus', 'Canceled')::text
+                        WHEN i.invoiceid IS NULL THEN 'an existing proforma'
+                        WHEN i.msdyn_projectinvoicestatus = ANY (optionset.codes('projectinvoicestatus', 'Draft',
+                                                                                 'In Review'))
+                        THEN optionset.code('billingstatus', 'Customer Invoice Created')::text
+                        ELSE optionset.code('billingstatus', 'Customer Invoice Posted')::text END AS expected,
+                   CASE WHEN a.msdyn_transactiontypecode = optionset.code('transactiontype', 'Billed Sales')
+                          OR a.msdyn_skipsync
+                        THEN a.msdyn_billingstatus
+                             IS DISTINCT FROM optionset.code('billingstatus', 'Customer Invoice Posted')
+                        WHEN a.msdyn_invoice IS NULL
+                        THEN a.msdyn_billingstatus IS NULL
+                             OR a.msdyn_billingstatus <> ALL (optionset.codes('billingstatus', 'Unbilled Sales Created',
+                                                                              'Ready to Invoice', 'Canceled'))
                         WHEN i.invoiceid IS NULL THEN true
-                        WHEN i.msdyn_projectinvoicestatus IN (192350000, 192350001)
-                        THEN a.msdyn_billingstatus IS DISTINCT FROM 192350001
-                        ELSE a.msdyn_billingstatus IS DISTINCT FROM 192350002 END AS wrong,
+                        WHEN i.msdyn_projectinvoicestatus = ANY (optionset.codes('projectinvoicestatus', 'Draft',
+                                                                                 'In Review'))
+                        THEN a.msdyn_billingstatus
+                             IS DISTINCT FROM optionset.code('billingstatus', 'Customer Invoice Created')
+                        ELSE a.msdyn_billingstatus
+                             IS DISTINCT FROM optionset.code('billingstatus', 'Customer Invoice Posted') END AS wrong,
                    CASE WHEN a.msdyn_invoice IS NOT NULL AND i.invoiceid IS NULL
                         THEN 'actual is on proforma ' || a.msdyn_invoice || ', which does not exist'
                         ELSE 'billing status ' || coalesce(a.msdyn_billingstatus::text, 'empty') || ' does not fit '
@@ -93,7 +113,8 @@ BEGIN
                    END AS detail
               FROM dataverse.msdyn_actual a
               LEFT JOIN dataverse.invoice i ON i.invoiceid = a.msdyn_invoice
-             WHERE a.msdyn_transactiontypecode IN (192350005, 192350006)) x
+             WHERE a.msdyn_transactiontypecode
+                   = ANY (optionset.codes('transactiontype', 'Unbilled Sales', 'Billed Sales'))) x
       LEFT JOIN pg_temp.recon_expected_actuals ea ON ea.actualid = x.msdyn_actualid
      WHERE x.wrong;
 END;
@@ -125,11 +146,17 @@ BEGIN
                       FROM dataverse.invoicedetail l
                       LEFT JOIN (SELECT d.msdyn_invoicelineid,
                                         coalesce(sum(coalesce(d.msdyn_invoiceamount, d.msdyn_amount))
-                                                 FILTER (WHERE d.msdyn_billingtype = 192350001), 0) AS chargeable,
+                                                 FILTER (WHERE d.msdyn_billingtype
+                                                               = optionset.code('billingtype', 'Chargeable')), 0)
+                                            AS chargeable,
                                         coalesce(sum(coalesce(d.msdyn_invoiceamount, d.msdyn_amount))
-                                                 FILTER (WHERE d.msdyn_billingtype = 192350000), 0) AS nonchargeable,
+                                                 FILTER (WHERE d.msdyn_billingtype
+                                                               = optionset.code('billingtype', 'Non Chargeable')), 0)
+                                            AS nonchargeable,
                                         coalesce(sum(coalesce(d.msdyn_invoiceamount, d.msdyn_amount))
-                                                 FILTER (WHERE d.msdyn_billingtype = 192350002), 0) AS complimentary,
+                                                 FILTER (WHERE d.msdyn_billingtype
+                                                               = optionset.code('billingtype', 'Complimentary')), 0)
+                                            AS complimentary,
                                         coalesce(sum(d.msdyn_tax), 0) AS tax
                                    FROM dataverse.msdyn_invoicelinetransaction d
                                   GROUP BY d.msdyn_invoicelineid) s ON s.msdyn_invoicelineid = l.invoicedetailid
@@ -188,14 +215,18 @@ BEGIN
            i.isocurrencycode, ep.dataareaid, greatest(d.modifiedon, i.modifiedon),
            'corrective detail ' || d.msdyn_invoicelinetransactionid || ': '
            || CASE WHEN o.msdyn_invoicelinetransactionid IS NULL THEN 'its original detail does not exist'
-                   WHEN oi.invoiceid IS NULL OR oi.msdyn_projectinvoicestatus NOT IN (192350002, 192350003, 192350004)
+                   WHEN oi.invoiceid IS NULL
+                     OR oi.msdyn_projectinvoicestatus
+                        <> ALL (optionset.codes('projectinvoicestatus', 'Confirmed', 'Invoice Paid', 'Posted'))
                    THEN 'its original detail is not on a confirmed proforma'
                    WHEN ol.salesorderdetailid IS DISTINCT FROM dl.salesorderdetailid
                    THEN 'its original detail is on another contract line'
                    ELSE 'its original detail has another transaction class' END
       FROM dataverse.msdyn_invoicelinetransaction d
       JOIN dataverse.invoice i
-        ON i.invoiceid = d.msdyn_invoice AND i.msdyn_projectinvoicestatus IN (192350002, 192350003, 192350004)
+        ON i.invoiceid = d.msdyn_invoice
+       AND i.msdyn_projectinvoicestatus = ANY (optionset.codes('projectinvoicestatus', 'Confirmed', 'Invoice Paid',
+                                                               'Posted'))
       LEFT JOIN dataverse.invoicedetail dl ON dl.invoicedetailid = d.msdyn_invoicelineid
       LEFT JOIN dataverse.msdyn_invoicelinetransaction o
         ON o.msdyn_invoicelinetransactionid = d.msdyn_originalinvoicelinedetail
@@ -204,7 +235,9 @@ BEGIN
       LEFT JOIN pg_temp.recon_expected_proposals ep ON ep._src_invoiceid = i.invoiceid
      WHERE d.msdyn_correction
        AND (o.msdyn_invoicelinetransactionid IS NULL
-            OR oi.invoiceid IS NULL OR oi.msdyn_projectinvoicestatus NOT IN (192350002, 192350003, 192350004)
+            OR oi.invoiceid IS NULL
+            OR oi.msdyn_projectinvoicestatus
+               <> ALL (optionset.codes('projectinvoicestatus', 'Confirmed', 'Invoice Paid', 'Posted'))
             OR ol.salesorderdetailid IS DISTINCT FROM dl.salesorderdetailid
             OR o.msdyn_transactionclassification IS DISTINCT FROM d.msdyn_transactionclassification)
     UNION ALL
@@ -216,7 +249,9 @@ BEGIN
                    min(ep.dataareaid) AS dataareaid, max(greatest(d.modifiedon, i.modifiedon)) AS since
               FROM dataverse.msdyn_invoicelinetransaction d
               JOIN dataverse.invoice i
-                ON i.invoiceid = d.msdyn_invoice AND i.msdyn_projectinvoicestatus IN (192350002, 192350003, 192350004)
+                ON i.invoiceid = d.msdyn_invoice
+               AND i.msdyn_projectinvoicestatus
+                   = ANY (optionset.codes('projectinvoicestatus', 'Confirmed', 'Invoice Paid', 'Posted'))
               LEFT JOIN pg_temp.recon_expected_proposals ep ON ep._src_invoiceid = i.invoiceid
              WHERE d.msdyn_correction AND d.msdyn_originalinvoicelinedetail IS NOT NULL
              GROUP BY d.msdyn_originalinvoicelinedetail

@@ -49,12 +49,15 @@ BEGIN
     -- Proposals the map does not expect: no proforma, a draft one, or one the map skips (leaked).
     INSERT INTO recon_raw (category, severity, invoicenumber, proposalid, actual, amount, currency, dataareaid, since,
                            detail)
-    SELECT CASE WHEN ep.proposalid IS NOT NULL AND ep._src_msdyn_projectinvoicestatus IN (192350002, 192350003, 192350004)
+    SELECT CASE WHEN ep.proposalid IS NOT NULL
+                 AND ep._src_msdyn_projectinvoicestatus
+                     = ANY (optionset.codes('projectinvoicestatus', 'Confirmed', 'Invoice Paid', 'Posted'))
                 THEN 'SKIPPED_RECORD_LEAKED' ELSE 'PROPOSAL_WITHOUT_CONFIRMED_PROFORMA' END,
            'E', ep.proposalid, p.proposalid, p.proposalid, p.salesorderbalance, p.currencyid, p.dataareaid,
            p.createddatetime,
            CASE WHEN ep.proposalid IS NULL THEN 'invoice proposal ' || p.proposalid || ' has no proforma invoice in Dataverse'
-                WHEN ep._src_msdyn_projectinvoicestatus IN (192350002, 192350003, 192350004)
+                WHEN ep._src_msdyn_projectinvoicestatus
+                     = ANY (optionset.codes('projectinvoicestatus', 'Confirmed', 'Invoice Paid', 'Posted'))
                 THEN 'invoice proposal ' || p.proposalid || ' is for a proforma the invoice proposal map does not send '
                      || '(no chargeable line detail)'
                 ELSE 'invoice proposal ' || p.proposalid || ' is for a proforma that is not confirmed (status '
@@ -147,7 +150,7 @@ BEGIN
       LEFT JOIN pg_temp.recon_expected_proposals ep ON ep.proposalid = ei.invoicenumber
      WHERE i.msdyn_customerinvoicenumber IS DISTINCT FROM ei.msdyn_customerinvoicenumber
         OR (i.msdyn_projectinvoicestatus IS DISTINCT FROM ei.msdyn_projectinvoicestatus
-            AND i.msdyn_projectinvoicestatus IS DISTINCT FROM 192350003)
+            AND i.msdyn_projectinvoicestatus IS DISTINCT FROM optionset.code('projectinvoicestatus', 'Invoice Paid'))
     UNION ALL
     -- The other way round: a proforma that says Posted (or carries an F&O invoice number) for a posted invoice F&O
     -- does not have.
@@ -159,7 +162,8 @@ BEGIN
            || ', but F&O has no posted invoice for it'
       FROM dataverse.invoice i
       LEFT JOIN pg_temp.recon_expected_proposals ep ON ep.proposalid = i.invoicenumber
-     WHERE (i.msdyn_projectinvoicestatus = 192350004 OR i.msdyn_customerinvoicenumber IS NOT NULL)
+     WHERE (i.msdyn_projectinvoicestatus = optionset.code('projectinvoicestatus', 'Posted')
+            OR i.msdyn_customerinvoicenumber IS NOT NULL)
        AND NOT EXISTS (SELECT 1 FROM pg_temp.recon_expected_invoice_writeback ei
                         WHERE ei.invoicenumber = i.invoicenumber);
 
@@ -177,9 +181,11 @@ BEGIN
       LEFT JOIN LATERAL (
            SELECT count(*) AS rows, min(s.importmessage) AS message
              FROM fno.projcdsactualsimport s
-            WHERE s.dataareaid = p.dataareaid AND s.invoiceid = p.proposalid AND s.transtype = 192350006
+            WHERE s.dataareaid = p.dataareaid AND s.invoiceid = p.proposalid
+              AND s.transtype = optionset.code('transactiontype', 'Billed Sales')
               AND NOT s.isprocessed AND NOT s.isduplicate) w ON true
-     WHERE p.projinvoiceid IS NULL AND p.status <> 3 AND p_as_of - p.createddatetime >= v_stuck;
+     WHERE p.projinvoiceid IS NULL AND p.status <> optionset.code('proposalstatus', 'Invoiced')
+       AND p_as_of - p.createddatetime >= v_stuck;
 END;
 $$;
 COMMENT ON FUNCTION recon.collect_header_posted(timestamptz) IS

@@ -33,11 +33,12 @@ BEGIN
                s.createddatetime AS s_created, s.projadvancedjournalline
           FROM pg_temp.recon_expected_actuals ea
           FULL JOIN fno.projcdsactualsimport s ON s.actualid = ea.actualid
-         WHERE (s.recid IS NULL AND ea._include AND ea.transtype IN (192350005, 192350006))
+         WHERE (s.recid IS NULL AND ea._include
+                AND ea.transtype = ANY (optionset.codes('transactiontype', 'Unbilled Sales', 'Billed Sales')))
             OR (s.recid IS NOT NULL AND NOT coalesce(ea._include, false))
             OR (s.recid IS NOT NULL AND NOT s.isprocessed AND NOT s.isduplicate)
-            OR (s.recid IS NOT NULL AND s.transtype = 192350005 AND s.isprocessed AND NOT s.isduplicate
-                AND s.vouchernumber IS NULL))
+            OR (s.recid IS NOT NULL AND s.transtype = optionset.code('transactiontype', 'Unbilled Sales')
+                AND s.isprocessed AND NOT s.isduplicate AND s.vouchernumber IS NULL))
     SELECT c.category, c.severity, coalesce(ea.invoiceid, x.s_invoiceid), x.actualid, c.expected, c.actual,
            coalesce(ea.amount, x.s_amount), coalesce(ea.transactioncurrencyid, x.s_currency),
            coalesce(x.s_dataareaid, ea.dataareaid), c.since, c.threshold, c.detail
@@ -47,11 +48,11 @@ BEGIN
            SELECT 'BILLED_SALES_NOT_STAGED' AS category, 'E' AS severity, NULL AS expected, NULL AS actual,
                   x._src_createdon AS since, NULL AS threshold,
                   'billed sale ' || x.actualid || ' has no staging row in F&O' AS detail
-            WHERE x.recid IS NULL AND x.transtype = 192350006
+            WHERE x.recid IS NULL AND x.transtype = optionset.code('transactiontype', 'Billed Sales')
            UNION ALL
            SELECT 'UNBILLED_NOT_POSTED', 'W', NULL, NULL, x._src_createdon, NULL,
                   'unbilled sale ' || x.actualid || ' has no staging row in F&O, so it cannot be posted'
-            WHERE x.recid IS NULL AND x.transtype = 192350005
+            WHERE x.recid IS NULL AND x.transtype = optionset.code('transactiontype', 'Unbilled Sales')
            UNION ALL
            SELECT 'SKIPPED_RECORD_LEAKED', 'E', NULL, NULL, x.s_created, NULL,
                   CASE WHEN x.ea_actualid IS NULL
@@ -65,14 +66,13 @@ BEGIN
            UNION ALL
            SELECT 'UNBILLED_NOT_POSTED', 'W', NULL, NULL, x.s_created, NULL,
                   'unbilled sale imported but its journal line is '
-                  || coalesce(CASE jl.status WHEN 0 THEN 'Draft' WHEN 1 THEN 'Posted' WHEN 2 THEN 'Processing'
-                                             WHEN 3 THEN 'Error' WHEN 4 THEN 'Unrecoverable'
-                                             WHEN 5 THEN 'Invalid actuals' END, 'missing')
+                  || coalesce(optionset.label('projadvancedjournalstatus', jl.status), 'missing')
                   || ', so no voucher'
              FROM (SELECT 1) one
              LEFT JOIN fno.projadvancedjournalline jl ON jl.recid = x.projadvancedjournalline
-            WHERE x.recid IS NOT NULL AND x._include AND x.s_transtype = 192350005 AND x.isprocessed
-              AND NOT x.isduplicate AND x.vouchernumber IS NULL) c;
+            WHERE x.recid IS NOT NULL AND x._include
+              AND x.s_transtype = optionset.code('transactiontype', 'Unbilled Sales')
+              AND x.isprocessed AND NOT x.isduplicate AND x.vouchernumber IS NULL) c;
 
     INSERT INTO recon_raw (category, severity, actualid, expected, actual, amount, currency, dataareaid, since, detail)
     SELECT 'DUPLICATE_STAGING_ROW', 'E', d.actualid, '1', d.n::text, d.amount, d.currency, d.dataareaid, d.since,
@@ -110,7 +110,8 @@ BEGIN
       LEFT JOIN fno.projproposaljour p ON p.dataareaid = l.dataareaid AND p.proposalid = l.proposalid
      WHERE p.recid IS NULL
         OR NOT EXISTS (SELECT 1 FROM fno.projcdsactualsimport s
-                        WHERE s.actualid = l.actualid AND s.transtype = 192350006);
+                        WHERE s.actualid = l.actualid
+                          AND s.transtype = optionset.code('transactiontype', 'Billed Sales'));
 
     -- The set of actual ids on each proposal that has lines against its billed-sales staging rows.
     INSERT INTO recon_raw (category, severity, invoicenumber, proposalid, expected, actual, amount, currency,
@@ -140,7 +141,8 @@ BEGIN
                                         min(amount) AS amount, min(transactioncurrencyid) AS currency,
                                         max(createddatetime) AS since
                                    FROM fno.projcdsactualsimport
-                                  WHERE transtype = 192350006 AND NOT isduplicate
+                                  WHERE transtype = optionset.code('transactiontype', 'Billed Sales')
+                                    AND NOT isduplicate
                                   GROUP BY dataareaid, invoiceid, actualid) s
                         ON s.dataareaid = l.dataareaid AND s.proposalid = l.proposalid AND s.actualid = l.actualid
                      WHERE coalesce(l.n, 0) <> coalesce(s.n, 0)) c
@@ -148,7 +150,8 @@ BEGIN
              WHERE EXISTS (SELECT 1 FROM fno.projproposalline x
                             WHERE x.dataareaid = c.dataareaid AND x.proposalid = c.proposalid)
                AND EXISTS (SELECT 1 FROM fno.projcdsactualsimport s2
-                            WHERE s2.actualid = c.actualid AND s2.transtype = 192350006)
+                            WHERE s2.actualid = c.actualid
+                              AND s2.transtype = optionset.code('transactiontype', 'Billed Sales'))
              GROUP BY c.dataareaid, c.proposalid) m;
 
     -- Each line against its billed sale as the actuals map sends it.
@@ -164,7 +167,7 @@ BEGIN
      CROSS JOIN LATERAL (VALUES ('qty', ea.quantity, l.qty, false),
                                 ('salesprice', ea.unitprice, l.salesprice, true),
                                 ('lineamount', ea.amount, l.lineamount, true)) AS f(field, expected, actual, money)
-     WHERE ea._include AND ea.transtype = 192350006
+     WHERE ea._include AND ea.transtype = optionset.code('transactiontype', 'Billed Sales')
        AND (ea.quantity IS DISTINCT FROM l.qty OR ea.unitprice IS DISTINCT FROM l.salesprice
             OR ea.amount IS DISTINCT FROM l.lineamount)
        AND f.expected IS DISTINCT FROM f.actual
@@ -193,7 +196,9 @@ BEGIN
                i.modifiedon AS invoice_modifiedon
           FROM dataverse.msdyn_invoicelinetransaction d
           JOIN dataverse.invoice i
-            ON i.invoiceid = d.msdyn_invoice AND i.msdyn_projectinvoicestatus IN (192350002, 192350003, 192350004)
+            ON i.invoiceid = d.msdyn_invoice
+           AND i.msdyn_projectinvoicestatus
+               = ANY (optionset.codes('projectinvoicestatus', 'Confirmed', 'Invoice Paid', 'Posted'))
           LEFT JOIN dataverse.msdyn_invoicelinetransaction o
             ON d.msdyn_correction AND o.msdyn_invoicelinetransactionid = d.msdyn_originalinvoicelinedetail
          WHERE (NOT d.msdyn_correction
@@ -203,9 +208,10 @@ BEGIN
            AND NOT EXISTS (
                SELECT 1 FROM dataverse.msdyn_transactionconnection k
                  JOIN dataverse.msdyn_actual a
-                   ON a.msdyn_actualid = k.msdyn_transaction1 AND a.msdyn_transactiontypecode = 192350006
+                   ON a.msdyn_actualid = k.msdyn_transaction1
+                  AND a.msdyn_transactiontypecode = optionset.code('transactiontype', 'Billed Sales')
                 WHERE k.msdyn_transaction2 = d.msdyn_invoicelinetransactionid AND k.msdyn_transaction2role = 'ild'
-                  AND k.msdyn_transaction1role = '192350006'
+                  AND k.msdyn_transaction1role = optionset.code('transactiontype', 'Billed Sales')::text
                   AND a.msdyn_quantity = d.msdyn_quantity AND a.msdyn_amount = d.msdyn_amount
                   AND a.msdyn_transactionclassification = d.msdyn_transactionclassification
                   AND a.msdyn_billingtype = d.msdyn_billingtype))
@@ -237,9 +243,10 @@ BEGIN
       LEFT JOIN LATERAL (
            SELECT a.* FROM dataverse.msdyn_transactionconnection k
              JOIN dataverse.msdyn_actual a
-               ON a.msdyn_actualid = k.msdyn_transaction1 AND a.msdyn_transactiontypecode = 192350006
+               ON a.msdyn_actualid = k.msdyn_transaction1
+              AND a.msdyn_transactiontypecode = optionset.code('transactiontype', 'Billed Sales')
             WHERE k.msdyn_transaction2 = d.msdyn_invoicelinetransactionid AND k.msdyn_transaction2role = 'ild'
-              AND k.msdyn_transaction1role = '192350006'
+              AND k.msdyn_transaction1role = optionset.code('transactiontype', 'Billed Sales')::text
             ORDER BY a.createdon, a.msdyn_actualid
             LIMIT 1) b ON true;
 
@@ -252,18 +259,23 @@ BEGIN
                 ELSE 'time-and-material billed sale is connected to no unbilled sale' END
       FROM (SELECT a.*,
                    EXISTS (SELECT 1 FROM dataverse.msdyn_transactionconnection k
-                            WHERE k.msdyn_transaction1 = a.msdyn_actualid AND k.msdyn_transaction1role = '192350006'
-                              AND k.msdyn_transaction2role IN ('ild', '192350006')) AS has_detail,
+                            WHERE k.msdyn_transaction1 = a.msdyn_actualid
+                              AND k.msdyn_transaction1role = optionset.code('transactiontype', 'Billed Sales')::text
+                              AND k.msdyn_transaction2role
+                                  IN ('ild', optionset.code('transactiontype', 'Billed Sales')::text)) AS has_detail,
                    EXISTS (SELECT 1 FROM dataverse.msdyn_transactionconnection k
-                            WHERE k.msdyn_transaction1 = a.msdyn_actualid AND k.msdyn_transaction1role = '192350006'
-                              AND k.msdyn_transaction2role = '192350005') AS has_unbilled
+                            WHERE k.msdyn_transaction1 = a.msdyn_actualid
+                              AND k.msdyn_transaction1role = optionset.code('transactiontype', 'Billed Sales')::text
+                              AND k.msdyn_transaction2role = optionset.code('transactiontype', 'Unbilled Sales')::text)
+                   AS has_unbilled
               FROM dataverse.msdyn_actual a
-             WHERE a.msdyn_transactiontypecode = 192350006) b
+             WHERE a.msdyn_transactiontypecode = optionset.code('transactiontype', 'Billed Sales')) b
       LEFT JOIN dataverse.salesorderdetail l ON l.salesorderdetailid = b.msdyn_salescontractlineid
       LEFT JOIN dataverse.invoice i ON i.invoiceid = b.msdyn_invoice
       LEFT JOIN pg_temp.recon_expected_actuals ea ON ea.actualid = b.msdyn_actualid
      WHERE NOT b.has_detail
-        OR (l.msdyn_billingmethod = 192350000 AND b.msdyn_transactionclassification <> 192350003
+        OR (l.msdyn_billingmethod = optionset.code('billingmethod', 'Time and Material')
+            AND b.msdyn_transactionclassification <> optionset.code('transactionclass', 'Milestone')
             AND NOT b.has_unbilled);
 END;
 $$;

@@ -47,14 +47,15 @@ BEGIN
            'journal line is posted but its staging row has no voucher'
       FROM fno.projadvancedjournalline jl
       JOIN fno.projcdsactualsimport s ON s.projadvancedjournalline = jl.recid
-     WHERE jl.status = 1 AND s.vouchernumber IS NULL
+     WHERE jl.status = optionset.code('projadvancedjournalstatus', 'Posted') AND s.vouchernumber IS NULL
     UNION ALL
     SELECT 'MISSING_VOUCHER_WRITEBACK', 'W', p.proposalid, p.proposalid, s.actualid, s.invoiceproposallinetransid,
            p.ledgervoucher, s.amount, s.transactioncurrencyid, s.dataareaid, p.modifieddatetime,
            'missing_voucher_writeback', 'invoice ' || p.projinvoiceid || ' is posted but the billed sale''s staging row has no voucher'
       FROM fno.projproposaljour p
       JOIN fno.projcdsactualsimport s
-        ON s.dataareaid = p.dataareaid AND s.invoiceproposalid = p.proposalid AND s.transtype = 192350006
+        ON s.dataareaid = p.dataareaid AND s.invoiceproposalid = p.proposalid
+       AND s.transtype = optionset.code('transactiontype', 'Billed Sales')
      WHERE p.projinvoiceid IS NOT NULL AND s.vouchernumber IS NULL AND NOT s.isduplicate;
 
     -- Posted transactions against the accounting amount their staging row carries.
@@ -80,9 +81,11 @@ BEGIN
       FROM fno.projinvoicejour j
       JOIN fno.projinvoiceline il ON il.dataareaid = j.dataareaid AND il.projinvoiceid = j.projinvoiceid
       JOIN fno.projcdstransactionconnectionimport k
-        ON k.transaction1 = il.actualid AND k.transaction1role = '192350006' AND k.transaction2role = '192350005'
+        ON k.transaction1 = il.actualid
+       AND k.transaction1role = optionset.code('transactiontype', 'Billed Sales')::text
+       AND k.transaction2role = optionset.code('transactiontype', 'Unbilled Sales')::text
       JOIN fno.projpostedtranstable t ON t.actualid = k.transaction2 AND t.dataareaid = j.dataareaid
-     WHERE t.transstatus = 2
+     WHERE t.transstatus = optionset.code('projtransstatus', 'Posted')
      ORDER BY t.recid, j.createddatetime;
 
     -- I8: each posted invoice against its proposal: amount before tax, then its lines.
