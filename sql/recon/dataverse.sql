@@ -129,9 +129,10 @@ BEGIN
     ------------------------------------------------------------------------------------------------
     -- Dataverse consistency: proformas
     ------------------------------------------------------------------------------------------------
-    -- I1-I3: line totals are the sums of their details, header totals the sums of their lines, and every contract
-    -- line that existed when the proforma was created has exactly one invoice line. One finding per proforma, for
-    -- the first problem found (line totals, then header totals, then lines).
+    -- I1-I3: line totals are the sums of their details (the line-total rule, process.dv_line_totals), header totals
+    -- the sums of their lines, and every contract line that existed when the proforma was created has exactly one
+    -- invoice line. One finding per proforma, for the first problem found (line totals, then header totals, then
+    -- lines).
     INSERT INTO recon_raw (category, severity, invoicenumber, field, expected, actual, difference, amount, currency,
                                dataareaid, since, detail)
     SELECT DISTINCT ON (p.invoiceid)
@@ -144,36 +145,22 @@ BEGIN
                            'invoice line ' || coalesce(l.lineitemnumber::text, l.invoicedetailid::text) || ' '
                            || f.field || ' is not the sum of its details' AS detail
                       FROM dataverse.invoicedetail l
-                      LEFT JOIN (SELECT d.msdyn_invoicelineid,
-                                        coalesce(sum(coalesce(d.msdyn_invoiceamount, d.msdyn_amount))
-                                                 FILTER (WHERE d.msdyn_billingtype
-                                                               = optionset.code('billingtype', 'Chargeable')), 0)
-                                            AS chargeable,
-                                        coalesce(sum(coalesce(d.msdyn_invoiceamount, d.msdyn_amount))
-                                                 FILTER (WHERE d.msdyn_billingtype
-                                                               = optionset.code('billingtype', 'Non Chargeable')), 0)
-                                            AS nonchargeable,
-                                        coalesce(sum(coalesce(d.msdyn_invoiceamount, d.msdyn_amount))
-                                                 FILTER (WHERE d.msdyn_billingtype
-                                                               = optionset.code('billingtype', 'Complimentary')), 0)
-                                            AS complimentary,
-                                        coalesce(sum(d.msdyn_tax), 0) AS tax
-                                   FROM dataverse.msdyn_invoicelinetransaction d
-                                  GROUP BY d.msdyn_invoicelineid) s ON s.msdyn_invoicelineid = l.invoicedetailid
+                      JOIN process.dv_line_totals s ON s.invoicedetailid = l.invoicedetailid
                      CROSS JOIN LATERAL (VALUES
-                           ('msdyn_chargeableamount', coalesce(s.chargeable, 0), l.msdyn_chargeableamount),
-                           ('msdyn_nonchargeableamount', coalesce(s.nonchargeable, 0), l.msdyn_nonchargeableamount),
-                           ('msdyn_complimentaryamount', coalesce(s.complimentary, 0), l.msdyn_complimentaryamount),
-                           ('baseamount', coalesce(s.chargeable, 0), l.baseamount),
-                           ('tax', coalesce(s.tax, 0), l.tax),
+                           ('msdyn_chargeableamount', s.msdyn_chargeableamount, l.msdyn_chargeableamount),
+                           ('msdyn_nonchargeableamount', s.msdyn_nonchargeableamount, l.msdyn_nonchargeableamount),
+                           ('msdyn_complimentaryamount', s.msdyn_complimentaryamount, l.msdyn_complimentaryamount),
+                           ('baseamount', s.baseamount, l.baseamount),
+                           ('tax', s.tax, l.tax),
+                           -- extendedamount against the line's own base amount and tax
                            ('extendedamount', coalesce(l.baseamount, 0) + coalesce(l.tax, 0), l.extendedamount))
                            AS f(field, expected, actual)
                      WHERE f.expected IS DISTINCT FROM f.actual
-                       AND (l.msdyn_chargeableamount IS DISTINCT FROM coalesce(s.chargeable, 0)
-                            OR l.msdyn_nonchargeableamount IS DISTINCT FROM coalesce(s.nonchargeable, 0)
-                            OR l.msdyn_complimentaryamount IS DISTINCT FROM coalesce(s.complimentary, 0)
-                            OR l.baseamount IS DISTINCT FROM coalesce(s.chargeable, 0)
-                            OR l.tax IS DISTINCT FROM coalesce(s.tax, 0)
+                       AND (l.msdyn_chargeableamount IS DISTINCT FROM s.msdyn_chargeableamount
+                            OR l.msdyn_nonchargeableamount IS DISTINCT FROM s.msdyn_nonchargeableamount
+                            OR l.msdyn_complimentaryamount IS DISTINCT FROM s.msdyn_complimentaryamount
+                            OR l.baseamount IS DISTINCT FROM s.baseamount
+                            OR l.tax IS DISTINCT FROM s.tax
                             OR l.extendedamount IS DISTINCT FROM coalesce(l.baseamount, 0) + coalesce(l.tax, 0))
                     UNION ALL
                     SELECT h.invoiceid, 2, 0, f.field, f.expected, f.actual,
