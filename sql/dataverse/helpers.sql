@@ -39,27 +39,19 @@ COMMENT ON FUNCTION process.dv_quantity(integer, numeric) IS
 
 CREATE OR REPLACE FUNCTION process.dv_recalculate_totals(p_invoices uuid[]) RETURNS void
 LANGUAGE sql AS $$
-    -- Lines (I1): per billing type the sum of the details' invoice amounts; base = chargeable; tax = sum of ILD tax.
+    -- Lines (I1): the totals of the line-total rule (process.dv_line_totals, dataverse/line_totals.sql). The filter
+    -- on s.invoiceid reaches the view's lines before their details are summed.
     UPDATE dataverse.invoicedetail l
-       SET msdyn_chargeableamount = s.chargeable, msdyn_nonchargeableamount = s.nonchargeable,
-           msdyn_complimentaryamount = s.complimentary, baseamount = s.chargeable, tax = s.tax,
-           extendedamount = s.chargeable + s.tax, modifiedon = now()
-      FROM (SELECT l2.invoicedetailid,
-                   coalesce(sum(coalesce(d.msdyn_invoiceamount, d.msdyn_amount))
-                            FILTER (WHERE d.msdyn_billingtype = optionset.code('billingtype', 'Chargeable')), 0) AS chargeable,
-                   coalesce(sum(coalesce(d.msdyn_invoiceamount, d.msdyn_amount))
-                            FILTER (WHERE d.msdyn_billingtype = optionset.code('billingtype', 'Non Chargeable')), 0) AS nonchargeable,
-                   coalesce(sum(coalesce(d.msdyn_invoiceamount, d.msdyn_amount))
-                            FILTER (WHERE d.msdyn_billingtype = optionset.code('billingtype', 'Complimentary')), 0) AS complimentary,
-                   coalesce(sum(d.msdyn_tax), 0) AS tax
-              FROM dataverse.invoicedetail l2
-              LEFT JOIN dataverse.msdyn_invoicelinetransaction d ON d.msdyn_invoicelineid = l2.invoicedetailid
-             WHERE l2.invoiceid IN (SELECT unnest(p_invoices))
-             GROUP BY l2.invoicedetailid) s
-     WHERE l.invoicedetailid = s.invoicedetailid
+       SET msdyn_chargeableamount = s.msdyn_chargeableamount, msdyn_nonchargeableamount = s.msdyn_nonchargeableamount,
+           msdyn_complimentaryamount = s.msdyn_complimentaryamount, baseamount = s.baseamount, tax = s.tax,
+           extendedamount = s.extendedamount, modifiedon = now()
+      FROM process.dv_line_totals s
+     WHERE s.invoiceid = ANY (p_invoices)
+       AND l.invoicedetailid = s.invoicedetailid
        AND (l.msdyn_chargeableamount, l.msdyn_nonchargeableamount, l.msdyn_complimentaryamount, l.baseamount, l.tax,
             l.extendedamount)
-           IS DISTINCT FROM (s.chargeable, s.nonchargeable, s.complimentary, s.chargeable, s.tax, s.chargeable + s.tax);
+           IS DISTINCT FROM (s.msdyn_chargeableamount, s.msdyn_nonchargeableamount, s.msdyn_complimentaryamount,
+                             s.baseamount, s.tax, s.extendedamount);
     -- Header (I2): detail amount = sum of line base amounts, tax = sum of line tax, total = both.
     UPDATE dataverse.invoice i
        SET totallineitemamount = s.base, totaltax = s.tax, totalamount = s.base + s.tax, modifiedon = now()

@@ -247,11 +247,11 @@ SELECT i.invoicenumber,
        i.isocurrencycode AS currency,
        i.msdyn_projectinvoicestatus AS status,
        CASE i.msdyn_projectinvoicestatus
-            WHEN 192350000 THEN 'Draft'
-            WHEN 192350001 THEN 'In Review'
-            WHEN 192350002 THEN 'Confirmed'
-            WHEN 192350003 THEN 'Invoice Paid'
-            WHEN 192350004 THEN 'Posted' END AS status_name,
+            WHEN optionset.code('projectinvoicestatus', 'Draft') THEN 'Draft'
+            WHEN optionset.code('projectinvoicestatus', 'In Review') THEN 'In Review'
+            WHEN optionset.code('projectinvoicestatus', 'Confirmed') THEN 'Confirmed'
+            WHEN optionset.code('projectinvoicestatus', 'Invoice Paid') THEN 'Invoice Paid'
+            WHEN optionset.code('projectinvoicestatus', 'Posted') THEN 'Posted' END AS status_name,
        i.totallineitemamount AS amount_before_tax,
        s.confirmed,
        s.proposal,
@@ -280,11 +280,14 @@ SELECT i.invoicenumber,
                FROM fno.projinvoicejour
               GROUP BY proposalid) ij ON ij.proposalid = i.invoicenumber
  CROSS JOIN LATERAL (
-       SELECT i.msdyn_projectinvoicestatus IN (192350002, 192350003, 192350004) AS confirmed,
+       SELECT i.msdyn_projectinvoicestatus
+                  = ANY (optionset.codes('projectinvoicestatus', 'Confirmed', 'Invoice Paid', 'Posted')) AS confirmed,
               pj.proposalid IS NOT NULL AS proposal,
               pj.projinvoiceid IS NOT NULL OR ij.proposalid IS NOT NULL AS posted,
               i.msdyn_customerinvoicenumber IS NOT NULL
-                AND i.msdyn_projectinvoicestatus IN (192350003, 192350004) AS written_back) s;
+                AND i.msdyn_projectinvoicestatus
+                    = ANY (optionset.codes('projectinvoicestatus', 'Invoice Paid', 'Posted'))
+                    AS written_back) s;
 
 COMMENT ON VIEW recon.invoice_pipeline IS
   'Where every Dataverse proforma invoice is in the flow, read live from the dataverse and fno tables (not from a '

@@ -1,0 +1,148 @@
+-- recon/posting.sql
+-- Stage posting of the reconciliation's checks (recon.category stage posting): the accounting write-back, vouchers
+-- on staging rows, accounting amounts, WIP reversal, posted invoices against their proposals and ledger vouchers.
+-- recon.collect_findings (recon/collect_findings.sql) calls recon.collect_posting; every check inserts its
+-- findings into the temporary table recon_raw that function creates.
+
+CREATE OR REPLACE FUNCTION recon.collect_posting() RETURNS void
+LANGUAGE plpgsql SET jit = off AS $$
+BEGIN
+    ------------------------------------------------------------------------------------------------
+    -- Posting and write-back
+    ------------------------------------------------------------------------------------------------
+    -- The accounting write-back map against the Dataverse actuals: the voucher, then the accounting amount.
+    INSERT INTO recon_raw (category, severity, actualid, voucher, field, expected, actual, difference, amount, currency,
+                           dataareaid, since, threshold, detail)
+    WITH w AS MATERIALIZED (
+        SELECT ew.msdyn_actualid, ew.msdyn_externalreferenceid AS expected_voucher,
+               a.msdyn_externalreferenceid AS actual_voucher, ew.msdyn_amount_base AS expected_amount,
+               a.msdyn_amount_base AS actual_amount, ew._src_modifieddatetime AS since,
+               a.msdyn_externalreferenceid IS DISTINCT FROM ew.msdyn_externalreferenceid AS voucher_missing
+          FROM pg_temp.recon_expected_actual_writeback ew
+          JOIN dataverse.msdyn_actual a ON a.msdyn_actualid = ew.msdyn_actualid
+         WHERE a.msdyn_externalreferenceid IS DISTINCT FROM ew.msdyn_externalreferenceid
+            OR a.msdyn_amount_base IS DISTINCT FROM ew.msdyn_amount_base)
+    SELECT CASE WHEN w.voucher_missing THEN 'MISSING_VOUCHER_WRITEBACK' ELSE 'ACCOUNTING_AMOUNT_MISMATCH' END,
+           CASE WHEN w.voucher_missing THEN 'W' ELSE 'E' END,
+           w.msdyn_actualid, w.expected_voucher,
+           CASE WHEN w.voucher_missing THEN 'msdyn_externalreferenceid' ELSE 'msdyn_amount_base' END,
+           CASE WHEN w.voucher_missing THEN w.expected_voucher ELSE w.expected_amount::text END,
+           CASE WHEN w.voucher_missing THEN w.actual_voucher ELSE w.actual_amount::text END,
+           CASE WHEN w.voucher_missing THEN NULL ELSE w.actual_amount - w.expected_amount END,
+           CASE WHEN w.voucher_missing THEN w.expected_amount ELSE abs(w.actual_amount - w.expected_amount) END,
+           l.accountingcurrency, ea.dataareaid, w.since,
+           CASE WHEN w.voucher_missing THEN 'missing_voucher_writeback' END,
+           CASE WHEN w.voucher_missing
+                THEN 'voucher ' || w.expected_voucher || ' was posted in F&O but has not reached the actual'
+                ELSE 'accounting amount on the actual differs from F&O''s' END
+      FROM w
+      LEFT JOIN pg_temp.recon_expected_actuals ea ON ea.actualid = w.msdyn_actualid
+      LEFT JOIN fno.ledger l ON l.dataareaid = ea.dataareaid;
+
+    -- Posted journal lines and posted proposals whose staging rows did not get their voucher.
+    INSERT INTO recon_raw (category, severity, invoicenumber, proposalid, actualid, transid, voucher, amount, currency,
+                           dataareaid, since, threshold, detail)
+    SELECT 'MISSING_VOUCHER_WRITEBACK', 'W', NULL, NULL, s.actualid, NULL, jl.voucher, s.amount,
+           s.transactioncurrencyid, s.dataareaid, jl.modifieddatetime, 'missing_voucher_writeback',
+           'journal line is posted but its staging row has no voucher'
+      FROM fno.projadvancedjournalline jl
+      JOIN fno.projcdsactualsimport s ON s.projadvancedjournalline = jl.recid
+     WHERE jl.status = optionset.code('projadvancedjournalstatus', 'Posted') AND s.vouchernumber IS NULL
+    UNION ALL
+    SELECT 'MISSING_VOUCHER_WRITEBACK', 'W', p.proposalid, p.proposalid, s.actualid, s.invoiceproposallinetransid,
+           p.ledgervoucher, s.amount, s.transactioncurrencyid, s.dataareaid, p.modifieddatetime,
+           'missing_voucher_writeback', 'invoice ' || p.projinvoiceid || ' is posted but the billed sale''s staging row has no voucher'
+      FROM fno.projproposaljour p
+      JOIN fno.projcdsactualsimport s
+        ON s.dataareaid = p.dataareaid AND s.invoiceproposalid = p.proposalid
+       AND s.transtype = optionset.code('transactiontype', 'Billed Sales')
+     WHERE p.projinvoiceid IS NOT NULL AND s.vouchernumber IS NULL AND NOT s.isduplicate;
+
+    -- Posted transactions against the accounting amount their staging row carries.
+    INSERT INTO recon_raw (category, severity, actualid, transid, voucher, field, expected, actual, difference, amount,
+                           currency, dataareaid, since, detail)
+    SELECT 'ACCOUNTING_AMOUNT_MISMATCH', 'E', t.actualid, t.transid, t.voucher, 'amountmst', s.accountingamount::text,
+           t.amountmst::text, t.amountmst - s.accountingamount, abs(t.amountmst - s.accountingamount),
+           l.accountingcurrency, t.dataareaid, greatest(t.modifieddatetime, s.modifieddatetime),
+           'posted transaction accounting amount differs from its staging row''s'
+      FROM fno.projpostedtranstable t
+      JOIN fno.projcdsactualsimport s
+        ON s.actualid = t.actualid AND s.vouchernumber = t.voucher AND NOT s.isduplicate
+      LEFT JOIN fno.ledger l ON l.dataareaid = t.dataareaid
+     WHERE t.amountmst IS DISTINCT FROM s.accountingamount;
+
+    -- I10: the unbilled sales a posted invoice bills are invoiced, not still posted (WIP not reversed).
+    INSERT INTO recon_raw (category, severity, invoicenumber, proposalid, actualid, transid, voucher, amount, currency,
+                           dataareaid, since, detail)
+    SELECT DISTINCT ON (t.recid)
+           'WIP_NOT_REVERSED', 'E', j.proposalid, j.proposalid, t.actualid, t.transid, j.ledgervoucher, t.amount,
+           t.currencyid, t.dataareaid, j.createddatetime,
+           'unbilled sale is still a posted transaction after invoice ' || j.projinvoiceid || ' billed it'
+      FROM fno.projinvoicejour j
+      JOIN fno.projinvoiceline il ON il.dataareaid = j.dataareaid AND il.projinvoiceid = j.projinvoiceid
+      JOIN fno.projcdstransactionconnectionimport k
+        ON k.transaction1 = il.actualid
+       AND k.transaction1role = optionset.code('transactiontype', 'Billed Sales')::text
+       AND k.transaction2role = optionset.code('transactiontype', 'Unbilled Sales')::text
+      JOIN fno.projpostedtranstable t ON t.actualid = k.transaction2 AND t.dataareaid = j.dataareaid
+     WHERE t.transstatus = optionset.code('projtransstatus', 'Posted')
+     ORDER BY t.recid, j.createddatetime;
+
+    -- I8: each posted invoice against its proposal: amount before tax, then its lines.
+    INSERT INTO recon_raw (category, severity, invoicenumber, proposalid, voucher, field, expected, actual, difference,
+                           amount, currency, dataareaid, since, detail)
+    SELECT 'POSTED_INVOICE_PROPOSAL_MISMATCH', 'E', j.proposalid, j.proposalid, j.ledgervoucher, 'salesorderbalance',
+           p.salesorderbalance::text, j.salesorderbalance::text, j.salesorderbalance - p.salesorderbalance,
+           abs(j.salesorderbalance - p.salesorderbalance), j.currencyid, j.dataareaid, j.createddatetime,
+           'posted invoice ' || j.projinvoiceid || ' amount before tax differs from its proposal'
+      FROM fno.projinvoicejour j
+      JOIN fno.projproposaljour p ON p.dataareaid = j.dataareaid AND p.proposalid = j.proposalid
+      LEFT JOIN recon.tolerance t ON t.currencyid = j.currencyid
+     WHERE abs(j.salesorderbalance - p.salesorderbalance) > coalesce(t.amount, 0)
+    UNION ALL
+    SELECT 'POSTED_INVOICE_PROPOSAL_MISMATCH', 'E', j.proposalid, j.proposalid, j.ledgervoucher, 'lines',
+           (SELECT count(*) FROM fno.projproposalline l
+             WHERE l.dataareaid = j.dataareaid AND l.proposalid = j.proposalid)::text,
+           (SELECT count(*) FROM fno.projinvoiceline l
+             WHERE l.dataareaid = j.dataareaid AND l.projinvoiceid = j.projinvoiceid)::text,
+           NULL, m.amount, j.currencyid, j.dataareaid, j.createddatetime,
+           'posted invoice ' || j.projinvoiceid || ' lines differ from its proposal: ' || m.transids
+      FROM (
+           -- Each posted invoice's lines FULL JOIN the lines of its proposal, by transid, keeping only the lines that
+           -- are missing, extra or different; then per invoice.
+           SELECT x.dataareaid, x.projinvoiceid, sum(x.amount) AS amount,
+                  string_agg(x.transid, ', ' ORDER BY x.transid) AS transids
+             FROM (SELECT coalesce(pl.dataareaid, il.dataareaid) AS dataareaid,
+                          coalesce(pl.projinvoiceid, il.projinvoiceid) AS projinvoiceid,
+                          coalesce(pl.transid, il.transid) AS transid,
+                          abs(coalesce(il.lineamount, 0) - coalesce(pl.lineamount, 0)) AS amount
+                     FROM (SELECT l.dataareaid, j2.projinvoiceid, l.transid, l.qty, l.lineamount
+                             FROM fno.projproposalline l
+                             JOIN fno.projinvoicejour j2
+                               ON j2.dataareaid = l.dataareaid AND j2.proposalid = l.proposalid) pl
+                     FULL JOIN fno.projinvoiceline il
+                       ON il.dataareaid = pl.dataareaid AND il.projinvoiceid = pl.projinvoiceid
+                      AND il.transid = pl.transid
+                    WHERE pl.transid IS NULL OR il.transid IS NULL
+                       OR il.lineamount IS DISTINCT FROM pl.lineamount OR il.qty IS DISTINCT FROM pl.qty) x
+            GROUP BY x.dataareaid, x.projinvoiceid) m
+      JOIN fno.projinvoicejour j ON j.dataareaid = m.dataareaid AND j.projinvoiceid = m.projinvoiceid
+     WHERE EXISTS (SELECT 1 FROM fno.projproposaljour p
+                    WHERE p.dataareaid = j.dataareaid AND p.proposalid = j.proposalid);
+
+    INSERT INTO recon_raw (category, severity, voucher, expected, actual, difference, amount, currency, dataareaid,
+                           since, detail)
+    SELECT 'UNBALANCED_VOUCHER', 'E', v.voucher, '0', v.total::text, v.total, abs(v.total), l.accountingcurrency,
+           v.dataareaid, v.since, 'voucher accounting amounts sum to ' || v.total || ', not 0'
+      FROM (SELECT e.dataareaid, e.voucher, sum(e.accountingcurrencyamount) AS total, max(e.createddatetime) AS since
+              FROM fno.generaljournalaccountentry e
+             GROUP BY e.dataareaid, e.voucher
+            HAVING sum(e.accountingcurrencyamount) <> 0) v
+      LEFT JOIN fno.ledger l ON l.dataareaid = v.dataareaid;
+END;
+$$;
+COMMENT ON FUNCTION recon.collect_posting() IS
+  'Stage posting of recon.collect_findings: MISSING_VOUCHER_WRITEBACK and ACCOUNTING_AMOUNT_MISMATCH (the '
+  'accounting write-back map against the actuals, staging rows without their voucher, posted transactions against '
+  'their staging rows), WIP_NOT_REVERSED (I10), POSTED_INVOICE_PROPOSAL_MISMATCH (I8), UNBALANCED_VOUCHER. Inserts '
+  'into the temporary table recon_raw.';
