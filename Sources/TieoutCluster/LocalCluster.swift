@@ -157,14 +157,18 @@ public struct LocalCluster: Sendable {
             throw ClusterError(
                 "the private PostgreSQL in \(directory.path) is not running: run `tieout db start` first")
         }
-        let parameters = connectionParameters.map { $0.0 == "dbname" ? ("dbname", "postgres") : $0 }
         do {
-            let connection = try PostgresConnection(configuration: .parameters(parameters))
+            let connection = try PostgresConnection(configuration: .parameters(maintenanceParameters))
             try connection.query("DROP DATABASE IF EXISTS \(identifier: databaseName) WITH (FORCE)")
             try connection.query("CREATE DATABASE \(identifier: databaseName)")
         } catch {
             throw ClusterError("cannot reset the \(databaseName) database: \(error)")
         }
+    }
+
+    /// The connection parameters with the `postgres` maintenance database, for creating and dropping ours.
+    private var maintenanceParameters: [(String, String)] {
+        connectionParameters.map { $0.0 == "dbname" ? ("dbname", "postgres") : $0 }
     }
 
     // MARK: - Creation
@@ -304,9 +308,8 @@ public struct LocalCluster: Sendable {
     /// Creates the `tieout` database when it is missing (initdb creates only `postgres`).
     private func ensureDatabase() throws(ClusterError) {
         // initdb creates only the `postgres` maintenance database; connect there to create ours.
-        let parameters = connectionParameters.map { $0.0 == "dbname" ? ("dbname", "postgres") : $0 }
         do {
-            let connection = try PostgresConnection(configuration: .parameters(parameters))
+            let connection = try PostgresConnection(configuration: .parameters(maintenanceParameters))
             let exists = try connection.query(
                 "SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = \(databaseName))"
             ).scalar(Bool.self)

@@ -71,15 +71,16 @@ public struct MigrationSet: Sendable {
     /// The file of `sql/` that lists the definition files in the order they are applied.
     public static let orderFile = "order"
 
-    /// Validates and orders migrations. Two files with the same version are an error.
-    public init(_ migrations: [Migration], definitions: [Definition] = [], origin: String) throws(MigrationError) {
+    /// Validates and orders migrations (no definition files). Two files with the same version are an error.
+    public init(_ migrations: [Migration], origin: String) throws(MigrationError) {
+        try self.init(migrations, definitions: [], origin: origin)
+    }
+
+    /// `definitions` come checked from ``init(files:origin:)``: listed once each, in order.
+    private init(_ migrations: [Migration], definitions: [Definition], origin: String) throws(MigrationError) {
         let sorted = migrations.sorted { $0.version < $1.version }
         for (previous, next) in zip(sorted, sorted.dropFirst()) where previous.version == next.version {
             throw MigrationError("\(previous.name) and \(next.name) have the same version number \(next.version)")
-        }
-        var seen = Set<String>()
-        for definition in definitions where !seen.insert(definition.path).inserted {
-            throw MigrationError("\(origin)\(Self.orderFile) lists \(definition.path) twice")
         }
         self.migrations = sorted
         self.definitions = definitions
