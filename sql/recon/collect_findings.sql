@@ -3,8 +3,9 @@
 --
 -- recon.collect_findings(as_of) runs every check of the mismatch catalogue (recon.category) as set-based SQL and
 -- leaves the raw findings in the temporary table recon_raw. The checks are in one file per stage of the catalogue
--- (recon.category.stage), run in this order: recon/header.sql, recon/lines.sql, recon/dataverse.sql,
--- recon/posting.sql (stage timing, IN_FLIGHT, is decided when the run is recorded). The expected side comes from
+-- (recon.category.stage; stage posting in five files along the chain), run in this order: recon/header.sql,
+-- recon/lines.sql, recon/dataverse.sql, recon/posting.sql, recon/journal.sql, recon/invoice.sql, recon/ledger.sql,
+-- recon/writeback.sql, recon/control_totals.sql (stage timing, IN_FLIGHT, is decided when the run is recorded). The expected side comes from
 -- the sync engine's table maps: before a run, tieout creates four temporary views, each a map's source rows as the
 -- map would write them (TieoutRecon/ExpectedSet.swift):
 --   recon_expected_actuals           actuals map: every Dataverse actual, _include = the map sends it
@@ -42,6 +43,8 @@ BEGIN
         amount        numeric,
         currency      text,
         dataareaid    text,
+        contract      text,
+        period        date,
         since         timestamptz,
         threshold     text,
         detail        text
@@ -51,6 +54,11 @@ BEGIN
     PERFORM recon.collect_lines();             -- recon/lines.sql
     PERFORM recon.collect_dataverse();         -- recon/dataverse.sql
     PERFORM recon.collect_posting();           -- recon/posting.sql
+    PERFORM recon.collect_journal();           -- recon/journal.sql (fills recon_journal_trans)
+    PERFORM recon.collect_invoice();           -- recon/invoice.sql (fills recon_invoice)
+    PERFORM recon.collect_ledger();            -- recon/ledger.sql (reads both)
+    PERFORM recon.collect_writeback();         -- recon/writeback.sql
+    PERFORM recon.collect_control_totals();    -- recon/control_totals.sql (reads recon_invoice)
 
     SELECT count(*) INTO v_count FROM recon_raw;
     RETURN v_count;

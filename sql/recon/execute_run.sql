@@ -54,13 +54,15 @@ BEGIN
     INSERT INTO recon.finding (
            run_id, finding_no, category, severity, stage, underlying_category, invoicenumber, proposalid, actualid,
            transid, voucher, field, expected, actual, difference, amount, currency, dataareaid, since,
-           first_seen_run_id, age_days, detail, finding_key)
+           first_seen_run_id, age_days, detail, finding_key, contract, period)
     SELECT v_run,
            row_number() OVER (ORDER BY position(f.severity IN 'EWI'), f.category, f.invoicenumber, f.proposalid,
-                                       f.actualid, f.transid, f.voucher, f.field, f.dataareaid, f.detail)::integer,
+                                       f.actualid, f.transid, f.voucher, f.field, f.dataareaid, f.contract, f.currency,
+                                       f.period, f.detail)::integer,
            f.category, f.severity, f.stage, f.underlying_category, f.invoicenumber, f.proposalid, f.actualid,
            f.transid, f.voucher, f.field, f.expected, f.actual, f.difference, f.amount, f.currency, f.dataareaid,
-           f.since, coalesce(prev.first_seen_run_id, v_run), f.age_days, f.detail, f.finding_key
+           f.since, coalesce(prev.first_seen_run_id, v_run), f.age_days, f.detail, f.finding_key, f.contract,
+           f.period
       FROM (SELECT CASE WHEN r.since IS NOT NULL AND v_as_of - r.since < p_grace THEN 'IN_FLIGHT' ELSE r.category END
                        AS category,
                    CASE WHEN r.since IS NOT NULL AND v_as_of - r.since < p_grace THEN 'W'
@@ -68,15 +70,18 @@ BEGIN
                         ELSE r.severity END AS severity,
                    c.stage, r.category AS underlying_category, r.invoicenumber, r.proposalid, r.actualid, r.transid,
                    r.voucher, r.field, r.expected, r.actual, r.difference, abs(r.amount) AS amount, r.currency,
-                   r.dataareaid,
+                   r.dataareaid, r.contract, r.period,
                    r.since,
                    CASE WHEN r.since IS NULL THEN 0
                         ELSE greatest(0, round(extract(epoch FROM v_as_of - r.since) / 86400, 2)) END AS age_days,
                    CASE WHEN r.since IS NOT NULL AND v_as_of - r.since < p_grace
                         THEN r.category || ' once older than the grace window: ' || r.detail ELSE r.detail END
                        AS detail,
+                   -- a control total is located by its contract, currency and period too (NULL for the others,
+                   -- which concat_ws leaves out, so their keys are what they always were)
                    md5(concat_ws('|', r.category, r.invoicenumber, r.proposalid, r.actualid, r.transid, r.voucher,
-                                 r.field, r.dataareaid)) AS finding_key
+                                 r.field, r.dataareaid, r.contract,
+                                 CASE WHEN r.contract IS NOT NULL THEN r.currency END, r.period)) AS finding_key
               FROM recon_raw r
               JOIN recon.category c ON c.category = r.category
               LEFT JOIN recon.threshold th ON th.name = r.threshold) f

@@ -33,8 +33,7 @@ BEGIN
                s.createddatetime AS s_created, s.projadvancedjournalline
           FROM pg_temp.recon_expected_actuals ea
           FULL JOIN fno.projcdsactualsimport s ON s.actualid = ea.actualid
-         WHERE (s.recid IS NULL AND ea._include
-                AND ea.transtype = ANY (optionset.codes('transactiontype', 'Unbilled Sales', 'Billed Sales')))
+         WHERE (s.recid IS NULL AND ea._include)
             OR (s.recid IS NOT NULL AND NOT coalesce(ea._include, false))
             OR (s.recid IS NOT NULL AND NOT s.isprocessed AND NOT s.isduplicate)
             OR (s.recid IS NOT NULL AND s.transtype = optionset.code('transactiontype', 'Unbilled Sales')
@@ -54,6 +53,12 @@ BEGIN
                   'unbilled sale ' || x.actualid || ' has no staging row in F&O, so it cannot be posted'
             WHERE x.recid IS NULL AND x.transtype = optionset.code('transactiontype', 'Unbilled Sales')
            UNION ALL
+           SELECT 'ACTUAL_NOT_STAGED', 'W', NULL, NULL, x._src_createdon, NULL,
+                  'actual ' || x.actualid || ' (' || coalesce(optionset.label('transactiontype', x.transtype), 'no type')
+                  || ') has no staging row in F&O'
+            WHERE x.recid IS NULL
+              AND NOT coalesce(x.transtype = ANY (optionset.codes('transactiontype', 'Unbilled Sales', 'Billed Sales')), false)
+           UNION ALL
            SELECT 'SKIPPED_RECORD_LEAKED', 'E', NULL, NULL, x.s_created, NULL,
                   CASE WHEN x.ea_actualid IS NULL
                        THEN 'staging row for actual ' || x.actualid || ', which Dataverse does not have (invalid actual)'
@@ -66,13 +71,55 @@ BEGIN
            UNION ALL
            SELECT 'UNBILLED_NOT_POSTED', 'W', NULL, NULL, x.s_created, NULL,
                   'unbilled sale imported but its journal line is '
-                  || coalesce(optionset.label('projadvancedjournalstatus', jl.status), 'missing')
-                  || ', so no voucher'
-             FROM (SELECT 1) one
-             LEFT JOIN fno.projadvancedjournalline jl ON jl.recid = x.projadvancedjournalline
-            WHERE x.recid IS NOT NULL AND x._include
+                  || coalesce(optionset.label('projadvancedjournalstatus', jl.status), jl.status::text) || ', so no voucher'
+             FROM fno.projadvancedjournalline jl
+            -- (a journal line that is missing is JOURNAL_LINE_MISMATCH)
+            WHERE jl.recid = x.projadvancedjournalline
+              AND x.recid IS NOT NULL AND x._include
               AND x.s_transtype = optionset.code('transactiontype', 'Unbilled Sales')
               AND x.isprocessed AND NOT x.isduplicate AND x.vouchernumber IS NULL) c;
+
+    -- Each staging row against its actual as the actuals map sends it, field by field (the fields F&O processes;
+    -- statuses and descriptions follow the actual and are not compared).
+    INSERT INTO recon_raw (category, severity, invoicenumber, actualid, field, expected, actual, difference, amount,
+                           currency, dataareaid, since, detail)
+    SELECT 'STAGING_FIELD_MISMATCH', 'E', ea.invoiceid, ea.actualid, f.field, f.expected, f.actual, f.difference,
+           coalesce(abs(f.difference), ea.amount), ea.transactioncurrencyid, s.dataareaid,
+           greatest(ea._src_modifiedon, s.modifieddatetime),
+           'staging row ' || f.field || ' is ' || coalesce(f.actual, 'empty') || ', the actual''s is '
+           || coalesce(f.expected, 'empty')
+      FROM pg_temp.recon_expected_actuals ea
+      JOIN fno.projcdsactualsimport s ON s.actualid = ea.actualid AND NOT s.isduplicate
+     CROSS JOIN LATERAL (VALUES
+           ('dataareaid', ea.dataareaid, s.dataareaid, NULL::numeric),
+           ('transtype', ea.transtype::text, s.transtype::text, NULL),
+           ('transactionclassification', ea.transactionclassification::text, s.transactionclassification::text, NULL),
+           ('billingtype', ea.billingtype::text, s.billingtype::text, NULL),
+           ('projectid', ea.projectid, s.projectid, NULL),
+           ('contractid', ea.contractid, s.contractid, NULL),
+           ('contractline', ea.contractline, s.contractline, NULL),
+           ('customeraccountnumber', ea.customeraccountnumber, s.customeraccountnumber, NULL),
+           ('documentdate', ea.documentdate::text, s.documentdate::text, NULL),
+           ('accountingdate', ea.accountingdate::text, s.accountingdate::text, NULL),
+           ('quantity', ea.quantity::text, s.quantity::text, s.quantity - ea.quantity),
+           ('unitprice', ea.unitprice::text, s.unitprice::text, s.unitprice - ea.unitprice),
+           ('amount', ea.amount::text, s.amount::text, s.amount - ea.amount),
+           ('transactioncurrencyid', ea.transactioncurrencyid, s.transactioncurrencyid, NULL),
+           ('invoiceid', CASE WHEN ea.transtype = optionset.code('transactiontype', 'Billed Sales') THEN ea.invoiceid END,
+                         CASE WHEN ea.transtype = optionset.code('transactiontype', 'Billed Sales') THEN s.invoiceid END,
+                         NULL)
+          ) AS f(field, expected, actual, difference)
+     WHERE ea._include
+       AND (ea.dataareaid, ea.transtype, ea.transactionclassification, ea.billingtype, ea.projectid, ea.contractid,
+            ea.contractline, ea.customeraccountnumber, ea.documentdate, ea.accountingdate, ea.quantity, ea.unitprice,
+            ea.amount, ea.transactioncurrencyid,
+            CASE WHEN ea.transtype = optionset.code('transactiontype', 'Billed Sales') THEN ea.invoiceid END)
+           IS DISTINCT FROM
+           (s.dataareaid, s.transtype, s.transactionclassification, s.billingtype, s.projectid, s.contractid,
+            s.contractline, s.customeraccountnumber, s.documentdate, s.accountingdate, s.quantity, s.unitprice,
+            s.amount, s.transactioncurrencyid,
+            CASE WHEN ea.transtype = optionset.code('transactiontype', 'Billed Sales') THEN s.invoiceid END)
+       AND f.expected IS DISTINCT FROM f.actual;
 
     INSERT INTO recon_raw (category, severity, actualid, expected, actual, amount, currency, dataareaid, since, detail)
     SELECT 'DUPLICATE_STAGING_ROW', 'E', d.actualid, '1', d.n::text, d.amount, d.currency, d.dataareaid, d.since,
@@ -89,7 +136,8 @@ END;
 $$;
 COMMENT ON FUNCTION recon.collect_lines_staging() IS
   'Checks of stage lines, the actuals map''s expected rows FULL JOIN the staging rows: BILLED_SALES_NOT_STAGED, '
-  'SKIPPED_RECORD_LEAKED, STAGED_NOT_IMPORTED and, from the same join, UNBILLED_NOT_POSTED (stage posting); then '
+  'ACTUAL_NOT_STAGED, SKIPPED_RECORD_LEAKED, STAGED_NOT_IMPORTED and, from the same join, UNBILLED_NOT_POSTED (stage '
+  'posting); then STAGING_FIELD_MISMATCH (each staging row against its actual, field by field) and '
   'DUPLICATE_STAGING_ROW. Inserts into recon_raw; part of recon.collect_lines.';
 
 CREATE OR REPLACE FUNCTION recon.collect_lines_proposal() RETURNS void
@@ -158,21 +206,25 @@ BEGIN
     INSERT INTO recon_raw (category, severity, invoicenumber, proposalid, actualid, transid, field, expected, actual,
                            difference, amount, currency, dataareaid, since, detail)
     SELECT 'PROPOSAL_LINE_AMOUNT_MISMATCH', 'E', l.proposalid, l.proposalid, l.actualid, l.transid, f.field,
-           f.expected::text, f.actual::text, f.actual - f.expected, abs(f.actual - f.expected),
-           ea.transactioncurrencyid, l.dataareaid, greatest(l.modifieddatetime, ea._src_modifiedon),
+           f.expected, f.actual, f.difference, coalesce(abs(f.difference), ea.amount), ea.transactioncurrencyid,
+           l.dataareaid, greatest(l.modifieddatetime, ea._src_modifiedon),
            'proposal line ' || f.field || ' differs from the billed sale'
       FROM fno.projproposalline l
       JOIN pg_temp.recon_expected_actuals ea ON ea.actualid = l.actualid
       LEFT JOIN recon.tolerance t ON t.currencyid = ea.transactioncurrencyid
-     CROSS JOIN LATERAL (VALUES ('qty', ea.quantity, l.qty, false),
-                                ('salesprice', ea.unitprice, l.salesprice, true),
-                                ('lineamount', ea.amount, l.lineamount, true)) AS f(field, expected, actual, money)
+     CROSS JOIN LATERAL (VALUES
+           ('qty', ea.quantity::text, l.qty::text, l.qty - ea.quantity, false),
+           ('salesprice', ea.unitprice::text, l.salesprice::text, l.salesprice - ea.unitprice, true),
+           ('lineamount', ea.amount::text, l.lineamount::text, l.lineamount - ea.amount, true),
+           ('currencyid', ea.transactioncurrencyid, l.currencyid, NULL, false),
+           ('transtype', process.fno_transtype(ea.transactionclassification)::text, l.transtype::text, NULL, false),
+           ('projid', ea.projectid, l.projid, NULL, false)) AS f(field, expected, actual, difference, money)
      WHERE ea._include AND ea.transtype = optionset.code('transactiontype', 'Billed Sales')
-       AND (ea.quantity IS DISTINCT FROM l.qty OR ea.unitprice IS DISTINCT FROM l.salesprice
-            OR ea.amount IS DISTINCT FROM l.lineamount)
+       AND (ea.quantity, ea.unitprice, ea.amount, ea.transactioncurrencyid,
+            process.fno_transtype(ea.transactionclassification), ea.projectid)
+           IS DISTINCT FROM (l.qty, l.salesprice, l.lineamount, l.currencyid, l.transtype, l.projid)
        AND f.expected IS DISTINCT FROM f.actual
-       AND (NOT f.money OR f.expected IS NULL OR f.actual IS NULL
-            OR abs(f.actual - f.expected) > coalesce(t.amount, 0));
+       AND (NOT f.money OR f.difference IS NULL OR abs(f.difference) > coalesce(t.amount, 0));
 END;
 $$;
 COMMENT ON FUNCTION recon.collect_lines_proposal() IS

@@ -1,6 +1,7 @@
 -- recon/posting.sql
 -- Stage posting of the reconciliation's checks (recon.category stage posting): the accounting write-back, vouchers
--- on staging rows, accounting amounts, WIP reversal, posted invoices against their proposals and ledger vouchers.
+-- on staging rows, accounting amounts and WIP reversal. (The journal side is recon/journal.sql, posted invoices
+-- recon/invoice.sql, write-back fields recon/writeback.sql, ledger vouchers recon/ledger.sql.)
 -- recon.collect_findings (recon/collect_findings.sql) calls recon.collect_posting; every check inserts its
 -- findings into the temporary table recon_raw that function creates.
 
@@ -67,7 +68,8 @@ BEGIN
            'posted transaction accounting amount differs from its staging row''s'
       FROM fno.projpostedtranstable t
       JOIN fno.projcdsactualsimport s
-        ON s.actualid = t.actualid AND s.vouchernumber = t.voucher AND NOT s.isduplicate
+        ON s.actualid = t.actualid AND s.dataareaid = t.dataareaid AND NOT s.isduplicate
+       AND s.vouchernumber IS NOT NULL
       LEFT JOIN fno.ledger l ON l.dataareaid = t.dataareaid
      WHERE t.amountmst IS DISTINCT FROM s.accountingamount;
 
@@ -87,62 +89,9 @@ BEGIN
       JOIN fno.projpostedtranstable t ON t.actualid = k.transaction2 AND t.dataareaid = j.dataareaid
      WHERE t.transstatus = optionset.code('projtransstatus', 'Posted')
      ORDER BY t.recid, j.createddatetime;
-
-    -- I8: each posted invoice against its proposal: amount before tax, then its lines.
-    INSERT INTO recon_raw (category, severity, invoicenumber, proposalid, voucher, field, expected, actual, difference,
-                           amount, currency, dataareaid, since, detail)
-    SELECT 'POSTED_INVOICE_PROPOSAL_MISMATCH', 'E', j.proposalid, j.proposalid, j.ledgervoucher, 'salesorderbalance',
-           p.salesorderbalance::text, j.salesorderbalance::text, j.salesorderbalance - p.salesorderbalance,
-           abs(j.salesorderbalance - p.salesorderbalance), j.currencyid, j.dataareaid, j.createddatetime,
-           'posted invoice ' || j.projinvoiceid || ' amount before tax differs from its proposal'
-      FROM fno.projinvoicejour j
-      JOIN fno.projproposaljour p ON p.dataareaid = j.dataareaid AND p.proposalid = j.proposalid
-      LEFT JOIN recon.tolerance t ON t.currencyid = j.currencyid
-     WHERE abs(j.salesorderbalance - p.salesorderbalance) > coalesce(t.amount, 0)
-    UNION ALL
-    SELECT 'POSTED_INVOICE_PROPOSAL_MISMATCH', 'E', j.proposalid, j.proposalid, j.ledgervoucher, 'lines',
-           (SELECT count(*) FROM fno.projproposalline l
-             WHERE l.dataareaid = j.dataareaid AND l.proposalid = j.proposalid)::text,
-           (SELECT count(*) FROM fno.projinvoiceline l
-             WHERE l.dataareaid = j.dataareaid AND l.projinvoiceid = j.projinvoiceid)::text,
-           NULL, m.amount, j.currencyid, j.dataareaid, j.createddatetime,
-           'posted invoice ' || j.projinvoiceid || ' lines differ from its proposal: ' || m.transids
-      FROM (
-           -- Each posted invoice's lines FULL JOIN the lines of its proposal, by transid, keeping only the lines that
-           -- are missing, extra or different; then per invoice.
-           SELECT x.dataareaid, x.projinvoiceid, sum(x.amount) AS amount,
-                  string_agg(x.transid, ', ' ORDER BY x.transid) AS transids
-             FROM (SELECT coalesce(pl.dataareaid, il.dataareaid) AS dataareaid,
-                          coalesce(pl.projinvoiceid, il.projinvoiceid) AS projinvoiceid,
-                          coalesce(pl.transid, il.transid) AS transid,
-                          abs(coalesce(il.lineamount, 0) - coalesce(pl.lineamount, 0)) AS amount
-                     FROM (SELECT l.dataareaid, j2.projinvoiceid, l.transid, l.qty, l.lineamount
-                             FROM fno.projproposalline l
-                             JOIN fno.projinvoicejour j2
-                               ON j2.dataareaid = l.dataareaid AND j2.proposalid = l.proposalid) pl
-                     FULL JOIN fno.projinvoiceline il
-                       ON il.dataareaid = pl.dataareaid AND il.projinvoiceid = pl.projinvoiceid
-                      AND il.transid = pl.transid
-                    WHERE pl.transid IS NULL OR il.transid IS NULL
-                       OR il.lineamount IS DISTINCT FROM pl.lineamount OR il.qty IS DISTINCT FROM pl.qty) x
-            GROUP BY x.dataareaid, x.projinvoiceid) m
-      JOIN fno.projinvoicejour j ON j.dataareaid = m.dataareaid AND j.projinvoiceid = m.projinvoiceid
-     WHERE EXISTS (SELECT 1 FROM fno.projproposaljour p
-                    WHERE p.dataareaid = j.dataareaid AND p.proposalid = j.proposalid);
-
-    INSERT INTO recon_raw (category, severity, voucher, expected, actual, difference, amount, currency, dataareaid,
-                           since, detail)
-    SELECT 'UNBALANCED_VOUCHER', 'E', v.voucher, '0', v.total::text, v.total, abs(v.total), l.accountingcurrency,
-           v.dataareaid, v.since, 'voucher accounting amounts sum to ' || v.total || ', not 0'
-      FROM (SELECT e.dataareaid, e.voucher, sum(e.accountingcurrencyamount) AS total, max(e.createddatetime) AS since
-              FROM fno.generaljournalaccountentry e
-             GROUP BY e.dataareaid, e.voucher
-            HAVING sum(e.accountingcurrencyamount) <> 0) v
-      LEFT JOIN fno.ledger l ON l.dataareaid = v.dataareaid;
 END;
 $$;
 COMMENT ON FUNCTION recon.collect_posting() IS
   'Stage posting of recon.collect_findings: MISSING_VOUCHER_WRITEBACK and ACCOUNTING_AMOUNT_MISMATCH (the '
   'accounting write-back map against the actuals, staging rows without their voucher, posted transactions against '
-  'their staging rows), WIP_NOT_REVERSED (I10), POSTED_INVOICE_PROPOSAL_MISMATCH (I8), UNBALANCED_VOUCHER. Inserts '
-  'into the temporary table recon_raw.';
+  'their staging rows, by actual), WIP_NOT_REVERSED (I10). Inserts into the temporary table recon_raw.';

@@ -52,7 +52,7 @@ SELECT f.run_id, f.finding_no, f.category, f.severity, f.stage, f.underlying_cat
        f.proposalid, f.actualid, f.transid, f.voucher, f.field, f.expected, f.actual, f.difference, f.amount,
        f.currency, f.dataareaid, f.since, f.first_seen_run_id, f.age_days, f.detail, f.finding_key,
        f.first_seen_run_id = f.run_id AS is_new,
-       r.as_of
+       r.as_of, f.contract, f.period
   FROM (SELECT run_id, as_of
           FROM recon.run
          WHERE status = 'succeeded'
@@ -103,6 +103,8 @@ COMMENT ON COLUMN recon.open_findings.finding_key IS
 COMMENT ON COLUMN recon.open_findings.is_new IS
   'true when this run is the first to report it (first_seen_run_id = run_id), false when earlier runs did too.';
 COMMENT ON COLUMN recon.open_findings.as_of IS 'The as-of of the run (recon.run.as_of): the findings are as of then.';
+COMMENT ON COLUMN recon.open_findings.contract IS 'Project contract id a control total (CONTROL_TOTAL_MISMATCH) is about.';
+COMMENT ON COLUMN recon.open_findings.period IS 'First day of the accounting period a ledger control total is about.';
 
 -- Counts and money per run, category, severity, legal entity and currency. stage is the category's
 -- (recon.category.stage), so IN_FLIGHT is timing and the row stays one per category.

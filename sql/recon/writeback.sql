@@ -1,0 +1,85 @@
+-- recon/writeback.sql
+-- Stage posting of the reconciliation's checks, the write-back end of the chain (docs/reconciliation.md, "The
+-- chain"): what posting stamps on each staging row against the posting itself, and what the accounting write-back
+-- map carries on to the Dataverse actual. (The voucher's arrival and the accounting amount are
+-- MISSING_VOUCHER_WRITEBACK's and ACCOUNTING_AMOUNT_MISMATCH's, recon/posting.sql.) recon.collect_findings
+-- (recon/collect_findings.sql) calls recon.collect_writeback; every check inserts its findings into the temporary
+-- table recon_raw that function creates.
+
+CREATE OR REPLACE FUNCTION recon.collect_writeback() RETURNS void
+LANGUAGE plpgsql SET jit = off AS $$
+BEGIN
+    -- Staging rows that carry a voucher against the posting that wrote it: a cost or unbilled sale against its
+    -- posted journal line, a billed sale against its posted invoice line and invoice. The voucher must be the one F&O
+    -- posted for that record; the rate is the posting's (written as 1 / rate), dated on the accounting or invoice
+    -- date; the tax is the invoice line's (none on a journal).
+    INSERT INTO recon_raw (category, severity, invoicenumber, proposalid, actualid, transid, voucher, field, expected,
+                           actual, difference, amount, currency, dataareaid, since, detail)
+    WITH p AS (
+        SELECT s.recid, 'journal line ' || jl.recid AS posting, NULL::text AS proposalid, NULL::text AS transid,
+               jl.voucher, round(100 / jl.exchrate, 10) AS exchangerate,
+               coalesce(jl.accountingdate, jl.transdate) AS ratedate, 0::numeric AS tax, jl.modifieddatetime AS since
+          FROM fno.projcdsactualsimport s
+          JOIN fno.projadvancedjournalline jl ON jl.recid = s.projadvancedjournalline
+         WHERE jl.status = optionset.code('projadvancedjournalstatus', 'Posted')
+           AND s.transtype = ANY (optionset.codes('transactiontype', 'Cost', 'Unbilled Sales'))
+           AND s.vouchernumber IS NOT NULL AND NOT s.isduplicate
+        UNION ALL
+        SELECT s.recid, 'invoice ' || j.projinvoiceid || ' line ' || il.transid, j.proposalid, il.transid,
+               j.ledgervoucher, round(100 / j.exchrate, 10), j.invoicedate, il.taxamount,
+               greatest(il.modifieddatetime, j.modifieddatetime)
+          FROM fno.projcdsactualsimport s
+          JOIN fno.projinvoiceline il ON il.dataareaid = s.dataareaid AND il.transid = s.invoiceproposallinetransid
+          JOIN fno.projinvoicejour j ON j.dataareaid = il.dataareaid AND j.projinvoiceid = il.projinvoiceid
+         WHERE s.transtype = optionset.code('transactiontype', 'Billed Sales')
+           AND s.vouchernumber IS NOT NULL AND NOT s.isduplicate)
+    SELECT 'WRITEBACK_MISMATCH', 'E', p.proposalid, p.proposalid, s.actualid, p.transid, s.vouchernumber,
+           'projcdsactualsimport.' || f.field, f.expected, f.actual, f.difference,
+           coalesce(abs(f.difference), s.amount), s.transactioncurrencyid, s.dataareaid,
+           greatest(s.modifieddatetime, p.since),
+           'staging row ' || f.field || ' is ' || coalesce(f.actual, 'empty') || ', the ' || p.posting
+           || ' that posted it says ' || coalesce(f.expected, 'empty')
+      FROM p
+      JOIN fno.projcdsactualsimport s ON s.recid = p.recid
+     CROSS JOIN LATERAL (VALUES
+           ('vouchernumber', p.voucher, s.vouchernumber, NULL::numeric),
+           ('exchangerate', p.exchangerate::text, s.exchangerate::text, s.exchangerate - p.exchangerate),
+           ('exchangeratedate', p.ratedate::text, s.exchangeratedate::text, NULL),
+           ('salestaxamount', p.tax::text, s.salestaxamount::text, s.salestaxamount - p.tax)
+          ) AS f(field, expected, actual, difference)
+     WHERE (p.voucher, p.exchangerate, p.ratedate, p.tax)
+           IS DISTINCT FROM (s.vouchernumber, s.exchangerate, s.exchangeratedate, s.salestaxamount)
+       AND f.expected IS DISTINCT FROM f.actual;
+
+    -- The accounting write-back map against the Dataverse actuals that have their voucher: rate, its date, tax and
+    -- the journalized flag.
+    INSERT INTO recon_raw (category, severity, actualid, voucher, field, expected, actual, difference, amount, currency,
+                           dataareaid, since, detail)
+    SELECT 'WRITEBACK_MISMATCH', 'E', a.msdyn_actualid, ew.msdyn_externalreferenceid, 'msdyn_actual.' || f.field,
+           f.expected, f.actual, f.difference, coalesce(abs(f.difference), a.msdyn_amount), a.isocurrencycode,
+           ea.dataareaid, greatest(a.modifiedon, ew._src_modifieddatetime),
+           'actual ' || f.field || ' is ' || coalesce(f.actual, 'empty') || ', F&O''s write-back says '
+           || coalesce(f.expected, 'empty')
+      FROM pg_temp.recon_expected_actual_writeback ew
+      JOIN dataverse.msdyn_actual a ON a.msdyn_actualid = ew.msdyn_actualid
+      LEFT JOIN pg_temp.recon_expected_actuals ea ON ea.actualid = a.msdyn_actualid
+     CROSS JOIN LATERAL (VALUES
+           ('exchangerate', ew.exchangerate::text, a.exchangerate::text, a.exchangerate - ew.exchangerate),
+           ('msdyn_exchangeratedate', ew.msdyn_exchangeratedate::text, a.msdyn_exchangeratedate::text, NULL::numeric),
+           ('msdyn_salestaxamount', ew.msdyn_salestaxamount::text, a.msdyn_salestaxamount::text,
+            a.msdyn_salestaxamount - ew.msdyn_salestaxamount),
+           ('msdyn_isjournalized', ew.msdyn_isjournalized::text, a.msdyn_isjournalized::text, NULL)
+          ) AS f(field, expected, actual, difference)
+     WHERE a.msdyn_externalreferenceid = ew.msdyn_externalreferenceid
+       AND (ew.exchangerate, ew.msdyn_exchangeratedate, ew.msdyn_salestaxamount, ew.msdyn_isjournalized)
+           IS DISTINCT FROM (a.exchangerate, a.msdyn_exchangeratedate, a.msdyn_salestaxamount, a.msdyn_isjournalized)
+       AND f.expected IS DISTINCT FROM f.actual;
+END;
+$$;
+COMMENT ON FUNCTION recon.collect_writeback() IS
+  'Checks of stage posting, the write-back: WRITEBACK_MISMATCH for a staging row''s vouchernumber, exchangerate, '
+  'exchangeratedate and salestaxamount against its posted journal line (cost, unbilled sales: 1 / the line''s rate, '
+  'its accounting date, no tax) or its posted invoice line and invoice (billed sales: 1 / the invoice''s rate, the '
+  'invoice date, the line''s tax), and for an actual''s exchangerate, msdyn_exchangeratedate, msdyn_salestaxamount '
+  'and msdyn_isjournalized against the accounting write-back map once its voucher arrived. Inserts into recon_raw; '
+  'part of recon.collect_findings.';
