@@ -1,21 +1,30 @@
-/// One fault of the mismatch catalogue, injected into the clean scenario with plain SQL, and the one finding it must
-/// produce.
+/// One fault, injected into the clean scenario with plain SQL, and the exact findings it must produce: the finding
+/// of the link it breaks (its category), the findings of every other link the corrupted record is part of, and the
+/// control totals it moves. Nothing else: a record the fault did not touch appears in no finding.
 struct FaultCase: Sendable, CustomStringConvertible {
-    /// The catalogue code (recon.category) the finding must carry.
+    /// The catalogue code (recon.category) of the link the fault breaks; one of the findings carries it.
     var category: String
     /// The fault, as SQL run in one session after ``prelude`` (triggers off, see ``ReconDatabase/inject(_:then:)``).
     var injection: String
-    /// A query, run in the injecting session after the fault, whose one row is the expected finding's
-    /// ``keyColumns``.
+    /// A query, run in the injecting session after the fault, whose rows are the expected findings' ``keyColumns``
+    /// (every finding but the control totals), in any order.
     var expected: String
+    /// A query whose rows are the expected control-total findings' ``controlColumns``, in any order; nil for none.
+    var controls: String? = nil
     /// SQL for the run's as-of when it must be later than now (a threshold must have passed); nil for now.
-    var asOf: String?
+    var asOf: String? = nil
+    /// What the case is about, when the category alone does not say (the cases of one category).
+    var name: String? = nil
 
-    var description: String { category }
+    var description: String { name.map { "\(category): \($0)" } ?? category }
 
     /// The columns each case compares: category, severity, keys, field, expected, actual and money at stake.
     static let keyColumns =
         "category, severity, underlying_category, invoicenumber, proposalid, actualid, transid, voucher, field, expected, actual, amount"
+
+    /// The columns of a control total (CONTROL_TOTAL_MISMATCH): the two stages, their sums, the difference, and the
+    /// legal entity, contract, currency and period it is about.
+    static let controlColumns = "field, expected, actual, amount, dataareaid, contract, currency, period"
 
     /// The records the faults act on, picked the same way in every clone, in the temporary table `pick`:
     /// - `billed`: a billed sale of a time entry on a time-and-material line (the first by invoice number, date,

@@ -114,6 +114,11 @@ struct ReconDatabase {
     /// in the same session after the injection.
     @discardableResult
     func inject(_ sql: String, then query: String? = nil) throws -> [String] {
+        try inject(sql, then: query.map { [$0] } ?? []).first ?? []
+    }
+
+    /// Runs `sql` as ``inject(_:then:)`` does, then each of `queries` in the same session; returns their rows.
+    func inject(_ sql: String, then queries: [String]) throws -> [[String]] {
         let session = try PostgresConnection(configuration: .parameters([("dbname", name)]))
         defer { session.close() }
         try session.executeScript(
@@ -124,8 +129,7 @@ struct ReconDatabase {
             \(FaultCase.prelude)
             """)
         try session.executeScript(sql)
-        guard let query else { return [] }
-        return try rows(query, on: session)
+        return try queries.map { try rows($0, on: session) }
     }
 
     /// Rows of a query, each row's columns joined with `|` (NULL as `∅`).
@@ -141,9 +145,45 @@ struct ReconDatabase {
         return all[0]
     }
 
-    /// The key columns of a run's findings (``FaultCase/keyColumns``), in finding order.
+    /// The key columns of a run's findings but the control totals (``FaultCase/keyColumns``), in finding order.
     func findings(run: Int) throws -> [String] {
         try rows(
-            "SELECT \(FaultCase.keyColumns) FROM recon.finding WHERE run_id = \(run) ORDER BY finding_no")
+            """
+            SELECT \(FaultCase.keyColumns) FROM recon.finding
+             WHERE run_id = \(run) AND underlying_category <> 'CONTROL_TOTAL_MISMATCH' ORDER BY finding_no
+            """)
+    }
+
+    /// The control totals of a run (``FaultCase/controlColumns``), in finding order.
+    func controlTotals(run: Int) throws -> [String] {
+        try rows(
+            """
+            SELECT \(FaultCase.controlColumns) FROM recon.finding
+             WHERE run_id = \(run) AND underlying_category = 'CONTROL_TOTAL_MISMATCH' ORDER BY finding_no
+            """)
+    }
+
+    /// Injects `fault`, runs the reconciliation and checks that the run has exactly the fault's findings: every
+    /// expected row once and no other finding (so no record the fault left alone appears), the fault's category
+    /// among them with the catalogue's severity (or raised to an error past its threshold).
+    func check(_ fault: FaultCase, sourceLocation: Testing.SourceLocation = #_sourceLocation) throws {
+        let queries = [fault.expected] + (fault.controls.map { [$0] } ?? [])
+        let expected = try inject(fault.injection, then: queries)
+        #expect(!expected[0].isEmpty || expected.count > 1, "the expected queries must find the records", sourceLocation: sourceLocation)
+        let asOf = try fault.asOf.map { try value($0) }
+        let run = try run(asOf: asOf)
+        let found = try findings(run: run.runID)
+        let controls = try controlTotals(run: run.runID)
+        #expect(found.sorted() == expected[0].sorted(), sourceLocation: sourceLocation)
+        #expect(controls.sorted() == (expected.count > 1 ? expected[1] : []).sorted(), sourceLocation: sourceLocation)
+        #expect(run.findings == found.count + controls.count, sourceLocation: sourceLocation)
+        #expect(run.inFlight == 0, sourceLocation: sourceLocation)
+        let severities = try rows(
+            """
+            SELECT DISTINCT f.severity = c.severity OR (f.severity = 'E' AND c.severity = 'W')
+              FROM recon.finding f JOIN recon.category c ON c.category = f.category
+             WHERE f.run_id = \(run.runID) AND f.category = '\(fault.category)'
+            """)
+        #expect(severities == ["t"], "the fault's category, with its catalogue severity", sourceLocation: sourceLocation)
     }
 }

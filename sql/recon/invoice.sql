@@ -109,7 +109,8 @@ BEGIN
     INSERT INTO recon_raw (category, severity, invoicenumber, proposalid, actualid, transid, voucher, field, expected,
                            actual, difference, amount, currency, dataareaid, since, detail)
     SELECT 'POSTED_INVOICE_PROPOSAL_MISMATCH', 'E', j.proposalid, j.proposalid, pl.actualid, il.transid,
-           j.ledgervoucher, f.field, f.expected, f.actual, f.difference, coalesce(abs(f.difference), pl.lineamount),
+           j.ledgervoucher, f.field, f.expected, f.actual, f.difference,
+           CASE WHEN f.money THEN abs(f.difference) ELSE pl.lineamount END,
            pl.currencyid, j.dataareaid, greatest(il.modifieddatetime, pl.modifieddatetime),
            'posted invoice ' || j.projinvoiceid || ' line ' || il.transid || ' ' || f.field
            || ' differs from its proposal line'
@@ -155,13 +156,16 @@ BEGIN
           JOIN fno.projinvoicejour j ON j.dataareaid = il.dataareaid AND j.projinvoiceid = il.projinvoiceid),
     t AS MATERIALIZED (
         SELECT t.recid, t.dataareaid, t.transid, t.actualid, t.qty, t.amount, t.currencyid, t.transtype, t.projid,
-               t.voucher, t.transstatus, t.modifieddatetime
+               t.voucher, t.transstatus, t.modifieddatetime, pl.proposalid
           FROM fno.projpostedtranstable t
-         WHERE EXISTS (SELECT 1 FROM fno.projproposalline l WHERE l.dataareaid = t.dataareaid AND l.transid = t.transid)
+          LEFT JOIN fno.projproposalline pl ON pl.dataareaid = t.dataareaid AND pl.transid = t.transid
+         WHERE pl.transid IS NOT NULL
             OR EXISTS (SELECT 1 FROM fno.projinvoiceline l WHERE l.dataareaid = t.dataareaid AND l.transid = t.transid))
-    SELECT 'POSTED_TRANSACTION_MISMATCH', 'E', il.proposalid, il.proposalid, coalesce(il.actualid, t.actualid),
+    SELECT 'POSTED_TRANSACTION_MISMATCH', 'E', coalesce(il.proposalid, t.proposalid),
+           coalesce(il.proposalid, t.proposalid), coalesce(il.actualid, t.actualid),
            coalesce(il.transid, t.transid), coalesce(il.ledgervoucher, t.voucher), f.field, f.expected, f.actual,
-           f.difference, coalesce(abs(f.difference), il.lineamount, t.amount), coalesce(il.currencyid, t.currencyid),
+           f.difference, CASE WHEN f.field = 'amount' THEN abs(f.difference) ELSE coalesce(il.lineamount, t.amount) END,
+           coalesce(il.currencyid, t.currencyid),
            coalesce(il.dataareaid, t.dataareaid), greatest(il.modifieddatetime, t.modifieddatetime),
            CASE WHEN t.recid IS NULL THEN 'posted invoice line ' || il.transid || ' of invoice ' || il.projinvoiceid
                                           || ' has no posted transaction'

@@ -27,7 +27,8 @@ BEGIN
     INSERT INTO recon_raw (category, severity, invoicenumber, actualid, voucher, field, expected, actual, difference,
                            amount, currency, dataareaid, since, detail)
     SELECT 'JOURNAL_LINE_MISMATCH', 'E', s.invoiceid, s.actualid, jl.voucher, f.field, f.expected, f.actual,
-           f.difference, coalesce(abs(f.difference), s.amount), s.transactioncurrencyid, s.dataareaid,
+           f.difference, CASE WHEN f.field = 'lineamount' THEN abs(f.difference) ELSE s.amount END,
+           s.transactioncurrencyid, s.dataareaid,
            greatest(s.modifieddatetime, jl.modifieddatetime),
            CASE WHEN jl.recid IS NULL
                 THEN 'imported staging row points to journal line ' || coalesce(s.projadvancedjournalline::text, '(none)')
@@ -85,7 +86,8 @@ BEGIN
           FROM fno.projadvancedjournalline jl
          WHERE jl.status = optionset.code('projadvancedjournalstatus', 'Posted'))
     SELECT 'POSTED_TRANSACTION_MISMATCH', 'E', coalesce(jl.actualid, t.actualid), t.transid, coalesce(jl.voucher, t.voucher),
-           f.field, f.expected, f.actual, f.difference, coalesce(abs(f.difference), jl.lineamount, t.amount),
+           f.field, f.expected, f.actual, f.difference,
+           CASE WHEN f.field = 'amount' THEN abs(f.difference) ELSE coalesce(jl.lineamount, t.amount) END,
            coalesce(jl.currencyid, t.currencyid), coalesce(jl.dataareaid, t.dataareaid),
            greatest(jl.modifieddatetime, t.modifieddatetime),
            CASE WHEN t.recid IS NULL THEN 'posted journal line ' || jl.recid || ' has no posted transaction'

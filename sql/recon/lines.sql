@@ -84,7 +84,8 @@ BEGIN
     INSERT INTO recon_raw (category, severity, invoicenumber, actualid, field, expected, actual, difference, amount,
                            currency, dataareaid, since, detail)
     SELECT 'STAGING_FIELD_MISMATCH', 'E', ea.invoiceid, ea.actualid, f.field, f.expected, f.actual, f.difference,
-           coalesce(abs(f.difference), ea.amount), ea.transactioncurrencyid, s.dataareaid,
+           CASE WHEN f.field IN ('unitprice', 'amount') THEN abs(f.difference) ELSE ea.amount END,
+           ea.transactioncurrencyid, s.dataareaid,
            greatest(ea._src_modifiedon, s.modifieddatetime),
            'staging row ' || f.field || ' is ' || coalesce(f.actual, 'empty') || ', the actual''s is '
            || coalesce(f.expected, 'empty')
@@ -206,7 +207,8 @@ BEGIN
     INSERT INTO recon_raw (category, severity, invoicenumber, proposalid, actualid, transid, field, expected, actual,
                            difference, amount, currency, dataareaid, since, detail)
     SELECT 'PROPOSAL_LINE_AMOUNT_MISMATCH', 'E', l.proposalid, l.proposalid, l.actualid, l.transid, f.field,
-           f.expected, f.actual, f.difference, coalesce(abs(f.difference), ea.amount), ea.transactioncurrencyid,
+           f.expected, f.actual, f.difference, CASE WHEN f.money THEN abs(f.difference) ELSE ea.amount END,
+           ea.transactioncurrencyid,
            l.dataareaid, greatest(l.modifieddatetime, ea._src_modifiedon),
            'proposal line ' || f.field || ' differs from the billed sale'
       FROM fno.projproposalline l

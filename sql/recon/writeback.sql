@@ -35,7 +35,8 @@ BEGIN
            AND s.vouchernumber IS NOT NULL AND NOT s.isduplicate)
     SELECT 'WRITEBACK_MISMATCH', 'E', p.proposalid, p.proposalid, s.actualid, p.transid, s.vouchernumber,
            'projcdsactualsimport.' || f.field, f.expected, f.actual, f.difference,
-           coalesce(abs(f.difference), s.amount), s.transactioncurrencyid, s.dataareaid,
+           CASE WHEN f.field = 'salestaxamount' THEN abs(f.difference) ELSE s.amount END, s.transactioncurrencyid,
+           s.dataareaid,
            greatest(s.modifieddatetime, p.since),
            'staging row ' || f.field || ' is ' || coalesce(f.actual, 'empty') || ', the ' || p.posting
            || ' that posted it says ' || coalesce(f.expected, 'empty')
@@ -56,7 +57,8 @@ BEGIN
     INSERT INTO recon_raw (category, severity, actualid, voucher, field, expected, actual, difference, amount, currency,
                            dataareaid, since, detail)
     SELECT 'WRITEBACK_MISMATCH', 'E', a.msdyn_actualid, ew.msdyn_externalreferenceid, 'msdyn_actual.' || f.field,
-           f.expected, f.actual, f.difference, coalesce(abs(f.difference), a.msdyn_amount), a.isocurrencycode,
+           f.expected, f.actual, f.difference,
+           CASE WHEN f.field = 'msdyn_salestaxamount' THEN abs(f.difference) ELSE a.msdyn_amount END, a.isocurrencycode,
            ea.dataareaid, greatest(a.modifiedon, ew._src_modifieddatetime),
            'actual ' || f.field || ' is ' || coalesce(f.actual, 'empty') || ', F&O''s write-back says '
            || coalesce(f.expected, 'empty')
