@@ -95,6 +95,35 @@ enum ReconSQL {
 
     static let confirmed = "(192350002, 192350003, 192350004)"
 
+    /// F&O's project transaction type of a Dataverse transaction class (`process.fno_transtype` written out): Time 2
+    /// Hour, Expense 3, Material 4 Item, Milestone 5 On-account, Fee 1, Tax 3 Expense.
+    static func fnoTranstype(_ classification: String) -> String {
+        """
+        CASE \(classification) WHEN 192350000 THEN 2 WHEN 192350001 THEN 3 WHEN 192350002 THEN 4
+                                WHEN 192350003 THEN 5 WHEN 192350004 THEN 1 WHEN 690970002 THEN 3 END
+        """
+    }
+
+    /// The posted transactions of the journal side: those no proposal line or posted invoice line bills.
+    static let journalTransactions = """
+        SELECT t.* FROM fno.projpostedtranstable t
+         WHERE NOT EXISTS (SELECT 1 FROM fno.projproposalline l WHERE l.dataareaid = t.dataareaid AND l.transid = t.transid)
+           AND NOT EXISTS (SELECT 1 FROM fno.projinvoiceline l WHERE l.dataareaid = t.dataareaid AND l.transid = t.transid)
+        """
+
+    /// Each posted invoice with its chargeable lines (revenue) and its tax in accounting currency, each line rounded
+    /// at the invoice's rate.
+    static let invoiceAmounts = """
+        SELECT j.recid, j.dataareaid, j.projinvoiceid, j.invoiceaccount, j.currencyid, j.salesorderbalance, j.sumtax,
+               j.invoiceamount, j.ledgervoucher,
+               coalesce(sum(round(il.lineamount * j.exchrate / 100, 2)) FILTER (WHERE il.linepropertyid = 'Chargeable'),
+                        0) AS revenuemst,
+               coalesce(sum(round(il.taxamount * j.exchrate / 100, 2)), 0) AS taxmst
+          FROM fno.projinvoicejour j
+          LEFT JOIN fno.projinvoiceline il ON il.dataareaid = j.dataareaid AND il.projinvoiceid = j.projinvoiceid
+         GROUP BY j.recid
+        """
+
     /// The baseline: every comparison `recon.collect_findings` makes, as hand-written joins on the base tables
     /// (the maps' correspondences written out: proposalid = invoicenumber, staging actualid = msdyn_actualid, …),
     /// counting the mismatching rows. No views, no temporary tables, no findings written.
@@ -163,19 +192,42 @@ enum ReconSQL {
                  WHERE p.projinvoiceid IS NULL AND p.status <> 3
                    AND now() - p.createddatetime >= (SELECT age FROM recon.threshold WHERE name = 'proposal_stuck')
                 """),
-        // BILLED_SALES_NOT_STAGED, UNBILLED_NOT_POSTED, SKIPPED_RECORD_LEAKED, STAGED_NOT_IMPORTED.
+        // BILLED_SALES_NOT_STAGED, ACTUAL_NOT_STAGED, UNBILLED_NOT_POSTED (of a journal line that exists),
+        // SKIPPED_RECORD_LEAKED, STAGED_NOT_IMPORTED.
         Check(
             name: "actuals_vs_staging",
             sql: """
                 SELECT count(*)
                   FROM dataverse.msdyn_actual a
                   FULL JOIN fno.projcdsactualsimport s ON s.actualid = a.msdyn_actualid
-                 WHERE (s.recid IS NULL AND a.msdyn_skipsync = false
-                        AND a.msdyn_transactiontypecode IN (192350005, 192350006))
+                 WHERE (s.recid IS NULL AND a.msdyn_skipsync = false)
                     OR (s.recid IS NOT NULL AND (a.msdyn_actualid IS NULL OR a.msdyn_skipsync IS DISTINCT FROM false))
                     OR (s.recid IS NOT NULL AND NOT s.isprocessed AND NOT s.isduplicate)
                     OR (s.recid IS NOT NULL AND s.transtype = 192350005 AND s.isprocessed AND NOT s.isduplicate
-                        AND s.vouchernumber IS NULL)
+                        AND s.vouchernumber IS NULL
+                        AND EXISTS (SELECT 1 FROM fno.projadvancedjournalline jl WHERE jl.recid = s.projadvancedjournalline))
+                """),
+        // STAGING_FIELD_MISMATCH: each staging row against its actual as the actuals map writes it.
+        Check(
+            name: "staging_fields",
+            sql: """
+                SELECT count(*)
+                  FROM dataverse.msdyn_actual a
+                  JOIN fno.projcdsactualsimport s ON s.actualid = a.msdyn_actualid AND NOT s.isduplicate
+                  LEFT JOIN dataverse.msdyn_project p ON p.msdyn_projectid = a.msdyn_project
+                  LEFT JOIN dataverse.salesorder so ON so.salesorderid = a.msdyn_salescontract
+                  LEFT JOIN dataverse.account c ON c.accountid = a.msdyn_accountcustomer
+                  LEFT JOIN dataverse.invoice i ON i.invoiceid = a.msdyn_invoice
+                 WHERE a.msdyn_skipsync = false
+                   AND ('usmf', a.msdyn_transactiontypecode, a.msdyn_transactionclassification, a.msdyn_billingtype,
+                        p.msdyn_projectnumber, so.ordernumber, a.msdyn_salescontractlineid::text, c.accountnumber,
+                        a.msdyn_documentdate, a.msdyn_accountingdate, a.msdyn_quantity, a.msdyn_price, a.msdyn_amount,
+                        a.isocurrencycode, CASE WHEN a.msdyn_transactiontypecode = 192350006 THEN i.invoicenumber END)
+                       IS DISTINCT FROM
+                       (s.dataareaid, s.transtype, s.transactionclassification, s.billingtype, s.projectid,
+                        s.contractid, s.contractline, s.customeraccountnumber, s.documentdate, s.accountingdate,
+                        s.quantity, s.unitprice, s.amount, s.transactioncurrencyid,
+                        CASE WHEN a.msdyn_transactiontypecode = 192350006 THEN s.invoiceid END)
                 """),
         Check(
             name: "duplicate_staging",
@@ -217,6 +269,7 @@ enum ReconSQL {
                 SELECT count(*)
                   FROM fno.projproposalline l
                   JOIN dataverse.msdyn_actual a ON a.msdyn_actualid = l.actualid
+                  LEFT JOIN dataverse.msdyn_project p ON p.msdyn_projectid = a.msdyn_project
                   LEFT JOIN recon.tolerance t ON t.currencyid = a.isocurrencycode
                  WHERE a.msdyn_skipsync = false AND a.msdyn_transactiontypecode = 192350006
                    AND (l.qty IS DISTINCT FROM a.msdyn_quantity
@@ -225,7 +278,10 @@ enum ReconSQL {
                                  OR abs(l.salesprice - a.msdyn_price) > coalesce(t.amount, 0)))
                         OR (l.lineamount IS DISTINCT FROM a.msdyn_amount
                             AND (l.lineamount IS NULL OR a.msdyn_amount IS NULL
-                                 OR abs(l.lineamount - a.msdyn_amount) > coalesce(t.amount, 0))))
+                                 OR abs(l.lineamount - a.msdyn_amount) > coalesce(t.amount, 0)))
+                        OR l.currencyid IS DISTINCT FROM a.isocurrencycode
+                        OR l.transtype IS DISTINCT FROM \(fnoTranstype("a.msdyn_transactionclassification"))
+                        OR l.projid IS DISTINCT FROM p.msdyn_projectnumber)
                 """),
         Check(
             name: "ild_vs_billed_sales",
@@ -410,7 +466,9 @@ enum ReconSQL {
             sql: """
                 SELECT count(*)
                   FROM fno.projpostedtranstable t
-                  JOIN fno.projcdsactualsimport s ON s.actualid = t.actualid AND s.vouchernumber = t.voucher AND NOT s.isduplicate
+                  JOIN fno.projcdsactualsimport s
+                    ON s.actualid = t.actualid AND s.dataareaid = t.dataareaid AND NOT s.isduplicate
+                   AND s.vouchernumber IS NOT NULL
                  WHERE t.amountmst IS DISTINCT FROM s.accountingamount
                 """),
         Check(
@@ -424,26 +482,190 @@ enum ReconSQL {
                   JOIN fno.projpostedtranstable t ON t.actualid = k.transaction2 AND t.dataareaid = j.dataareaid
                  WHERE t.transstatus = 2
                 """),
+        // JOURNAL_LINE_MISMATCH: imported cost and unbilled-sales staging rows against the journal line they point to.
         Check(
-            name: "posted_invoice_vs_proposal",
+            name: "journal_lines",
             sql: """
                 SELECT count(*)
-                  FROM fno.projinvoicejour j
-                  JOIN fno.projproposaljour p ON p.dataareaid = j.dataareaid AND p.proposalid = j.proposalid
-                  LEFT JOIN recon.tolerance t ON t.currencyid = j.currencyid
-                 WHERE abs(j.salesorderbalance - p.salesorderbalance) > coalesce(t.amount, 0)
+                  FROM fno.projcdsactualsimport s
+                  LEFT JOIN fno.projadvancedjournalline jl ON jl.recid = s.projadvancedjournalline
+                 WHERE s.isprocessed AND NOT s.isduplicate AND s.transtype IN (192350000, 192350005)
+                   AND (jl.recid IS NULL
+                        OR (s.dataareaid, s.actualid, \(fnoTranstype("s.transactionclassification")), s.projectid,
+                            s.documentdate, coalesce(s.accountingdate, s.documentdate), s.quantity, s.amount,
+                            s.transactioncurrencyid)
+                           IS DISTINCT FROM
+                           (jl.dataareaid, jl.actualid, jl.transtype, jl.projid, jl.transdate, jl.accountingdate, jl.qty,
+                            jl.lineamount, jl.currencyid))
                 """),
+        // JOURNAL_LINE_MISMATCH: journal lines no staging row points to.
+        Check(
+            name: "journal_lines_unreferenced",
+            sql: """
+                SELECT count(*)
+                  FROM fno.projadvancedjournalline jl
+                  JOIN fno.projadvancedjournal j ON j.recid = jl.projadvancedjournal
+                 WHERE NOT EXISTS (SELECT 1 FROM fno.projcdsactualsimport s
+                                    WHERE s.projadvancedjournalline = jl.recid AND NOT s.isduplicate)
+                """),
+        // POSTED_TRANSACTION_MISMATCH, journal side: posted journal lines FULL JOIN the posted transactions no
+        // proposal or invoice line bills, by legal entity and actual; and a line with more than one transaction.
+        Check(
+            name: "posted_transactions_journal",
+            sql: """
+                WITH t AS (\(journalTransactions)),
+                jl AS (SELECT * FROM fno.projadvancedjournalline WHERE status = 1)
+                SELECT (SELECT count(*)
+                          FROM jl
+                          FULL JOIN t ON t.dataareaid = jl.dataareaid AND t.actualid = jl.actualid
+                         WHERE jl.recid IS NULL OR t.recid IS NULL
+                            OR (jl.qty, jl.lineamount, jl.currencyid, jl.transtype, jl.projid, jl.transdate, jl.voucher)
+                               IS DISTINCT FROM (t.qty, t.amount, t.currencyid, t.transtype, t.projid, t.transdate,
+                                                 t.voucher))
+                     + (SELECT count(*)
+                          FROM (SELECT dataareaid, actualid FROM t GROUP BY dataareaid, actualid HAVING count(*) > 1) d
+                          JOIN jl ON jl.dataareaid = d.dataareaid AND jl.actualid = d.actualid)
+                """),
+        // POSTED_INVOICE_PROPOSAL_MISMATCH, header: each posted invoice against its proposal (amount before tax, currency,
+        // contract, customer, invoice id) and its own total; a proposal posted as an invoice that does not exist.
+        Check(
+            name: "posted_invoice_headers",
+            sql: """
+                SELECT (SELECT count(*)
+                          FROM fno.projinvoicejour j
+                          LEFT JOIN fno.projproposaljour p ON p.dataareaid = j.dataareaid AND p.proposalid = j.proposalid
+                          LEFT JOIN recon.tolerance t ON t.currencyid = j.currencyid
+                         WHERE p.recid IS NULL
+                            OR abs(j.salesorderbalance - p.salesorderbalance) > coalesce(t.amount, 0)
+                            OR abs(j.invoiceamount - (j.salesorderbalance + j.sumtax)) > coalesce(t.amount, 0)
+                            OR p.currencyid IS DISTINCT FROM j.currencyid
+                            OR p.projinvoiceprojid IS DISTINCT FROM j.projinvoiceprojid
+                            OR coalesce(p.invoiceaccount, j.invoiceaccount) IS DISTINCT FROM j.invoiceaccount
+                            OR p.projinvoiceid IS DISTINCT FROM j.projinvoiceid)
+                     + (SELECT count(*)
+                          FROM fno.projproposaljour p
+                         WHERE p.projinvoiceid IS NOT NULL
+                           AND NOT EXISTS (SELECT 1 FROM fno.projinvoicejour j
+                                            WHERE j.dataareaid = p.dataareaid AND j.projinvoiceid = p.projinvoiceid))
+                """),
+        // POSTED_INVOICE_PROPOSAL_MISMATCH, lines missing or extra by transid.
         Check(
             name: "posted_invoice_lines",
             sql: """
                 SELECT count(*)
-                  FROM (SELECT l.dataareaid, j.projinvoiceid, l.transid, l.qty, l.lineamount
+                  FROM (SELECT l.dataareaid, j.projinvoiceid, l.transid
                           FROM fno.projproposalline l
                           JOIN fno.projinvoicejour j ON j.dataareaid = l.dataareaid AND j.proposalid = l.proposalid) pl
                   FULL JOIN fno.projinvoiceline il
                     ON il.dataareaid = pl.dataareaid AND il.projinvoiceid = pl.projinvoiceid AND il.transid = pl.transid
                  WHERE pl.transid IS NULL OR il.transid IS NULL
-                    OR il.lineamount IS DISTINCT FROM pl.lineamount OR il.qty IS DISTINCT FROM pl.qty
+                """),
+        // POSTED_INVOICE_PROPOSAL_MISMATCH, each line on both sides field by field.
+        Check(
+            name: "posted_invoice_line_fields",
+            sql: """
+                SELECT count(*)
+                  FROM fno.projinvoicejour j
+                  JOIN fno.projproposalline pl ON pl.dataareaid = j.dataareaid AND pl.proposalid = j.proposalid
+                  JOIN fno.projinvoiceline il
+                    ON il.dataareaid = j.dataareaid AND il.projinvoiceid = j.projinvoiceid AND il.transid = pl.transid
+                  LEFT JOIN recon.tolerance t ON t.currencyid = pl.currencyid
+                 WHERE il.actualid IS DISTINCT FROM pl.actualid
+                    OR il.qty IS DISTINCT FROM pl.qty
+                    OR (il.salesprice IS DISTINCT FROM pl.salesprice
+                        AND (il.salesprice IS NULL OR pl.salesprice IS NULL
+                             OR abs(il.salesprice - pl.salesprice) > coalesce(t.amount, 0)))
+                    OR abs(il.lineamount - pl.lineamount) > coalesce(t.amount, 0)
+                    OR il.currencyid IS DISTINCT FROM pl.currencyid
+                    OR il.transtype IS DISTINCT FROM pl.transtype
+                    OR il.linepropertyid IS DISTINCT FROM pl.linepropertyid
+                """),
+        // POSTED_TRANSACTION_MISMATCH, invoice side: posted invoice lines FULL JOIN the posted transactions a proposal
+        // or invoice line bills, by legal entity and transid, invoiced on the invoice's voucher; a transid posted twice.
+        Check(
+            name: "posted_transactions_invoice",
+            sql: """
+                SELECT (SELECT count(*)
+                          FROM (SELECT il.dataareaid, il.transid, il.actualid, il.qty, il.lineamount, il.currencyid,
+                                       il.transtype, il.projid, j.ledgervoucher
+                                  FROM fno.projinvoiceline il
+                                  JOIN fno.projinvoicejour j
+                                    ON j.dataareaid = il.dataareaid AND j.projinvoiceid = il.projinvoiceid) il
+                          FULL JOIN (SELECT t.*
+                                       FROM fno.projpostedtranstable t
+                                       LEFT JOIN fno.projproposalline pl
+                                         ON pl.dataareaid = t.dataareaid AND pl.transid = t.transid
+                                      WHERE pl.transid IS NOT NULL
+                                         OR EXISTS (SELECT 1 FROM fno.projinvoiceline l
+                                                     WHERE l.dataareaid = t.dataareaid AND l.transid = t.transid)) t
+                            ON t.dataareaid = il.dataareaid AND t.transid = il.transid
+                         WHERE il.transid IS NULL OR t.recid IS NULL
+                            OR (il.actualid, il.qty, il.lineamount, il.currencyid, il.transtype, il.projid,
+                                il.ledgervoucher, 4)
+                               IS DISTINCT FROM (t.actualid, t.qty, t.amount, t.currencyid, t.transtype, t.projid,
+                                                 t.voucher, t.transstatus))
+                     + (SELECT count(*)
+                          FROM (SELECT 1 FROM fno.projpostedtranstable
+                                 GROUP BY dataareaid, transid HAVING count(*) > 1) d)
+                """),
+        // CUSTOMER_TRANSACTION_MISMATCH: each posted invoice FULL JOIN the customer transactions of its invoice id;
+        // an invoice with more than one.
+        Check(
+            name: "customer_transactions",
+            sql: """
+                SELECT (SELECT count(*)
+                          FROM (\(invoiceAmounts)) j
+                          FULL JOIN fno.custtrans c ON c.dataareaid = j.dataareaid AND c.invoice = j.projinvoiceid
+                         WHERE j.recid IS NULL OR c.recid IS NULL
+                            OR (j.invoiceamount, j.revenuemst + j.taxmst, j.currencyid, j.invoiceaccount,
+                                j.ledgervoucher)
+                               IS DISTINCT FROM (c.amountcur, c.amountmst, c.currencycode, c.accountnum, c.voucher))
+                     + (SELECT count(*)
+                          FROM (SELECT dataareaid, invoice FROM fno.custtrans
+                                 GROUP BY dataareaid, invoice HAVING count(*) > 1) d
+                          JOIN fno.projinvoicejour j ON j.dataareaid = d.dataareaid AND j.projinvoiceid = d.invoice)
+                """),
+        // VOUCHER_MISMATCH: per voucher, main account and transaction currency, the ledger lines against the postings
+        // behind them (journal vouchers: cost 600100 / 200150, WIP 130500 / 401300; invoice vouchers: 130100 total,
+        // 401100 amount before tax, 222200 tax; an invoice voucher's WIP reversal left out).
+        Check(
+            name: "voucher_lines",
+            sql: """
+                WITH t AS (
+                    SELECT t.dataareaid, t.voucher, t.currencyid, t.amount, t.amountmst,
+                           EXISTS (SELECT 1 FROM fno.projcdsactualsimport s
+                                    WHERE s.actualid = t.actualid AND s.dataareaid = t.dataareaid AND NOT s.isduplicate
+                                      AND s.transtype = 192350005) AS wip
+                      FROM (\(journalTransactions)) t
+                     WHERE t.voucher IS NOT NULL),
+                expected AS (
+                    SELECT t.dataareaid, t.voucher, a.mainaccount, t.currencyid AS currency,
+                           a.sign * sum(t.amountmst) AS mst, a.sign * sum(t.amount) AS cur
+                      FROM t
+                     CROSS JOIN LATERAL (VALUES (CASE WHEN t.wip THEN '130500' ELSE '600100' END, 1),
+                                                (CASE WHEN t.wip THEN '401300' ELSE '200150' END, -1)) AS a(mainaccount, sign)
+                     GROUP BY t.dataareaid, t.voucher, a.mainaccount, a.sign, t.currencyid
+                    UNION ALL
+                    SELECT j.dataareaid, j.ledgervoucher, a.mainaccount, j.currencyid, a.mst, a.cur
+                      FROM (\(invoiceAmounts)) j
+                     CROSS JOIN LATERAL (VALUES ('130100', j.revenuemst + j.taxmst, j.invoiceamount),
+                                                ('401100', -j.revenuemst, -j.salesorderbalance),
+                                                ('222200', -j.taxmst, -j.sumtax)) AS a(mainaccount, mst, cur)
+                     WHERE j.ledgervoucher IS NOT NULL),
+                ledger AS (
+                    SELECT e.dataareaid, e.voucher, e.mainaccount, e.transactioncurrencycode AS currency,
+                           sum(e.accountingcurrencyamount) AS mst, sum(e.transactioncurrencyamount) AS cur
+                      FROM fno.generaljournalaccountentry e
+                     WHERE NOT (e.mainaccount IN ('401300', '130500')
+                                AND EXISTS (SELECT 1 FROM fno.projinvoicejour j
+                                             WHERE j.dataareaid = e.dataareaid AND j.ledgervoucher = e.voucher))
+                     GROUP BY e.dataareaid, e.voucher, e.mainaccount, e.transactioncurrencycode)
+                SELECT count(*)
+                  FROM expected ex
+                  FULL JOIN ledger lg
+                    ON lg.dataareaid = ex.dataareaid AND lg.voucher = ex.voucher AND lg.mainaccount = ex.mainaccount
+                   AND lg.currency = ex.currency
+                 WHERE (coalesce(ex.mst, 0), coalesce(ex.cur, 0)) IS DISTINCT FROM (coalesce(lg.mst, 0), coalesce(lg.cur, 0))
                 """),
         Check(
             name: "voucher_balance",
@@ -451,6 +673,111 @@ enum ReconSQL {
                 SELECT count(*)
                   FROM (SELECT dataareaid, voucher FROM fno.generaljournalaccountentry
                          GROUP BY dataareaid, voucher HAVING sum(accountingcurrencyamount) <> 0) v
+                """),
+        // WRITEBACK_MISMATCH: staging rows that carry a voucher against the posting that wrote it (a cost or unbilled
+        // sale: its posted journal line; a billed sale: its posted invoice line and invoice).
+        Check(
+            name: "writeback_staging",
+            sql: """
+                SELECT count(*)
+                  FROM (SELECT s.vouchernumber, s.exchangerate, s.exchangeratedate, s.salestaxamount, jl.voucher,
+                               round(100 / jl.exchrate, 10) AS rate, coalesce(jl.accountingdate, jl.transdate) AS ratedate,
+                               0::numeric AS tax
+                          FROM fno.projcdsactualsimport s
+                          JOIN fno.projadvancedjournalline jl ON jl.recid = s.projadvancedjournalline
+                         WHERE jl.status = 1 AND s.transtype IN (192350000, 192350005)
+                           AND s.vouchernumber IS NOT NULL AND NOT s.isduplicate
+                        UNION ALL
+                        SELECT s.vouchernumber, s.exchangerate, s.exchangeratedate, s.salestaxamount, j.ledgervoucher,
+                               round(100 / j.exchrate, 10), j.invoicedate, il.taxamount
+                          FROM fno.projcdsactualsimport s
+                          JOIN fno.projinvoiceline il
+                            ON il.dataareaid = s.dataareaid AND il.transid = s.invoiceproposallinetransid
+                          JOIN fno.projinvoicejour j ON j.dataareaid = il.dataareaid AND j.projinvoiceid = il.projinvoiceid
+                         WHERE s.transtype = 192350006 AND s.vouchernumber IS NOT NULL AND NOT s.isduplicate) p
+                 WHERE (p.voucher, p.rate, p.ratedate, p.tax)
+                       IS DISTINCT FROM (p.vouchernumber, p.exchangerate, p.exchangeratedate, p.salestaxamount)
+                """),
+        // WRITEBACK_MISMATCH: the accounting write-back against the actuals that have their voucher.
+        Check(
+            name: "writeback_actuals",
+            sql: """
+                SELECT count(*)
+                  FROM fno.projcdsactualsimport s
+                  JOIN dataverse.msdyn_actual a ON a.msdyn_actualid = s.actualid
+                 WHERE s.vouchernumber IS NOT NULL AND NOT s.isduplicate
+                   AND a.msdyn_externalreferenceid = s.vouchernumber
+                   AND (s.exchangerate, s.exchangeratedate, s.salestaxamount, s.isjournalized)
+                       IS DISTINCT FROM (a.exchangerate, a.msdyn_exchangeratedate, a.msdyn_salestaxamount,
+                                         a.msdyn_isjournalized)
+                """),
+        // CONTROL_TOTAL_MISMATCH: per legal entity, contract and currency (and period for the ledger), each pair of
+        // consecutive stages of billing summed over the same records.
+        Check(
+            name: "control_totals",
+            sql: """
+                SELECT count(*)
+                  FROM (SELECT st.pair, st.dataareaid, st.contract, st.currency, st.period,
+                               coalesce(sum(st.total) FILTER (WHERE st.side = 'a'), 0) AS a_total,
+                               coalesce(sum(st.total) FILTER (WHERE st.side = 'b'), 0) AS b_total
+                          FROM (SELECT 1 AS pair, 'a' AS side, 'usmf' AS dataareaid, so.ordernumber AS contract,
+                                       a.isocurrencycode AS currency, NULL::date AS period, a.msdyn_amount AS total
+                                  FROM dataverse.msdyn_actual a
+                                  LEFT JOIN dataverse.salesorder so ON so.salesorderid = a.msdyn_salescontract
+                                 WHERE a.msdyn_skipsync = false AND a.msdyn_transactiontypecode = 192350006
+                                UNION ALL
+                                SELECT 1, 'b', s.dataareaid, s.contractid, s.transactioncurrencyid, NULL, s.amount
+                                  FROM fno.projcdsactualsimport s
+                                 WHERE s.transtype = 192350006 AND NOT s.isduplicate
+                                UNION ALL
+                                SELECT 2, 'a', s.dataareaid, s.contractid, s.transactioncurrencyid, NULL, s.amount
+                                  FROM fno.projcdsactualsimport s
+                                 WHERE s.transtype = 192350006 AND NOT s.isduplicate
+                                   AND EXISTS (SELECT 1 FROM fno.projproposalline l
+                                                WHERE l.dataareaid = s.dataareaid AND l.proposalid = s.invoiceid)
+                                UNION ALL
+                                SELECT 2, 'b', p.dataareaid, p.projinvoiceprojid, l.currencyid, NULL, l.lineamount
+                                  FROM fno.projproposalline l
+                                  JOIN fno.projproposaljour p ON p.dataareaid = l.dataareaid AND p.proposalid = l.proposalid
+                                UNION ALL
+                                SELECT 3, 'a', p.dataareaid, p.projinvoiceprojid, l.currencyid, NULL, l.lineamount
+                                  FROM fno.projproposalline l
+                                  JOIN fno.projproposaljour p ON p.dataareaid = l.dataareaid AND p.proposalid = l.proposalid
+                                 WHERE EXISTS (SELECT 1 FROM fno.projinvoicejour j
+                                                WHERE j.dataareaid = p.dataareaid AND j.proposalid = p.proposalid)
+                                UNION ALL
+                                SELECT 3, 'b', j.dataareaid, j.projinvoiceprojid, il.currencyid, NULL, il.lineamount
+                                  FROM fno.projinvoiceline il
+                                  JOIN fno.projinvoicejour j ON j.dataareaid = il.dataareaid AND j.projinvoiceid = il.projinvoiceid
+                                UNION ALL
+                                SELECT 4, 'a', j.dataareaid, j.projinvoiceprojid, il.currencyid, NULL, il.lineamount
+                                  FROM fno.projinvoiceline il
+                                  JOIN fno.projinvoicejour j ON j.dataareaid = il.dataareaid AND j.projinvoiceid = il.projinvoiceid
+                                 WHERE il.linepropertyid = 'Chargeable'
+                                UNION ALL
+                                SELECT 4, 'b', j.dataareaid, j.projinvoiceprojid, j.currencyid, NULL, j.salesorderbalance
+                                  FROM fno.projinvoicejour j
+                                UNION ALL
+                                SELECT 5, 'a', j.dataareaid, j.projinvoiceprojid, j.currencyid, NULL, j.salesorderbalance
+                                  FROM fno.projinvoicejour j
+                                UNION ALL
+                                SELECT 5, 'b', j.dataareaid, j.projinvoiceprojid, c.currencycode, NULL, c.amountcur - j.sumtax
+                                  FROM fno.custtrans c
+                                  JOIN fno.projinvoicejour j ON j.dataareaid = c.dataareaid AND j.projinvoiceid = c.invoice
+                                UNION ALL
+                                SELECT 6, 'a', j.dataareaid, j.projinvoiceprojid, c.currencycode,
+                                       date_trunc('month', c.transdate)::date, c.amountcur - j.sumtax
+                                  FROM fno.custtrans c
+                                  JOIN fno.projinvoicejour j ON j.dataareaid = c.dataareaid AND j.projinvoiceid = c.invoice
+                                UNION ALL
+                                SELECT 6, 'b', j.dataareaid, j.projinvoiceprojid, e.transactioncurrencycode,
+                                       date_trunc('month', e.accountingdate)::date, -e.transactioncurrencyamount
+                                  FROM fno.generaljournalaccountentry e
+                                  JOIN fno.projinvoicejour j ON j.dataareaid = e.dataareaid AND j.ledgervoucher = e.voucher
+                                 WHERE e.mainaccount = '401100') st
+                         GROUP BY st.pair, st.dataareaid, st.contract, st.currency, st.period) t
+                  LEFT JOIN recon.tolerance tol ON tol.currencyid = t.currency
+                 WHERE abs(t.b_total - t.a_total) > coalesce(tol.amount, 0)
                 """),
     ]
 }
