@@ -14,14 +14,19 @@ extension FaultCase {
 
     /// The two VOUCHER_MISMATCH rows (accounting and transaction currency) of one main account and currency of a
     /// voucher whose postings say `mst` and `cur` more than its ledger lines hold (an SQL expression each, over
-    /// ``costRecords``); a row whose difference is zero is left out. `invoice` names the invoice of an invoice voucher.
+    /// `records`, by default ``costRecords``); a row whose difference is zero is left out. `invoice` names the invoice
+    /// of an invoice voucher.
     static func voucherRows(
-        _ voucher: String, account: String, currency: String, mst: String, cur: String, invoice: String = "NULL"
+        _ voucher: String, account: String, currency: String, mst: String, cur: String, invoice: String = "NULL",
+        records: String = costRecords
     ) -> String {
         """
         SELECT 'VOUCHER_MISMATCH', 'E', 'VOUCHER_MISMATCH', \(invoice), \(invoice), NULL, NULL, v.voucher,
-               '\(account) \(currency) ' || d.col, (d.ledger + d.delta)::text, d.ledger::text, abs(d.delta)
-          FROM (SELECT \(voucher) AS voucher, \(mst) AS mst, \(cur) AS cur \(costRecords)) v
+               '\(account) \(currency) ' || d.col,
+               -- (postings that come to nothing, such as an invoice without lines, show as 0)
+               CASE WHEN d.ledger + d.delta = 0 THEN '0' ELSE (d.ledger + d.delta)::text END, d.ledger::text,
+               abs(d.delta)
+          FROM (SELECT \(voucher) AS voucher, \(mst) AS mst, \(cur) AS cur \(records)) v
          CROSS JOIN LATERAL (
                SELECT coalesce(sum(e.accountingcurrencyamount), 0) AS mst, coalesce(sum(e.transactioncurrencyamount), 0) AS cur
                  FROM fno.generaljournalaccountentry e

@@ -4,6 +4,11 @@ import Testing
 /// fault corrupts exactly that in the clean posted scenario, as an outside writer would (triggers off), and the run
 /// must report exactly the findings of the links the corrupted record is part of and the control totals it moves:
 /// nothing about any record the fault left alone.
+extension FaultCase {
+    /// Every fault case of the catalogue's tests and of the chain's.
+    static var everyCase: [FaultCase] { all + stagingChain + journalChain }
+}
+
 @Suite("every link of the chain, field by field")
 struct ChainTests {
     @Test(arguments: FaultCase.stagingChain)

@@ -52,6 +52,42 @@ struct FaultCase: Sendable, CustomStringConvertible {
          LIMIT 1;
         """
 
+    /// SQL undoing the posting of proposal INV-000004 the way F&O leaves it when posting fails and rolls back: no
+    /// posted invoice, lines, customer transaction, invoiced transactions or voucher; the WIP it reversed posted
+    /// again; its billed sales' staging rows without the posting's write-back; the proposal open again.
+    static let unpostINV4 = """
+        CREATE TEMP TABLE posted AS
+        SELECT dataareaid, projinvoiceid, ledgervoucher FROM fno.projinvoicejour WHERE proposalid = 'INV-000004';
+        UPDATE fno.projpostedtranstable t SET transstatus = 2
+          FROM fno.projinvoiceline il
+          JOIN posted p USING (dataareaid, projinvoiceid)
+          JOIN fno.projcdstransactionconnectionimport k
+            ON k.transaction1 = il.actualid AND k.transaction2role = '192350005'
+         WHERE t.actualid = k.transaction2 AND t.transstatus = 4;
+        DELETE FROM fno.projpostedtranstable t USING fno.projinvoiceline il, posted p
+         WHERE il.dataareaid = p.dataareaid AND il.projinvoiceid = p.projinvoiceid
+           AND t.dataareaid = il.dataareaid AND t.transid = il.transid;
+        DELETE FROM fno.projinvoiceline il USING posted p
+         WHERE il.dataareaid = p.dataareaid AND il.projinvoiceid = p.projinvoiceid;
+        DELETE FROM fno.projinvoicejour j USING posted p
+         WHERE j.dataareaid = p.dataareaid AND j.projinvoiceid = p.projinvoiceid;
+        DELETE FROM fno.custtrans c USING posted p WHERE c.dataareaid = p.dataareaid AND c.invoice = p.projinvoiceid;
+        DELETE FROM fno.generaljournalaccountentry e USING posted p WHERE e.voucher = p.ledgervoucher;
+        DELETE FROM fno.generaljournalentry e USING posted p WHERE e.subledgervoucher = p.ledgervoucher;
+        UPDATE fno.projcdsactualsimport
+           SET vouchernumber = NULL, accountingamount = NULL, exchangerate = NULL, exchangeratedate = NULL,
+               salestaxamount = NULL
+         WHERE invoiceproposalid = 'INV-000004' AND transtype = 192350006;
+        UPDATE fno.projproposaljour SET status = 0, projinvoiceid = NULL, ledgervoucher = NULL
+         WHERE proposalid = 'INV-000004';
+        """
+
+    /// The posted invoice of INV-000004 after the fault: `j` the invoice, `c` its customer transaction.
+    static let inv4Records = """
+        FROM fno.projinvoicejour j JOIN fno.custtrans c ON c.dataareaid = j.dataareaid AND c.invoice = j.projinvoiceid
+         WHERE j.proposalid = 'INV-000004'
+        """
+
     /// One case per category of the catalogue but IN_FLIGHT.
     static let all: [FaultCase] = [
         // MARK: headers
@@ -66,6 +102,18 @@ struct FaultCase: Sendable, CustomStringConvertible {
                 SELECT 'CONFIRMED_WITHOUT_PROPOSAL', 'E', 'CONFIRMED_WITHOUT_PROPOSAL', invoicenumber, NULL, NULL, NULL,
                        NULL, NULL, invoicenumber, NULL, totallineitemamount
                   FROM dataverse.invoice WHERE invoicenumber = 'INV-000004'
+                UNION ALL
+                -- its posted invoice now belongs to no proposal
+                SELECT 'POSTED_INVOICE_PROPOSAL_MISMATCH', 'E', 'POSTED_INVOICE_PROPOSAL_MISMATCH', j.proposalid,
+                       j.proposalid, NULL, NULL, j.ledgervoucher, 'proposalid', NULL, j.proposalid, j.salesorderbalance
+                  FROM fno.projinvoicejour j WHERE j.proposalid = 'INV-000004'
+                """,
+            controls: """
+                SELECT 'proposal_lines vs invoice_lines', '0', sum(l.lineamount)::text, sum(l.lineamount), j.dataareaid,
+                       j.projinvoiceprojid, j.currencyid, NULL
+                  FROM fno.projinvoicejour j JOIN fno.projinvoiceline l USING (dataareaid, projinvoiceid)
+                 WHERE j.proposalid = 'INV-000004'
+                 GROUP BY j.dataareaid, j.projinvoiceprojid, j.currencyid
                 """),
         FaultCase(
             category: "PROPOSAL_WITHOUT_CONFIRMED_PROFORMA",
@@ -105,6 +153,12 @@ struct FaultCase: Sendable, CustomStringConvertible {
                        NULL, NULL, NULL, 'invoiceaccount', a.accountnumber, 'C-999', NULL
                   FROM dataverse.invoice i JOIN dataverse.account a ON a.accountid = i.customerid
                  WHERE i.invoicenumber = 'INV-000004'
+                UNION ALL
+                -- and the invoice posted from it no longer equals it
+                SELECT 'POSTED_INVOICE_PROPOSAL_MISMATCH', 'E', 'POSTED_INVOICE_PROPOSAL_MISMATCH', j.proposalid,
+                       j.proposalid, NULL, NULL, j.ledgervoucher, 'invoiceaccount', 'C-999', j.invoiceaccount,
+                       j.salesorderbalance
+                  FROM fno.projinvoicejour j WHERE j.proposalid = 'INV-000004'
                 """),
         FaultCase(
             category: "HEADER_AMOUNT_MISMATCH",
@@ -119,8 +173,28 @@ struct FaultCase: Sendable, CustomStringConvertible {
                 """,
             expected: """
                 SELECT 'HEADER_AMOUNT_MISMATCH', 'E', 'HEADER_AMOUNT_MISMATCH', invoicenumber, invoicenumber, NULL,
-                       NULL, NULL, 'salesorderbalance', totallineitemamount, totallineitemamount + 10, 10.00
+                       NULL, NULL, 'salesorderbalance', totallineitemamount::text, (totallineitemamount + 10)::text, 10.00
                   FROM dataverse.invoice WHERE invoicenumber = 'INV-000004'
+                UNION ALL
+                -- posting did not carry the 10.00 into the customer transaction and the ledger
+                SELECT 'CUSTOMER_TRANSACTION_MISMATCH', 'E', 'CUSTOMER_TRANSACTION_MISMATCH', j.proposalid,
+                       j.proposalid, NULL, NULL, j.ledgervoucher, 'amountcur', j.invoiceamount::text, c.amountcur::text, 10.00
+                  \(inv4Records)
+                UNION ALL
+                \(voucherRows("j.ledgervoucher", account: "130100", currency: "EUR", mst: "0", cur: "10.00",
+                              invoice: "'INV-000004'", records: inv4Records))
+                UNION ALL
+                \(voucherRows("j.ledgervoucher", account: "401100", currency: "EUR", mst: "0", cur: "-10.00",
+                              invoice: "'INV-000004'", records: inv4Records))
+                """,
+            controls: """
+                SELECT 'invoice_lines_chargeable vs invoice_headers', j.salesorderbalance - 10, j.salesorderbalance,
+                       10.00, j.dataareaid, j.projinvoiceprojid, j.currencyid, NULL
+                  \(inv4Records)
+                UNION ALL
+                SELECT 'invoice_headers vs customer_transactions_less_tax', j.salesorderbalance,
+                       c.amountcur - j.sumtax, 10.00, j.dataareaid, j.projinvoiceprojid, j.currencyid, NULL
+                  \(inv4Records)
                 """),
         FaultCase(
             category: "TAX_DIFFERENCE",
@@ -131,9 +205,29 @@ struct FaultCase: Sendable, CustomStringConvertible {
                 """,
             expected: """
                 SELECT 'TAX_DIFFERENCE', 'I', 'TAX_DIFFERENCE', p.proposalid, p.proposalid, NULL, NULL,
-                       j.ledgervoucher, 'sumtax', p.sumtax, j.sumtax, 0.01
+                       j.ledgervoucher, 'sumtax', p.sumtax::text, j.sumtax::text, 0.01
                   FROM fno.projproposaljour p JOIN fno.projinvoicejour j USING (dataareaid, proposalid)
                  WHERE p.proposalid = 'INV-000004'
+                UNION ALL
+                -- the customer transaction and the voucher kept the proposal's tax
+                SELECT 'CUSTOMER_TRANSACTION_MISMATCH', 'E', 'CUSTOMER_TRANSACTION_MISMATCH', j.proposalid,
+                       j.proposalid, NULL, NULL, j.ledgervoucher, 'amountcur', j.invoiceamount::text, c.amountcur::text, 0.01
+                  \(inv4Records)
+                UNION ALL
+                \(voucherRows("j.ledgervoucher", account: "130100", currency: "EUR", mst: "0", cur: "0.01",
+                              invoice: "'INV-000004'", records: inv4Records))
+                UNION ALL
+                \(voucherRows("j.ledgervoucher", account: "222200", currency: "EUR", mst: "0", cur: "-0.01",
+                              invoice: "'INV-000004'", records: inv4Records))
+                """,
+            controls: """
+                SELECT 'invoice_headers vs customer_transactions_less_tax', j.salesorderbalance,
+                       c.amountcur - j.sumtax, 0.01, j.dataareaid, j.projinvoiceprojid, j.currencyid, NULL
+                  \(inv4Records)
+                UNION ALL
+                SELECT 'customer_transactions_less_tax vs ledger_revenue', c.amountcur - j.sumtax, j.salesorderbalance,
+                       0.01, j.dataareaid, j.projinvoiceprojid, j.currencyid, date_trunc('month', c.transdate)::date
+                  \(inv4Records)
                 """),
         FaultCase(
             category: "POSTED_STATUS_NOT_REFLECTED",
@@ -151,11 +245,7 @@ struct FaultCase: Sendable, CustomStringConvertible {
             category: "PROPOSAL_STUCK_UNPOSTED",
             injection: """
                 -- posting failed and was rolled back in F&O: the proposal has its lines but no posted invoice
-                DELETE FROM fno.projinvoiceline
-                 WHERE projinvoiceid = (SELECT projinvoiceid FROM fno.projinvoicejour WHERE proposalid = 'INV-000004');
-                DELETE FROM fno.projinvoicejour WHERE proposalid = 'INV-000004';
-                UPDATE fno.projproposaljour SET status = 0, projinvoiceid = NULL, ledgervoucher = NULL
-                 WHERE proposalid = 'INV-000004';
+                \(unpostINV4)
                 -- so the proforma is Confirmed again, without the posted invoice's write-back
                 UPDATE dataverse.invoice
                    SET msdyn_projectinvoicestatus = 192350002, msdyn_customerinvoicenumber = NULL,
@@ -214,6 +304,14 @@ struct FaultCase: Sendable, CustomStringConvertible {
                 SELECT 'BILLED_SALES_NOT_STAGED', 'E', 'BILLED_SALES_NOT_STAGED', p.invoice, NULL,
                        'ffffffff-0000-0000-0000-0000000b5001', NULL, NULL, NULL, NULL, NULL, b.msdyn_amount
                   FROM pick p JOIN dataverse.msdyn_actual b ON b.msdyn_actualid = p.billed
+                """,
+            controls: """
+                SELECT 'dataverse_billed_sales vs staging_billed_sales', sum(o.amount) + s.amount, sum(o.amount),
+                       s.amount, s.dataareaid, s.contractid, s.transactioncurrencyid, NULL
+                  FROM pick p
+                  JOIN fno.projcdsactualsimport s ON s.actualid = p.billed
+                  JOIN fno.projcdsactualsimport o ON o.contractid = s.contractid AND o.transtype = 192350006
+                 GROUP BY s.amount, s.dataareaid, s.contractid, s.transactioncurrencyid
                 """),
         FaultCase(
             category: "STAGED_NOT_IMPORTED",
@@ -263,6 +361,21 @@ struct FaultCase: Sendable, CustomStringConvertible {
                 SELECT 'PROPOSAL_LINE_SET_MISMATCH', 'E', 'PROPOSAL_LINE_SET_MISMATCH', p.invoice, p.invoice, NULL,
                        NULL, NULL, NULL, '1', '2', b.msdyn_amount
                   FROM pick p JOIN dataverse.msdyn_actual b ON b.msdyn_actualid = p.billed
+                UNION ALL
+                -- the second posted line has no posted transaction
+                SELECT 'POSTED_TRANSACTION_MISMATCH', 'E', 'POSTED_TRANSACTION_MISMATCH', p.invoice, p.invoice,
+                       p.billed, 'PT-90000001', j.ledgervoucher, 'count', '1', '0', il.lineamount
+                  FROM pick p
+                  JOIN fno.projinvoicejour j ON j.proposalid = p.invoice
+                  JOIN fno.projinvoiceline il ON il.projinvoiceid = j.projinvoiceid AND il.transid = 'PT-90000001'
+                """,
+            controls: """
+                SELECT 'staging_billed_sales vs proposal_lines', sum(o.amount), sum(o.amount) + s.amount, s.amount,
+                       s.dataareaid, s.contractid, s.transactioncurrencyid, NULL
+                  FROM pick p
+                  JOIN fno.projcdsactualsimport s ON s.actualid = p.billed
+                  JOIN fno.projcdsactualsimport o ON o.contractid = s.contractid AND o.transtype = 192350006
+                 GROUP BY s.amount, s.dataareaid, s.contractid, s.transactioncurrencyid
                 """),
         FaultCase(
             category: "PROPOSAL_LINE_AMOUNT_MISMATCH",
@@ -273,10 +386,25 @@ struct FaultCase: Sendable, CustomStringConvertible {
                 """,
             expected: """
                 SELECT 'PROPOSAL_LINE_AMOUNT_MISMATCH', 'E', 'PROPOSAL_LINE_AMOUNT_MISMATCH', p.invoice, p.invoice,
-                       p.billed, l.transid, NULL, 'lineamount', b.msdyn_amount, l.lineamount, 1.00
+                       p.billed, l.transid, NULL, 'lineamount', b.msdyn_amount::text, l.lineamount::text, 1.00
                   FROM pick p
                   JOIN dataverse.msdyn_actual b ON b.msdyn_actualid = p.billed
                   JOIN fno.projproposalline l ON l.actualid = p.billed
+                UNION ALL
+                -- the invoiced transaction kept the billed sale's amount
+                SELECT 'POSTED_TRANSACTION_MISMATCH', 'E', 'POSTED_TRANSACTION_MISMATCH', p.invoice, p.invoice,
+                       p.billed, t.transid, t.voucher, 'amount', il.lineamount::text, t.amount::text, 1.00
+                  FROM pick p
+                  JOIN fno.projinvoiceline il ON il.actualid = p.billed
+                  JOIN fno.projpostedtranstable t ON t.transid = il.transid
+                """,
+            controls: """
+                SELECT 'staging_billed_sales vs proposal_lines', sum(o.amount), sum(o.amount) + 1, 1.00,
+                       s.dataareaid, s.contractid, s.transactioncurrencyid, NULL
+                  FROM pick p
+                  JOIN fno.projcdsactualsimport s ON s.actualid = p.billed
+                  JOIN fno.projcdsactualsimport o ON o.contractid = s.contractid AND o.transtype = 192350006
+                 GROUP BY s.dataareaid, s.contractid, s.transactioncurrencyid
                 """),
         FaultCase(
             category: "ORPHAN_PROPOSAL_LINE",
@@ -412,9 +540,12 @@ struct FaultCase: Sendable, CustomStringConvertible {
                 """,
             expected: """
                 SELECT 'ACCOUNTING_AMOUNT_MISMATCH', 'E', 'ACCOUNTING_AMOUNT_MISMATCH', NULL, NULL, t.actualid,
-                       t.transid, t.voucher, 'amountmst', s.accountingamount, t.amountmst, 0.01
+                       t.transid, t.voucher, 'amountmst', s.accountingamount::text, t.amountmst::text, 0.01
                   FROM fno.projpostedtranstable t JOIN fno.projcdsactualsimport s USING (actualid)
                  WHERE t.actualid = (SELECT cost FROM pick)
+                UNION ALL
+                -- the journal voucher's ledger lines no longer sum the transactions it posted
+                \(costVoucherRows("t.voucher", currency: "USD", mst: "0.01", cur: "0"))
                 """),
         FaultCase(
             category: "WIP_NOT_REVERSED",
@@ -438,10 +569,44 @@ struct FaultCase: Sendable, CustomStringConvertible {
                 """,
             expected: """
                 SELECT 'POSTED_INVOICE_PROPOSAL_MISMATCH', 'E', 'POSTED_INVOICE_PROPOSAL_MISMATCH', j.proposalid,
-                       j.proposalid, NULL, NULL, j.ledgervoucher, 'lines', count(*), '0', sum(abs(l.lineamount))
+                       j.proposalid, NULL, NULL, j.ledgervoucher, 'lines', count(*)::text, '0',
+                       sum(abs(l.lineamount))
                   FROM fno.projinvoicejour j JOIN fno.projproposalline l USING (dataareaid, proposalid)
                  WHERE j.proposalid = 'INV-000004'
                  GROUP BY j.proposalid, j.ledgervoucher
+                UNION ALL
+                -- every invoiced transaction of the proposal has no posted line now
+                SELECT 'POSTED_TRANSACTION_MISMATCH', 'E', 'POSTED_TRANSACTION_MISMATCH', l.proposalid, l.proposalid,
+                       t.actualid, t.transid, t.voucher, 'count', '0', '1', t.amount
+                  FROM fno.projproposalline l JOIN fno.projpostedtranstable t USING (dataareaid, transid)
+                 WHERE l.proposalid = 'INV-000004'
+                UNION ALL
+                -- and the accounting amounts of the customer transaction and the voucher have no lines behind them
+                SELECT 'CUSTOMER_TRANSACTION_MISMATCH', 'E', 'CUSTOMER_TRANSACTION_MISMATCH', j.proposalid,
+                       j.proposalid, NULL, NULL, j.ledgervoucher, 'amountmst', '0', c.amountmst::text, c.amountmst
+                  \(inv4Records)
+                UNION ALL
+                \(voucherRows("j.ledgervoucher", account: "130100", currency: "EUR", mst: "-c.amountmst", cur: "0",
+                              invoice: "'INV-000004'", records: inv4Records))
+                UNION ALL
+                \(voucherRows("j.ledgervoucher", account: "401100", currency: "EUR",
+                              mst: "(SELECT -sum(accountingcurrencyamount) FROM fno.generaljournalaccountentry WHERE voucher = j.ledgervoucher AND mainaccount = '401100')",
+                              cur: "0", invoice: "'INV-000004'", records: inv4Records))
+                UNION ALL
+                \(voucherRows("j.ledgervoucher", account: "222200", currency: "EUR",
+                              mst: "(SELECT -sum(accountingcurrencyamount) FROM fno.generaljournalaccountentry WHERE voucher = j.ledgervoucher AND mainaccount = '222200')",
+                              cur: "0", invoice: "'INV-000004'", records: inv4Records))
+                """,
+            controls: """
+                SELECT 'proposal_lines vs invoice_lines', sum(l.lineamount)::text, '0', sum(l.lineamount), j.dataareaid,
+                       j.projinvoiceprojid, j.currencyid, NULL
+                  FROM fno.projinvoicejour j JOIN fno.projproposalline l USING (dataareaid, proposalid)
+                 WHERE j.proposalid = 'INV-000004'
+                 GROUP BY j.dataareaid, j.projinvoiceprojid, j.currencyid
+                UNION ALL
+                SELECT 'invoice_lines_chargeable vs invoice_headers', '0', j.salesorderbalance::text, j.salesorderbalance,
+                       j.dataareaid, j.projinvoiceprojid, j.currencyid, NULL
+                  FROM fno.projinvoicejour j WHERE j.proposalid = 'INV-000004'
                 """),
         FaultCase(
             category: "UNBALANCED_VOUCHER",
@@ -456,6 +621,10 @@ struct FaultCase: Sendable, CustomStringConvertible {
                 SELECT 'UNBALANCED_VOUCHER', 'E', 'UNBALANCED_VOUCHER', NULL, NULL, NULL, NULL, ledgervoucher, NULL,
                        '0', '0.01', 0.01
                   FROM fno.projinvoicejour WHERE proposalid = 'INV-000004'
+                UNION ALL
+                -- the line is the receivable, which no longer equals the invoice
+                \(voucherRows("j.ledgervoucher", account: "130100", currency: "EUR", mst: "-0.01", cur: "0",
+                              invoice: "'INV-000004'", records: inv4Records))
                 """),
     ]
 }
