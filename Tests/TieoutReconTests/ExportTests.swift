@@ -66,12 +66,15 @@ struct ExportTests {
             try db.inject(fault("TAX_DIFFERENCE").injection)
             try db.inject(fault("PROPOSAL_LINE_AMOUNT_MISMATCH").injection)
             try db.inject(fault("UNBALANCED_VOUCHER").injection)
+            // 8 findings: the customer on the proposal (and so against the invoice posted from it), the tax, the
+            // proposal line's amount (against its invoiced transaction and its contract's staging total too) and the
+            // unbalanced voucher (its receivable no longer the invoice's).
             let run = try db.run()
-            #expect(run.findings == 4)
+            #expect(run.findings == 8)
 
             let findings = try exportAndReadBack(db, .findings)
             #expect(findings.header == Reconciliation.findingColumns.joined(separator: ","))
-            #expect(findings.rows == 4)
+            #expect(findings.rows == 8)
             #expect(findings.text.contains("\"proposal customer is C-9\"\"9,9\nX, the proforma's is C-000004\""))
             let mismatched = try differences(
                 db, "recon.finding", .findings, columns: Reconciliation.findingColumns, filter: "run_id = \(run.runID)")
@@ -87,8 +90,10 @@ struct ExportTests {
                 """)
             #expect(
                 amounts == [
-                    "HEADER_ATTRIBUTE_MISMATCH|∅|t|t|t", "PROPOSAL_LINE_AMOUNT_MISMATCH|t|t|t|t",
-                    "UNBALANCED_VOUCHER|t|t|t|t", "TAX_DIFFERENCE|t|t|t|t",
+                    "CONTROL_TOTAL_MISMATCH|t|t|t|t", "HEADER_ATTRIBUTE_MISMATCH|∅|t|t|t",
+                    "POSTED_INVOICE_PROPOSAL_MISMATCH|t|t|t|t", "POSTED_TRANSACTION_MISMATCH|t|t|t|t",
+                    "PROPOSAL_LINE_AMOUNT_MISMATCH|t|t|t|t", "UNBALANCED_VOUCHER|t|t|t|t", "VOUCHER_MISMATCH|t|t|t|t",
+                    "TAX_DIFFERENCE|t|t|t|t",
                 ])
             let quoted = try db.value(
                 "SELECT actual FROM export_findings WHERE category = 'HEADER_ATTRIBUTE_MISMATCH'")
@@ -96,7 +101,7 @@ struct ExportTests {
 
             let summary = try exportAndReadBack(db, .summary)
             #expect(summary.header == Reconciliation.summaryColumns.joined(separator: ","))
-            #expect(summary.rows == 4)
+            #expect(summary.rows == 8)
             let summaryMismatch = try differences(
                 db, "recon.summary", .summary, columns: Reconciliation.summaryColumns, filter: "run_id = \(run.runID)")
             #expect(summaryMismatch == [])
@@ -104,8 +109,10 @@ struct ExportTests {
                 "SELECT category, severity, findings, amount::numeric, currency FROM export_summary")
             #expect(
                 summaryRows == [
-                    "HEADER_ATTRIBUTE_MISMATCH|E|1|0|EUR", "PROPOSAL_LINE_AMOUNT_MISMATCH|E|1|1.00|USD",
-                    "UNBALANCED_VOUCHER|E|1|0.01|USD", "TAX_DIFFERENCE|I|1|0.01|EUR",
+                    "CONTROL_TOTAL_MISMATCH|E|1|1.00|USD", "HEADER_ATTRIBUTE_MISMATCH|E|1|0|EUR",
+                    "POSTED_INVOICE_PROPOSAL_MISMATCH|E|1|22960.66|EUR", "POSTED_TRANSACTION_MISMATCH|E|1|1.00|USD",
+                    "PROPOSAL_LINE_AMOUNT_MISMATCH|E|1|1.00|USD", "UNBALANCED_VOUCHER|E|1|0.01|USD",
+                    "VOUCHER_MISMATCH|E|1|0.01|USD", "TAX_DIFFERENCE|I|1|0.01|EUR",
                 ])
 
             let pipeline = try exportAndReadBack(db, .pipeline)

@@ -42,8 +42,9 @@ struct RunLedgerTests {
         }
     }
 
-    /// Run 1 with faults A and B; A fixed and C added; run 2 has C new, B still open, A resolved. A rerun of the
-    /// same as-of replaces run 2 with the same result.
+    /// Run 1 with faults A (a receivable line a cent off: its voucher unbalanced and its receivable no longer the
+    /// invoice's, two findings) and B; A fixed and C added; run 2 has C new, B still open, A's two resolved. A rerun
+    /// of the same as-of replaces run 2 with the same result.
     @Test func newStillOpenAndResolvedAcrossRunsAndAnIdempotentRerun() throws {
         try CleanScenario.withClone { db in
             let a = fault("UNBALANCED_VOUCHER")
@@ -54,8 +55,8 @@ struct RunLedgerTests {
             try db.inject(a.injection)
             try db.inject(b.injection)
             let run1 = try db.run(asOf: first)
-            #expect(run1.findings == 2)
-            #expect(run1.newFindings == 2)
+            #expect(run1.findings == 3)
+            #expect(run1.newFindings == 3)
 
             try db.inject(
                 """
@@ -70,7 +71,7 @@ struct RunLedgerTests {
             #expect(run2.findings == 2)
             #expect(run2.newFindings == 1)
             #expect(run2.stillOpen == 1)
-            #expect(run2.resolved == 1)
+            #expect(run2.resolved == 2)
             #expect(run2.replaced == false)
             let firstSeen = try db.rows(
                 "SELECT category, first_seen_run_id FROM recon.finding WHERE run_id = \(run2.runID) ORDER BY category")
@@ -83,6 +84,7 @@ struct RunLedgerTests {
             #expect(
                 changes == [
                     "new|TAX_DIFFERENCE", "open|BILLING_STATUS_INCONSISTENT", "resolved|UNBALANCED_VOUCHER",
+                    "resolved|VOUCHER_MISMATCH",
                 ])
             let previous = try db.value("SELECT previous_run_id FROM recon.run WHERE run_id = \(run2.runID)")
             #expect(previous == "\(run1.runID)")
@@ -187,11 +189,11 @@ struct RunSafetyTests {
             let findings = try db.value("SELECT count(*) FROM recon.finding")
             #expect(findings == "0")
 
-            // Put back, the next run succeeds and finds the fault.
+            // Put back, the next run succeeds and finds the fault (the voucher unbalanced, its receivable off).
             try db.connection.query("ALTER TABLE fno.projproposalline_moved RENAME TO projproposalline")
             let run = try db.run()
-            #expect(run.findings == 1)
-            #expect(run.errors == 1)
+            #expect(run.findings == 2)
+            #expect(run.errors == 2)
         }
     }
 }
