@@ -379,7 +379,7 @@ public struct Reconciliation {
     public static let findingColumns = [
         "run_id", "finding_no", "category", "severity", "stage", "underlying_category", "invoicenumber", "proposalid",
         "actualid", "transid", "voucher", "field", "expected", "actual", "difference", "amount", "currency",
-        "dataareaid", "since", "first_seen_run_id", "age_days", "detail",
+        "dataareaid", "since", "first_seen_run_id", "age_days", "detail", "contract", "period",
     ]
     /// The columns of `recon export --what summary`, in order.
     public static let summaryColumns = [

@@ -12,7 +12,8 @@ struct ReconCommandTests {
         try Tieout.run(["recon"] + arguments + ["--db", db, "--maps", Self.maps])
     }
 
-    /// An unbalanced voucher of 12.50 USD in legal entity usmf: one error finding.
+    /// An unbalanced voucher of 12.50 USD in legal entity usmf that nothing posted: three error findings, the
+    /// voucher unbalanced and its 600100 line (in accounting and in transaction currency) not backed by a posting.
     static let unbalancedVoucher = """
         INSERT INTO fno.ledger (dataareaid, accountingcurrency) VALUES ('usmf', 'USD');
         INSERT INTO fno.generaljournalaccountentry (dataareaid, voucher, accountingdate, mainaccount,
@@ -48,16 +49,17 @@ struct ReconCommandTests {
             #expect(dirty.status == 1, "\(dirty.stderr)")
             #expect(
                 dirty.stdout
-                    == "run 2 as of \(secondAsOf)+00: 1 findings: 1 errors, 0 warnings (0 in flight), "
-                    + "0 information; 1 new, 0 still open, 0 resolved\n")
+                    == "run 2 as of \(secondAsOf)+00: 3 findings: 3 errors, 0 warnings (0 in flight), "
+                    + "0 information; 3 new, 0 still open, 0 resolved\n")
 
             let report = try recon(["report"], db: db)
             #expect(report.status == 0, "\(report.stderr)")
             #expect(
                 report.stdout == """
-                    run 2 as of \(secondAsOf)+00: 1 findings (1 errors); 1 new, 0 still open, 0 resolved
+                    run 2 as of \(secondAsOf)+00: 3 findings (3 errors); 3 new, 0 still open, 0 resolved
                     category            severity  findings  new  amount
                     UNBALANCED_VOUCHER  E         1         1    USD 12.50
+                    VOUCHER_MISMATCH    E         2         2    USD 25.00
 
                     """)
             let first = try recon(["report", "--run", "1"], db: db)
@@ -102,18 +104,22 @@ struct ReconCommandTests {
 
             let export = try recon(["export", "--what", "findings", "--out", file], db: db)
             #expect(export.status == 0, "\(export.stderr)")
-            #expect(export.stdout == "wrote 1 findings rows of run 1 to \(file)\n")
+            #expect(export.stdout == "wrote 3 findings rows of run 1 to \(file)\n")
             let text = try? String(contentsOfFile: file, encoding: .utf8)
             let lines = text?.split(separator: "\n").map(String.init) ?? []
-            #expect(lines.count == 2)
+            #expect(lines.count == 4)
             #expect(
                 lines.first
                     == "run_id,finding_no,category,severity,stage,underlying_category,invoicenumber,proposalid,actualid,"
                     + "transid,voucher,field,expected,actual,difference,amount,currency,dataareaid,since,"
-                    + "first_seen_run_id,age_days,detail")
+                    + "first_seen_run_id,age_days,detail,contract,period")
             #expect(
-                lines.last?.hasPrefix("1,1,UNBALANCED_VOUCHER,E,posting,UNBALANCED_VOUCHER,,,,,PV-900001,,0,12.50,")
-                    == true)
+                lines.dropFirst().first?.hasPrefix(
+                    "1,1,UNBALANCED_VOUCHER,E,posting,UNBALANCED_VOUCHER,,,,,PV-900001,,0,12.50,") == true)
+            #expect(
+                lines.last?.hasPrefix(
+                    "1,3,VOUCHER_MISMATCH,E,posting,VOUCHER_MISMATCH,,,,,PV-900001,600100 USD transactioncurrencyamount,"
+                        + "0,12.50,12.50,12.50,USD,usmf,") == true)
 
             // A second export replaces the file; --what pipeline has no run.
             let again = try recon(["export", "--what", "pipeline", "--out", file], db: db)

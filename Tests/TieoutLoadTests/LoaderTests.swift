@@ -349,14 +349,29 @@ struct LoaderTests {
                 .run(.init(grace: "0"))
             let findings = try rows(
                 connection,
-                "SELECT category, proposalid, actualid FROM recon.finding WHERE run_id = \(run.runID) ORDER BY finding_no"
+                """
+                SELECT category, proposalid, actualid, field FROM recon.finding WHERE run_id = \(run.runID)
+                 ORDER BY finding_no
+                """
             )
             #expect(
                 findings == [
-                    "PROPOSAL_WITHOUT_CONFIRMED_PROFORMA|INV-100001|∅",
+                    // the extract has the two imported staging rows but not their integration journal lines
+                    "JOURNAL_LINE_MISMATCH|∅|a0000000-0000-4000-8000-000000000001|projadvancedjournalline",
+                    "JOURNAL_LINE_MISMATCH|∅|a0000000-0000-4000-8000-000000000002|projadvancedjournalline",
+                    "PROPOSAL_WITHOUT_CONFIRMED_PROFORMA|INV-100001|∅|∅",
+                    // F&O's staging rows have an empty accounting date and lack the contract line and customer the
+                    // actuals map sends
+                    "STAGING_FIELD_MISMATCH|∅|a0000000-0000-4000-8000-000000000001|accountingdate",
+                    "STAGING_FIELD_MISMATCH|∅|a0000000-0000-4000-8000-000000000001|contractline",
+                    "STAGING_FIELD_MISMATCH|∅|a0000000-0000-4000-8000-000000000001|customeraccountnumber",
+                    "STAGING_FIELD_MISMATCH|∅|a0000000-0000-4000-8000-000000000002|accountingdate",
+                    "STAGING_FIELD_MISMATCH|∅|a0000000-0000-4000-8000-000000000002|contractline",
+                    "STAGING_FIELD_MISMATCH|∅|a0000000-0000-4000-8000-000000000002|customeraccountnumber",
+                    // the third actual has not reached F&O
+                    "ACTUAL_NOT_STAGED|∅|a0000000-0000-4000-8000-000000000003|∅",
                     // open since 2026-11-05, past the 3-day threshold
-                    "PROPOSAL_STUCK_UNPOSTED|INV-100001|∅",
-                    "UNBILLED_NOT_POSTED|∅|a0000000-0000-4000-8000-000000000002",
+                    "PROPOSAL_STUCK_UNPOSTED|INV-100001|∅|∅",
                 ])
         }
     }
