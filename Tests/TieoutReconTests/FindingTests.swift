@@ -15,10 +15,17 @@ struct CleanScenarioTests {
             #expect(run.replaced == false)
             let rows = try db.rows("SELECT count(*) FROM recon.finding")
             #expect(rows == ["0"])
-            // The scenario is the one the tests expect: 60 posted proformas.
+            // The scenario is the one the tests expect: 60 posted proformas, in two currencies (EUR invoices posted
+            // at a rate into the USD ledger, so every accounting-currency comparison of the chain is exercised).
             let posted = try db.value(
                 "SELECT count(*) FROM dataverse.invoice WHERE msdyn_projectinvoicestatus = 192350004")
             #expect(posted == "60")
+            let currencies = try db.rows(
+                """
+                SELECT j.currencyid, count(*), bool_and(j.exchrate <> 100) FROM fno.projinvoicejour j
+                 GROUP BY j.currencyid ORDER BY 1
+                """)
+            #expect(currencies == ["EUR|15|t", "USD|45|f"])
         }
     }
 
