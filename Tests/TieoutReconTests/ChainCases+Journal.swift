@@ -98,7 +98,8 @@ extension FaultCase {
             name: "actualid"),
         FaultCase(
             category: "JOURNAL_LINE_MISMATCH",
-            injection: "UPDATE fno.projadvancedjournalline SET dataareaid = 'usrt' WHERE actualid = (SELECT cost FROM pick);",
+            injection:
+                "UPDATE fno.projadvancedjournalline SET dataareaid = 'usrt' WHERE actualid = (SELECT cost FROM pick);",
             expected: journalField("dataareaid", expected: "s.dataareaid", actual: "jl.dataareaid") + union
                 + """
                 SELECT 'POSTED_TRANSACTION_MISMATCH', 'E', 'POSTED_TRANSACTION_MISMATCH', NULL, NULL, t.actualid,
@@ -122,14 +123,17 @@ extension FaultCase {
                 UPDATE fno.projadvancedjournalline SET lineamount = lineamount + 1 WHERE actualid = (SELECT cost FROM pick);
                 """,
             expected: journalField(
-                "lineamount", expected: "s.amount::text", actual: "jl.lineamount::text", amount: "jl.lineamount - s.amount")
+                "lineamount", expected: "s.amount::text", actual: "jl.lineamount::text",
+                amount: "jl.lineamount - s.amount")
                 + union
                 + transactionField(
-                    "amount", expected: "jl.lineamount::text", actual: "t.amount::text", amount: "jl.lineamount - t.amount"),
+                    "amount", expected: "jl.lineamount::text", actual: "t.amount::text",
+                    amount: "jl.lineamount - t.amount"),
             name: "lineamount"),
         FaultCase(
             category: "JOURNAL_LINE_MISMATCH",
-            injection: "UPDATE fno.projadvancedjournalline SET currencyid = 'EUR' WHERE actualid = (SELECT cost FROM pick);",
+            injection:
+                "UPDATE fno.projadvancedjournalline SET currencyid = 'EUR' WHERE actualid = (SELECT cost FROM pick);",
             expected: journalField("currencyid", expected: "s.transactioncurrencyid", actual: "jl.currencyid") + union
                 + transactionField("currencyid", expected: "jl.currencyid", actual: "t.currencyid"),
             name: "currencyid"),
@@ -143,7 +147,8 @@ extension FaultCase {
             name: "transtype"),
         FaultCase(
             category: "JOURNAL_LINE_MISMATCH",
-            injection: "UPDATE fno.projadvancedjournalline SET projid = 'P-999' WHERE actualid = (SELECT cost FROM pick);",
+            injection:
+                "UPDATE fno.projadvancedjournalline SET projid = 'P-999' WHERE actualid = (SELECT cost FROM pick);",
             expected: journalField("projid", expected: "s.projectid", actual: "jl.projid") + union
                 + transactionField("projid", expected: "jl.projid", actual: "t.projid"),
             name: "projid"),
@@ -164,12 +169,12 @@ extension FaultCase {
             expected: journalField(
                 "accountingdate", expected: "coalesce(s.accountingdate, s.documentdate)::text",
                 actual: "jl.accountingdate::text") + union
-                + """
-                SELECT 'WRITEBACK_MISMATCH', 'E', 'WRITEBACK_MISMATCH', NULL, NULL, s.actualid, NULL, s.vouchernumber,
-                       'projcdsactualsimport.exchangeratedate', jl.accountingdate::text, s.exchangeratedate::text,
-                       s.amount
-                  \(costRecords)
-                """,
+                    + """
+                    SELECT 'WRITEBACK_MISMATCH', 'E', 'WRITEBACK_MISMATCH', NULL, NULL, s.actualid, NULL, s.vouchernumber,
+                           'projcdsactualsimport.exchangeratedate', jl.accountingdate::text, s.exchangeratedate::text,
+                           s.amount
+                      \(costRecords)
+                    """,
             name: "accountingdate"),
 
         // MARK: journal line → posted transaction
@@ -180,7 +185,8 @@ extension FaultCase {
                 SELECT 'POSTED_TRANSACTION_MISMATCH', 'E', 'POSTED_TRANSACTION_MISMATCH', NULL, NULL, jl.actualid,
                        NULL, jl.voucher, 'count', '1', '0', jl.lineamount
                   \(costRecords)
-                """ + union + costVoucherRows("jl.voucher", currency: "USD", mst: "-s.accountingamount", cur: "-jl.lineamount"),
+                """ + union
+                    + costVoucherRows("jl.voucher", currency: "USD", mst: "-s.accountingamount", cur: "-jl.lineamount"),
             name: "posted transaction deleted"),
         FaultCase(
             category: "POSTED_TRANSACTION_MISMATCH",
@@ -205,14 +211,16 @@ extension FaultCase {
             name: "qty"),
         FaultCase(
             category: "POSTED_TRANSACTION_MISMATCH",
-            injection: "UPDATE fno.projpostedtranstable SET amount = amount + 1 WHERE actualid = (SELECT cost FROM pick);",
+            injection:
+                "UPDATE fno.projpostedtranstable SET amount = amount + 1 WHERE actualid = (SELECT cost FROM pick);",
             expected: transactionField(
                 "amount", expected: "jl.lineamount::text", actual: "t.amount::text", amount: "t.amount - jl.lineamount")
                 + union + costVoucherRows("jl.voucher", currency: "USD", mst: "0", cur: "t.amount - jl.lineamount"),
             name: "amount"),
         FaultCase(
             category: "POSTED_TRANSACTION_MISMATCH",
-            injection: "UPDATE fno.projpostedtranstable SET currencyid = 'EUR' WHERE actualid = (SELECT cost FROM pick);",
+            injection:
+                "UPDATE fno.projpostedtranstable SET currencyid = 'EUR' WHERE actualid = (SELECT cost FROM pick);",
             expected: transactionField("currencyid", expected: "jl.currencyid", actual: "t.currencyid") + union
                 + costVoucherRows("jl.voucher", currency: "USD", mst: "-t.amountmst", cur: "-t.amount") + union
                 + costVoucherRows("jl.voucher", currency: "EUR", mst: "t.amountmst", cur: "t.amount"),
@@ -229,7 +237,8 @@ extension FaultCase {
             name: "projid"),
         FaultCase(
             category: "POSTED_TRANSACTION_MISMATCH",
-            injection: "UPDATE fno.projpostedtranstable SET transdate = transdate - 1 WHERE actualid = (SELECT cost FROM pick);",
+            injection:
+                "UPDATE fno.projpostedtranstable SET transdate = transdate - 1 WHERE actualid = (SELECT cost FROM pick);",
             expected: transactionField("transdate", expected: "jl.transdate::text", actual: "t.transdate::text"),
             name: "transdate"),
         FaultCase(
@@ -279,13 +288,13 @@ extension FaultCase {
                     -(SELECT sum(x.amount) FROM fno.projpostedtranstable x JOIN fno.projcdsactualsimport y USING (actualid)
                        WHERE x.voucher = t.voucher AND x.currencyid = 'USD' AND y.transtype = 192350000)
                     """) + union
-                + """
-                SELECT 'UNBALANCED_VOUCHER', 'E', 'UNBALANCED_VOUCHER', NULL, NULL, NULL, NULL, t.voucher, NULL, '0',
-                       sum(e.accountingcurrencyamount)::text, sum(e.accountingcurrencyamount)
-                  \(costRecords)
-                  JOIN fno.generaljournalaccountentry e ON e.voucher = t.voucher
-                 GROUP BY t.voucher
-                """,
+                    + """
+                    SELECT 'UNBALANCED_VOUCHER', 'E', 'UNBALANCED_VOUCHER', NULL, NULL, NULL, NULL, t.voucher, NULL, '0',
+                           sum(e.accountingcurrencyamount)::text, sum(e.accountingcurrencyamount)
+                      \(costRecords)
+                      JOIN fno.generaljournalaccountentry e ON e.voucher = t.voucher
+                     GROUP BY t.voucher
+                    """,
             name: "ledger line deleted"),
         FaultCase(
             category: "VOUCHER_MISMATCH",

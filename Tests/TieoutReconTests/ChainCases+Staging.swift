@@ -40,7 +40,8 @@ extension FaultCase {
     static let stagingChain: [FaultCase] = [
         FaultCase(
             category: "STAGING_FIELD_MISMATCH",
-            injection: "UPDATE fno.projcdsactualsimport SET dataareaid = 'usrt' WHERE actualid = (SELECT cost FROM pick);",
+            injection:
+                "UPDATE fno.projcdsactualsimport SET dataareaid = 'usrt' WHERE actualid = (SELECT cost FROM pick);",
             expected: stagingField("dataareaid", expected: "'usmf'", actual: "s.dataareaid") + "\nUNION ALL\n"
                 + journalField("dataareaid", expected: "s.dataareaid", actual: "jl.dataareaid"),
             name: "dataareaid"),
@@ -76,9 +77,12 @@ extension FaultCase {
             name: "billingtype"),
         FaultCase(
             category: "STAGING_FIELD_MISMATCH",
-            injection: "UPDATE fno.projcdsactualsimport SET projectid = 'P-999' WHERE actualid = (SELECT cost FROM pick);",
+            injection:
+                "UPDATE fno.projcdsactualsimport SET projectid = 'P-999' WHERE actualid = (SELECT cost FROM pick);",
             expected: stagingField(
-                "projectid", expected: "(SELECT msdyn_projectnumber FROM dataverse.msdyn_project WHERE msdyn_projectid = a.msdyn_project)",
+                "projectid",
+                expected:
+                    "(SELECT msdyn_projectnumber FROM dataverse.msdyn_project WHERE msdyn_projectid = a.msdyn_project)",
                 actual: "s.projectid") + "\nUNION ALL\n"
                 + journalField("projid", expected: "s.projectid", actual: "jl.projid"),
             name: "projectid"),
@@ -88,7 +92,8 @@ extension FaultCase {
                 -- (the actual has no accounting date, so the journal's accounting date is the document date too)
                 UPDATE fno.projcdsactualsimport SET documentdate = documentdate + 1 WHERE actualid = (SELECT cost FROM pick);
                 """,
-            expected: stagingField("documentdate", expected: "a.msdyn_documentdate::text", actual: "s.documentdate::text")
+            expected: stagingField(
+                "documentdate", expected: "a.msdyn_documentdate::text", actual: "s.documentdate::text")
                 + "\nUNION ALL\n"
                 + journalField("transdate", expected: "s.documentdate::text", actual: "jl.transdate::text")
                 + "\nUNION ALL\n"
@@ -99,39 +104,46 @@ extension FaultCase {
             injection: """
                 UPDATE fno.projcdsactualsimport SET accountingdate = documentdate + 3 WHERE actualid = (SELECT cost FROM pick);
                 """,
-            expected: stagingField("accountingdate", expected: "a.msdyn_accountingdate::text", actual: "s.accountingdate::text")
+            expected: stagingField(
+                "accountingdate", expected: "a.msdyn_accountingdate::text", actual: "s.accountingdate::text")
                 + "\nUNION ALL\n"
                 + journalField("accountingdate", expected: "s.accountingdate::text", actual: "jl.accountingdate::text"),
             name: "accountingdate"),
         FaultCase(
             category: "STAGING_FIELD_MISMATCH",
-            injection: "UPDATE fno.projcdsactualsimport SET quantity = quantity + 1 WHERE actualid = (SELECT cost FROM pick);",
+            injection:
+                "UPDATE fno.projcdsactualsimport SET quantity = quantity + 1 WHERE actualid = (SELECT cost FROM pick);",
             expected: stagingField("quantity", expected: "a.msdyn_quantity::text", actual: "s.quantity::text")
                 + "\nUNION ALL\n"
                 + journalField("qty", expected: "s.quantity::text", actual: "jl.qty::text"),
             name: "quantity"),
         FaultCase(
             category: "STAGING_FIELD_MISMATCH",
-            injection: "UPDATE fno.projcdsactualsimport SET unitprice = unitprice + 1 WHERE actualid = (SELECT cost FROM pick);",
+            injection:
+                "UPDATE fno.projcdsactualsimport SET unitprice = unitprice + 1 WHERE actualid = (SELECT cost FROM pick);",
             expected: stagingField(
                 "unitprice", expected: "a.msdyn_price::text", actual: "s.unitprice::text",
                 amount: "s.unitprice - a.msdyn_price"),
             name: "unitprice"),
         FaultCase(
             category: "STAGING_FIELD_MISMATCH",
-            injection: "UPDATE fno.projcdsactualsimport SET amount = amount + 1 WHERE actualid = (SELECT cost FROM pick);",
+            injection:
+                "UPDATE fno.projcdsactualsimport SET amount = amount + 1 WHERE actualid = (SELECT cost FROM pick);",
             expected: stagingField(
-                "amount", expected: "a.msdyn_amount::text", actual: "s.amount::text", amount: "s.amount - a.msdyn_amount")
+                "amount", expected: "a.msdyn_amount::text", actual: "s.amount::text",
+                amount: "s.amount - a.msdyn_amount")
                 + "\nUNION ALL\n"
                 + journalField(
-                    "lineamount", expected: "s.amount::text", actual: "jl.lineamount::text", amount: "s.amount - jl.lineamount"),
+                    "lineamount", expected: "s.amount::text", actual: "jl.lineamount::text",
+                    amount: "s.amount - jl.lineamount"),
             name: "amount"),
         FaultCase(
             category: "STAGING_FIELD_MISMATCH",
             injection: """
                 UPDATE fno.projcdsactualsimport SET transactioncurrencyid = 'EUR' WHERE actualid = (SELECT cost FROM pick);
                 """,
-            expected: stagingField("transactioncurrencyid", expected: "a.isocurrencycode", actual: "s.transactioncurrencyid")
+            expected: stagingField(
+                "transactioncurrencyid", expected: "a.isocurrencycode", actual: "s.transactioncurrencyid")
                 + "\nUNION ALL\n"
                 + journalField("currencyid", expected: "s.transactioncurrencyid", actual: "jl.currencyid"),
             name: "transactioncurrencyid"),

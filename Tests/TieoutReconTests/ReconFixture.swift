@@ -169,7 +169,9 @@ struct ReconDatabase {
     func check(_ fault: FaultCase, sourceLocation: Testing.SourceLocation = #_sourceLocation) throws {
         let queries = [fault.expected] + (fault.controls.map { [$0] } ?? [])
         let expected = try inject(fault.injection, then: queries)
-        #expect(!expected[0].isEmpty || expected.count > 1, "the expected queries must find the records", sourceLocation: sourceLocation)
+        #expect(
+            !expected[0].isEmpty || expected.count > 1, "the expected queries must find the records",
+            sourceLocation: sourceLocation)
         let asOf = try fault.asOf.map { try value($0) }
         let run = try run(asOf: asOf)
         let found = try findings(run: run.runID)
@@ -184,6 +186,7 @@ struct ReconDatabase {
               FROM recon.finding f JOIN recon.category c ON c.category = f.category
              WHERE f.run_id = \(run.runID) AND f.category = '\(fault.category)'
             """)
-        #expect(severities == ["t"], "the fault's category, with its catalogue severity", sourceLocation: sourceLocation)
+        #expect(
+            severities == ["t"], "the fault's category, with its catalogue severity", sourceLocation: sourceLocation)
     }
 }
