@@ -44,6 +44,18 @@ extension FaultCase {
             + voucherRows(voucher, account: "200150", currency: currency, mst: "-(\(mst))", cur: "-(\(cur))")
     }
 
+    /// The two POSTED_TRANSACTION_MISMATCH rows when the cost actual's journal line no longer matches its posted
+    /// transaction by legal entity and actual: the transaction posted by no line, the line with no transaction.
+    static let lineAndTransactionApart = """
+        SELECT 'POSTED_TRANSACTION_MISMATCH', 'E', 'POSTED_TRANSACTION_MISMATCH', NULL, NULL, t.actualid,
+               t.transid, t.voucher, 'count', '0', '1', t.amount
+          \(costRecords)
+        UNION ALL
+        SELECT 'POSTED_TRANSACTION_MISMATCH', 'E', 'POSTED_TRANSACTION_MISMATCH', NULL, NULL, jl.actualid,
+               NULL, jl.voucher, 'count', '1', '0', jl.lineamount
+          \(costRecords)
+        """
+
     static let union = "\nUNION ALL\n"
 
     static let journalChain: [FaultCase] = [
@@ -86,30 +98,14 @@ extension FaultCase {
                  WHERE actualid = (SELECT cost FROM pick);
                 """,
             expected: journalField("actualid", expected: "s.actualid::text", actual: "jl.actualid::text") + union
-                + """
-                SELECT 'POSTED_TRANSACTION_MISMATCH', 'E', 'POSTED_TRANSACTION_MISMATCH', NULL, NULL, t.actualid,
-                       t.transid, t.voucher, 'count', '0', '1', t.amount
-                  \(costRecords)
-                UNION ALL
-                SELECT 'POSTED_TRANSACTION_MISMATCH', 'E', 'POSTED_TRANSACTION_MISMATCH', NULL, NULL, jl.actualid,
-                       NULL, jl.voucher, 'count', '1', '0', jl.lineamount
-                  \(costRecords)
-                """,
+                + lineAndTransactionApart,
             name: "actualid"),
         FaultCase(
             category: "JOURNAL_LINE_MISMATCH",
             injection:
                 "UPDATE fno.projadvancedjournalline SET dataareaid = 'usrt' WHERE actualid = (SELECT cost FROM pick);",
             expected: journalField("dataareaid", expected: "s.dataareaid", actual: "jl.dataareaid") + union
-                + """
-                SELECT 'POSTED_TRANSACTION_MISMATCH', 'E', 'POSTED_TRANSACTION_MISMATCH', NULL, NULL, t.actualid,
-                       t.transid, t.voucher, 'count', '0', '1', t.amount
-                  \(costRecords)
-                UNION ALL
-                SELECT 'POSTED_TRANSACTION_MISMATCH', 'E', 'POSTED_TRANSACTION_MISMATCH', NULL, NULL, jl.actualid,
-                       NULL, jl.voucher, 'count', '1', '0', jl.lineamount
-                  \(costRecords)
-                """,
+                + lineAndTransactionApart,
             name: "dataareaid"),
         FaultCase(
             category: "JOURNAL_LINE_MISMATCH",
