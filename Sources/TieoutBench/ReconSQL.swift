@@ -632,19 +632,20 @@ enum ReconSQL {
             name: "voucher_lines",
             sql: """
                 WITH t AS (
-                    SELECT t.dataareaid, t.voucher, t.currencyid, t.amount, t.amountmst,
-                           EXISTS (SELECT 1 FROM fno.projcdsactualsimport s
-                                    WHERE s.actualid = t.actualid AND s.dataareaid = t.dataareaid AND NOT s.isduplicate
-                                      AND s.transtype = 192350005) AS wip
+                    SELECT t.dataareaid, t.voucher, t.currencyid, u.actualid IS NOT NULL AS wip,
+                           sum(t.amountmst) AS mst, sum(t.amount) AS cur
                       FROM (\(journalTransactions)) t
-                     WHERE t.voucher IS NOT NULL),
+                      LEFT JOIN (SELECT DISTINCT actualid, dataareaid FROM fno.projcdsactualsimport
+                                  WHERE NOT isduplicate AND transtype = 192350005) u
+                        ON u.actualid = t.actualid AND u.dataareaid = t.dataareaid
+                     WHERE t.voucher IS NOT NULL
+                     GROUP BY t.dataareaid, t.voucher, t.currencyid, u.actualid IS NOT NULL),
                 expected AS (
-                    SELECT t.dataareaid, t.voucher, a.mainaccount, t.currencyid AS currency,
-                           a.sign * sum(t.amountmst) AS mst, a.sign * sum(t.amount) AS cur
+                    SELECT t.dataareaid, t.voucher, a.mainaccount, t.currencyid AS currency, a.sign * t.mst AS mst,
+                           a.sign * t.cur AS cur
                       FROM t
                      CROSS JOIN LATERAL (VALUES (CASE WHEN t.wip THEN '130500' ELSE '600100' END, 1),
                                                 (CASE WHEN t.wip THEN '401300' ELSE '200150' END, -1)) AS a(mainaccount, sign)
-                     GROUP BY t.dataareaid, t.voucher, a.mainaccount, a.sign, t.currencyid
                     UNION ALL
                     SELECT j.dataareaid, j.ledgervoucher, a.mainaccount, j.currencyid, a.mst, a.cur
                       FROM (\(invoiceAmounts)) j
