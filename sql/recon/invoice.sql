@@ -22,6 +22,7 @@ BEGIN
       FROM fno.projinvoicejour j
       LEFT JOIN fno.projinvoiceline il ON il.dataareaid = j.dataareaid AND il.projinvoiceid = j.projinvoiceid
      GROUP BY j.recid;
+    ANALYZE recon_invoice;
 
     PERFORM recon.collect_invoice_proposal();
     PERFORM recon.collect_invoice_transactions();

@@ -22,6 +22,7 @@ BEGIN
       FROM fno.projpostedtranstable t
      WHERE NOT EXISTS (SELECT 1 FROM fno.projproposalline l WHERE l.dataareaid = t.dataareaid AND l.transid = t.transid)
        AND NOT EXISTS (SELECT 1 FROM fno.projinvoiceline l WHERE l.dataareaid = t.dataareaid AND l.transid = t.transid);
+    ANALYZE recon_journal_trans;
 
     -- Imported cost and unbilled-sales staging rows against the journal line they point to.
     INSERT INTO recon_raw (category, severity, invoicenumber, actualid, voucher, field, expected, actual, difference,

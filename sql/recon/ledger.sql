@@ -36,9 +36,9 @@ BEGIN
                sum(e.accountingcurrencyamount) AS mst, sum(e.transactioncurrencyamount) AS cur,
                max(e.modifieddatetime) AS since
           FROM fno.generaljournalaccountentry e
-         WHERE NOT (e.mainaccount IN ('401300', '130500')
-                    AND EXISTS (SELECT 1 FROM recon_invoice j
-                                 WHERE j.dataareaid = e.dataareaid AND j.ledgervoucher = e.voucher))
+          LEFT JOIN (SELECT DISTINCT j.dataareaid, j.ledgervoucher FROM recon_invoice j) iv
+            ON iv.dataareaid = e.dataareaid AND iv.ledgervoucher = e.voucher
+         WHERE NOT (e.mainaccount IN ('401300', '130500') AND iv.ledgervoucher IS NOT NULL)
          GROUP BY e.dataareaid, e.voucher, e.mainaccount, e.transactioncurrencycode)
     SELECT 'VOUCHER_MISMATCH', 'E', x.proposalid, x.proposalid, x.voucher,
            x.mainaccount || ' ' || x.currency || ' ' || f.column_name, f.expected::text, f.actual::text,
