@@ -20,4 +20,23 @@ struct ChainTests {
     func stagingToJournalToPostedTransactionToVoucher(_ fault: FaultCase) throws {
         try CleanScenario.withClone { db in try db.check(fault) }
     }
+
+    @Test(arguments: FaultCase.invoiceChain)
+    func proposalToPostedInvoiceToCustomerAndLedger(_ fault: FaultCase) throws {
+        try CleanScenario.withClone { db in try db.check(fault) }
+    }
+
+    @Test(arguments: FaultCase.writebackAndControlTotals)
+    func writebackAndControlTotals(_ fault: FaultCase) throws {
+        try CleanScenario.withClone { db in try db.check(fault) }
+    }
+
+    /// Faults the checks report wrongly today (see each case): the run must not match the findings the case says it
+    /// should have, until the check is fixed and the case moves to its link's list.
+    @Test(arguments: FaultCase.invoiceChainKnownIssues)
+    func knownIssues(_ fault: FaultCase) throws {
+        try CleanScenario.withClone { db in
+            withKnownIssue("sql/recon reports this fault wrongly") { try db.check(fault) }
+        }
+    }
 }
