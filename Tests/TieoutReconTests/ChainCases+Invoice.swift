@@ -189,12 +189,12 @@ extension FaultCase {
         """
     }
 
-    /// The MISSING_VOUCHER_WRITEBACK row of an actual `record` in `records` whose staging row `s` now names another
+    /// The WRITEBACK_MISMATCH row of an actual `record` in `records` whose staging row `s` now names another
     /// voucher than the one the actual received.
     static func voucherNotWrittenBack(of record: String = "b", records: String = billedRecords) -> String {
         """
-        SELECT 'MISSING_VOUCHER_WRITEBACK', 'W', 'MISSING_VOUCHER_WRITEBACK', NULL, NULL, s.actualid, NULL,
-               s.vouchernumber, 'msdyn_externalreferenceid', s.vouchernumber, \(record).msdyn_externalreferenceid,
+        SELECT 'WRITEBACK_MISMATCH', 'E', 'WRITEBACK_MISMATCH', NULL, NULL, s.actualid, NULL, s.vouchernumber,
+               'msdyn_actual.msdyn_externalreferenceid', s.vouchernumber, \(record).msdyn_externalreferenceid,
                s.accountingamount
           \(records)
         """
@@ -1013,19 +1013,19 @@ extension FaultCase {
                 UPDATE fno.custtrans SET transdate = transdate + interval '1 month'
                  WHERE invoice = (SELECT projinvoiceid FROM fno.projinvoicejour WHERE proposalid = 'INV-000004');
                 """,
-            expected: "SELECT NULL WHERE false",
+            expected: customerField("transdate", expected: "j.invoicedate::text", actual: "c.transdate::text"),
             controls: control(
                 "customer_transactions_less_tax vs ledger_revenue", "0", ledgerRevenue, period: invoiceMonth,
                 records: invoiceRecords) + union
                 + control(
                     "customer_transactions_less_tax vs ledger_revenue", "c.amountcur - j.sumtax", "0",
                     period: "date_trunc('month', c.transdate)::date", records: invoiceRecords),
-            name: "customer transactions by period"),
+            name: "customer transaction date"),
     ]
 
-    /// Faults sql/recon reports wrongly (a false finding, a wrong value): each case lists the findings it should
-    /// produce, so it fails until the check is fixed; the test expects that failure (withKnownIssue).
-    static let invoiceChainKnownIssues: [FaultCase] = [
+    /// A posting done twice: a billed sale's transaction under a second transid, a proposal's invoice a second time on
+    /// the same voucher (the voucher's postings are summed, and each revenue line counts once in the control totals).
+    static let postedTwice: [FaultCase] = [
         FaultCase(
             category: "POSTED_TRANSACTION_MISMATCH",
             injection: """
@@ -1037,8 +1037,7 @@ extension FaultCase {
                   FROM fno.projpostedtranstable WHERE actualid = (SELECT billed FROM pick);
                 """,
             expected: """
-                -- (recon/journal.sql takes it for a cost, so recon/ledger.sql also expects 600100 and 200150 lines of
-                -- its amount on the invoice voucher: four false VOUCHER_MISMATCH rows)
+                -- (a transaction nothing posted: no journal posts billed sales, so its voucher expects nothing more)
                 SELECT 'POSTED_TRANSACTION_MISMATCH', 'E', 'POSTED_TRANSACTION_MISMATCH', NULL, NULL, x.actualid,
                        x.transid, x.voucher, 'count', '0', '1', x.amount
                   FROM fno.projpostedtranstable x WHERE x.transid = 'PT-99999999'
@@ -1056,12 +1055,7 @@ extension FaultCase {
                        ledgervoucher
                   FROM fno.projinvoicejour WHERE proposalid = 'INV-000004';
                 """,
-            expected: """
-                -- (recon/ledger.sql compares each invoice of the voucher with all its ledger lines instead of their sum:
-                -- three false accounting-currency rows, the three transaction-currency rows missing)
-
-                """ + secondInvoiceFindings,
-            // (recon/control_totals.sql counts the voucher's revenue line once per invoice: a false ledger pair)
+            expected: secondInvoiceFindings,
             controls: secondInvoiceControls,
             name: "posted twice on one voucher"),
     ]

@@ -69,10 +69,14 @@ BEGIN
           FROM fno.custtrans c
           JOIN recon_invoice j ON j.dataareaid = c.dataareaid AND j.projinvoiceid = c.invoice
         UNION ALL
+        -- (each ledger line once, under the contract of the first invoice on its voucher)
         SELECT 6, 'b', j.dataareaid, j.projinvoiceprojid, e.transactioncurrencycode,
                date_trunc('month', e.accountingdate)::date, -e.transactioncurrencyamount, e.modifieddatetime
           FROM fno.generaljournalaccountentry e
-          JOIN recon_invoice j ON j.dataareaid = e.dataareaid AND j.ledgervoucher = e.voucher
+          JOIN (SELECT DISTINCT ON (i.dataareaid, i.ledgervoucher) i.dataareaid, i.ledgervoucher, i.projinvoiceprojid
+                  FROM recon_invoice i
+                 ORDER BY i.dataareaid, i.ledgervoucher, i.projinvoiceid) j
+            ON j.dataareaid = e.dataareaid AND j.ledgervoucher = e.voucher
          WHERE e.mainaccount = '401100')
     SELECT 'CONTROL_TOTAL_MISMATCH', 'E', n.a || ' vs ' || n.b, t.a_total::text, t.b_total::text,
            t.b_total - t.a_total, abs(t.b_total - t.a_total), t.currency, t.dataareaid, t.contract, t.period, t.since,

@@ -194,17 +194,9 @@ BEGIN
      WHERE il.transid IS NULL OR t.recid IS NULL
         OR (il.actualid, il.qty, il.lineamount, il.currencyid, il.transtype, il.projid, il.ledgervoucher,
             optionset.code('projtransstatus', 'Invoiced'))
-           IS DISTINCT FROM (t.actualid, t.qty, t.amount, t.currencyid, t.transtype, t.projid, t.voucher, t.transstatus)
-    UNION ALL
-    -- A transid posted more than once.
-    SELECT 'POSTED_TRANSACTION_MISMATCH', 'E', NULL, NULL, d.actualid, d.transid, d.voucher, 'count', '1', d.n::text,
-           NULL, d.amount, d.currencyid, d.dataareaid, d.since,
-           'transaction ' || d.transid || ' is posted ' || d.n || ' times'
-      FROM (SELECT t.dataareaid, t.transid, count(*) AS n, min(t.actualid::text)::uuid AS actualid,
-                   min(t.voucher) AS voucher, min(t.amount) AS amount, min(t.currencyid) AS currencyid,
-                   max(t.modifieddatetime) AS since
-              FROM fno.projpostedtranstable t
-             GROUP BY t.dataareaid, t.transid HAVING count(*) > 1) d;
+           IS DISTINCT FROM (t.actualid, t.qty, t.amount, t.currencyid, t.transtype, t.projid, t.voucher, t.transstatus);
+    -- (A transid is posted at most once: it is unique per legal entity in fno.projpostedtranstable. An invoice line
+    -- posted twice under another transid is a transaction no line bills, reported on the journal side.)
 
     -- Each posted invoice FULL JOIN the customer transactions of its invoice id: one each, equal to the invoice.
     INSERT INTO recon_raw (category, severity, invoicenumber, proposalid, voucher, field, expected, actual, difference,
@@ -232,11 +224,12 @@ BEGIN
                    c.amountmst - (j.revenuemst + j.taxmst)),
                   ('currencycode', j.currencyid, c.currencycode, NULL::numeric),
                   ('accountnum', j.invoiceaccount, c.accountnum, NULL),
-                  ('voucher', j.ledgervoucher, c.voucher, NULL)) AS v(field, expected, actual, difference)
+                  ('voucher', j.ledgervoucher, c.voucher, NULL),
+                  ('transdate', j.invoicedate::text, c.transdate::text, NULL)) AS v(field, expected, actual, difference)
             WHERE j.recid IS NOT NULL AND c.recid IS NOT NULL AND v.expected IS DISTINCT FROM v.actual) f
      WHERE j.recid IS NULL OR c.recid IS NULL
-        OR (j.invoiceamount, j.revenuemst + j.taxmst, j.currencyid, j.invoiceaccount, j.ledgervoucher)
-           IS DISTINCT FROM (c.amountcur, c.amountmst, c.currencycode, c.accountnum, c.voucher)
+        OR (j.invoiceamount, j.revenuemst + j.taxmst, j.currencyid, j.invoiceaccount, j.ledgervoucher, j.invoicedate)
+           IS DISTINCT FROM (c.amountcur, c.amountmst, c.currencycode, c.accountnum, c.voucher, c.transdate)
     UNION ALL
     SELECT 'CUSTOMER_TRANSACTION_MISMATCH', 'E', j.proposalid, j.proposalid, j.ledgervoucher, 'count', '1', d.n::text,
            NULL, j.invoiceamount, j.currencyid, j.dataareaid, d.since,
@@ -249,6 +242,6 @@ $$;
 COMMENT ON FUNCTION recon.collect_invoice_transactions() IS
   'Checks of stage posting after an invoice posts: POSTED_TRANSACTION_MISMATCH (posted invoice lines FULL JOIN the '
   'posted transactions a proposal or invoice line bills, by transid: one each, actual, quantity, amount, currency, '
-  'type, project, the invoice''s voucher, Invoiced; a transid posted twice) and CUSTOMER_TRANSACTION_MISMATCH (each '
-  'posted invoice FULL JOIN the customer transactions of its invoice id: one each, amount with tax, accounting '
-  'amount, currency, customer, voucher). Inserts into recon_raw; part of recon.collect_invoice.';
+  'type, project, the invoice''s voucher, Invoiced) and CUSTOMER_TRANSACTION_MISMATCH (each posted invoice FULL JOIN '
+  'the customer transactions of its invoice id: one each, amount with tax, accounting amount, currency, customer, '
+  'voucher, date). Inserts into recon_raw; part of recon.collect_invoice.';

@@ -10,16 +10,19 @@ CREATE OR REPLACE FUNCTION recon.collect_journal() RETURNS void
 LANGUAGE plpgsql SET jit = off AS $$
 BEGIN
     -- The posted transactions of the journal side: those no proposal or invoice line bills. kind is what the
-    -- journal posted: sales for an unbilled sale (WIP), else cost.
+    -- journal posted: sales for an unbilled sale (WIP), none for a billed sale (no journal posts one: it is only a
+    -- transaction nothing posted), else cost.
     DROP TABLE IF EXISTS pg_temp.recon_journal_trans;
     CREATE TEMP TABLE recon_journal_trans ON COMMIT DROP AS
     SELECT t.recid, t.dataareaid, t.actualid, t.transid, t.qty, t.amount, t.amountmst, t.currencyid, t.transtype,
            t.projid, t.transdate, t.voucher, t.modifieddatetime,
-           CASE WHEN EXISTS (SELECT 1 FROM fno.projcdsactualsimport s
-                              WHERE s.actualid = t.actualid AND s.dataareaid = t.dataareaid AND NOT s.isduplicate
-                                AND s.transtype = optionset.code('transactiontype', 'Unbilled Sales'))
-                THEN 'sales' ELSE 'cost' END AS kind
+           CASE s.transtype WHEN optionset.code('transactiontype', 'Unbilled Sales') THEN 'sales'
+                            WHEN optionset.code('transactiontype', 'Billed Sales') THEN NULL
+                            ELSE 'cost' END AS kind
       FROM fno.projpostedtranstable t
+      LEFT JOIN (SELECT s.dataareaid, s.actualid, min(s.transtype) AS transtype FROM fno.projcdsactualsimport s
+                  WHERE NOT s.isduplicate GROUP BY s.dataareaid, s.actualid) s
+        ON s.actualid = t.actualid AND s.dataareaid = t.dataareaid
      WHERE NOT EXISTS (SELECT 1 FROM fno.projproposalline l WHERE l.dataareaid = t.dataareaid AND l.transid = t.transid)
        AND NOT EXISTS (SELECT 1 FROM fno.projinvoiceline l WHERE l.dataareaid = t.dataareaid AND l.transid = t.transid);
     ANALYZE recon_journal_trans;
@@ -126,8 +129,8 @@ END;
 $$;
 COMMENT ON FUNCTION recon.collect_journal() IS
   'Checks of stage posting, the journal side; fills the temporary table recon_journal_trans (the posted transactions '
-  'no proposal or invoice line bills, with kind sales for an unbilled sale, else cost). JOURNAL_LINE_MISMATCH (imported cost and unbilled-sales staging rows '
-  'against their integration journal line, field by field; journal lines no staging row points to) and '
+  'no proposal or invoice line bills, with kind sales for an unbilled sale, none for a billed sale, else cost). '
+  'JOURNAL_LINE_MISMATCH (imported cost and unbilled-sales staging rows against their integration journal line, field by field; journal lines no staging row points to) and '
   'POSTED_TRANSACTION_MISMATCH (posted journal lines FULL JOIN the posted transactions no proposal or invoice line '
   'bills, by legal entity and actual: one each, quantity, amount, currency, type, project, date, voucher). Inserts '
   'into recon_raw; part of recon.collect_findings.';

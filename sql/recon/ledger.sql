@@ -15,22 +15,26 @@ BEGIN
     -- ledger lines; a voucher nothing posted is expected to have none.
     INSERT INTO recon_raw (category, severity, invoicenumber, proposalid, voucher, field, expected, actual, difference,
                            amount, currency, dataareaid, since, detail)
+    -- (Summed per voucher, account and currency over everything posted on it: two postings that share a voucher
+    -- number count together.)
     WITH expected AS (
-        SELECT t.dataareaid, t.voucher, a.mainaccount, t.currencyid AS currency, NULL::text AS proposalid,
-               a.sign * sum(t.amountmst) AS mst, a.sign * sum(t.amount) AS cur, max(t.modifieddatetime) AS since
-          FROM recon_journal_trans t
-         CROSS JOIN LATERAL (VALUES (CASE t.kind WHEN 'cost' THEN '600100' ELSE '130500' END, 1),
-                                    (CASE t.kind WHEN 'cost' THEN '200150' ELSE '401300' END, -1)) AS a(mainaccount, sign)
-         WHERE t.voucher IS NOT NULL
-         GROUP BY t.dataareaid, t.voucher, a.mainaccount, a.sign, t.currencyid
-        UNION ALL
-        SELECT j.dataareaid, j.ledgervoucher, a.mainaccount, j.currencyid, j.proposalid, a.mst, a.cur,
-               j.modifieddatetime
-          FROM recon_invoice j
-         CROSS JOIN LATERAL (VALUES ('130100', j.revenuemst + j.taxmst, j.invoiceamount),
-                                    ('401100', -j.revenuemst, -j.salesorderbalance),
-                                    ('222200', -j.taxmst, -j.sumtax)) AS a(mainaccount, mst, cur)
-         WHERE j.ledgervoucher IS NOT NULL),
+        SELECT p.dataareaid, p.voucher, p.mainaccount, p.currency, sum(p.mst) AS mst, sum(p.cur) AS cur,
+               max(p.since) AS since
+          FROM (SELECT t.dataareaid, t.voucher, a.mainaccount, t.currencyid AS currency, a.sign * t.amountmst AS mst,
+                       a.sign * t.amount AS cur, t.modifieddatetime AS since
+                  FROM recon_journal_trans t
+                 CROSS JOIN LATERAL (VALUES (CASE t.kind WHEN 'cost' THEN '600100' ELSE '130500' END, 1),
+                                            (CASE t.kind WHEN 'cost' THEN '200150' ELSE '401300' END, -1))
+                       AS a(mainaccount, sign)
+                 WHERE t.voucher IS NOT NULL AND t.kind IS NOT NULL
+                UNION ALL
+                SELECT j.dataareaid, j.ledgervoucher, a.mainaccount, j.currencyid, a.mst, a.cur, j.modifieddatetime
+                  FROM recon_invoice j
+                 CROSS JOIN LATERAL (VALUES ('130100', j.revenuemst + j.taxmst, j.invoiceamount),
+                                            ('401100', -j.revenuemst, -j.salesorderbalance),
+                                            ('222200', -j.taxmst, -j.sumtax)) AS a(mainaccount, mst, cur)
+                 WHERE j.ledgervoucher IS NOT NULL) p
+         GROUP BY p.dataareaid, p.voucher, p.mainaccount, p.currency),
     ledger AS (
         SELECT e.dataareaid, e.voucher, e.mainaccount, e.transactioncurrencycode AS currency,
                sum(e.accountingcurrencyamount) AS mst, sum(e.transactioncurrencyamount) AS cur,

@@ -11,30 +11,36 @@ BEGIN
     ------------------------------------------------------------------------------------------------
     -- Posting and write-back
     ------------------------------------------------------------------------------------------------
-    -- The accounting write-back map against the Dataverse actuals: the voucher, then the accounting amount.
+    -- The accounting write-back map against the Dataverse actuals: the voucher (missing: a warning until its
+    -- threshold; another voucher than F&O posted: WRITEBACK_MISMATCH), then the accounting amount.
     INSERT INTO recon_raw (category, severity, actualid, voucher, field, expected, actual, difference, amount, currency,
                            dataareaid, since, threshold, detail)
     WITH w AS MATERIALIZED (
         SELECT ew.msdyn_actualid, ew.msdyn_externalreferenceid AS expected_voucher,
                a.msdyn_externalreferenceid AS actual_voucher, ew.msdyn_amount_base AS expected_amount,
                a.msdyn_amount_base AS actual_amount, ew._src_modifieddatetime AS since,
-               a.msdyn_externalreferenceid IS DISTINCT FROM ew.msdyn_externalreferenceid AS voucher_missing
+               a.msdyn_externalreferenceid IS NULL AS voucher_missing,
+               a.msdyn_externalreferenceid IS DISTINCT FROM ew.msdyn_externalreferenceid AS voucher_differs
           FROM pg_temp.recon_expected_actual_writeback ew
           JOIN dataverse.msdyn_actual a ON a.msdyn_actualid = ew.msdyn_actualid
          WHERE a.msdyn_externalreferenceid IS DISTINCT FROM ew.msdyn_externalreferenceid
             OR a.msdyn_amount_base IS DISTINCT FROM ew.msdyn_amount_base)
-    SELECT CASE WHEN w.voucher_missing THEN 'MISSING_VOUCHER_WRITEBACK' ELSE 'ACCOUNTING_AMOUNT_MISMATCH' END,
+    SELECT CASE WHEN w.voucher_missing THEN 'MISSING_VOUCHER_WRITEBACK'
+                WHEN w.voucher_differs THEN 'WRITEBACK_MISMATCH' ELSE 'ACCOUNTING_AMOUNT_MISMATCH' END,
            CASE WHEN w.voucher_missing THEN 'W' ELSE 'E' END,
            w.msdyn_actualid, w.expected_voucher,
-           CASE WHEN w.voucher_missing THEN 'msdyn_externalreferenceid' ELSE 'msdyn_amount_base' END,
-           CASE WHEN w.voucher_missing THEN w.expected_voucher ELSE w.expected_amount::text END,
-           CASE WHEN w.voucher_missing THEN w.actual_voucher ELSE w.actual_amount::text END,
-           CASE WHEN w.voucher_missing THEN NULL ELSE w.actual_amount - w.expected_amount END,
-           CASE WHEN w.voucher_missing THEN w.expected_amount ELSE abs(w.actual_amount - w.expected_amount) END,
+           CASE WHEN w.voucher_missing THEN 'msdyn_externalreferenceid'
+                WHEN w.voucher_differs THEN 'msdyn_actual.msdyn_externalreferenceid' ELSE 'msdyn_amount_base' END,
+           CASE WHEN w.voucher_differs THEN w.expected_voucher ELSE w.expected_amount::text END,
+           CASE WHEN w.voucher_differs THEN w.actual_voucher ELSE w.actual_amount::text END,
+           CASE WHEN w.voucher_differs THEN NULL ELSE w.actual_amount - w.expected_amount END,
+           CASE WHEN w.voucher_differs THEN w.expected_amount ELSE abs(w.actual_amount - w.expected_amount) END,
            l.accountingcurrency, ea.dataareaid, w.since,
            CASE WHEN w.voucher_missing THEN 'missing_voucher_writeback' END,
            CASE WHEN w.voucher_missing
                 THEN 'voucher ' || w.expected_voucher || ' was posted in F&O but has not reached the actual'
+                WHEN w.voucher_differs
+                THEN 'the actual carries voucher ' || w.actual_voucher || ', F&O posted ' || w.expected_voucher
                 ELSE 'accounting amount on the actual differs from F&O''s' END
       FROM w
       LEFT JOIN pg_temp.recon_expected_actuals ea ON ea.actualid = w.msdyn_actualid
@@ -92,6 +98,6 @@ BEGIN
 END;
 $$;
 COMMENT ON FUNCTION recon.collect_posting() IS
-  'Stage posting of recon.collect_findings: MISSING_VOUCHER_WRITEBACK and ACCOUNTING_AMOUNT_MISMATCH (the '
-  'accounting write-back map against the actuals, staging rows without their voucher, posted transactions against '
+  'Stage posting of recon.collect_findings: MISSING_VOUCHER_WRITEBACK, WRITEBACK_MISMATCH (another voucher) and '
+  'ACCOUNTING_AMOUNT_MISMATCH (the accounting write-back map against the actuals, staging rows without their voucher, posted transactions against '
   'their staging rows, by actual), WIP_NOT_REVERSED (I10). Inserts into the temporary table recon_raw.';
