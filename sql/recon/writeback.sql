@@ -15,9 +15,12 @@ BEGIN
     -- date; the tax is the invoice line's (none on a journal).
     INSERT INTO recon_raw (category, severity, invoicenumber, proposalid, actualid, transid, voucher, field, expected,
                            actual, difference, amount, currency, dataareaid, since, detail)
+    -- (p carries the staging row's columns, so the staging table is read once per branch.)
     WITH p AS (
-        SELECT s.recid, 'journal line ' || jl.recid AS posting, NULL::text AS proposalid, NULL::text AS transid,
-               jl.voucher, round(100 / jl.exchrate, 10) AS exchangerate,
+        SELECT s.actualid, s.vouchernumber, s.exchangerate, s.exchangeratedate, s.salestaxamount, s.amount,
+               s.transactioncurrencyid, s.dataareaid, s.modifieddatetime,
+               'journal line ' || jl.recid AS posting, NULL::text AS proposalid, NULL::text AS transid,
+               jl.voucher, round(100 / jl.exchrate, 10) AS rate,
                coalesce(jl.accountingdate, jl.transdate) AS ratedate, 0::numeric AS tax, jl.modifieddatetime AS since
           FROM fno.projcdsactualsimport s
           JOIN fno.projadvancedjournalline jl ON jl.recid = s.projadvancedjournalline
@@ -25,7 +28,9 @@ BEGIN
            AND s.transtype = ANY (optionset.codes('transactiontype', 'Cost', 'Unbilled Sales'))
            AND s.vouchernumber IS NOT NULL AND NOT s.isduplicate
         UNION ALL
-        SELECT s.recid, 'invoice ' || j.projinvoiceid || ' line ' || il.transid, j.proposalid, il.transid,
+        SELECT s.actualid, s.vouchernumber, s.exchangerate, s.exchangeratedate, s.salestaxamount, s.amount,
+               s.transactioncurrencyid, s.dataareaid, s.modifieddatetime,
+               'invoice ' || j.projinvoiceid || ' line ' || il.transid, j.proposalid, il.transid,
                j.ledgervoucher, round(100 / j.exchrate, 10), j.invoicedate, il.taxamount,
                greatest(il.modifieddatetime, j.modifieddatetime)
           FROM fno.projcdsactualsimport s
@@ -33,23 +38,22 @@ BEGIN
           JOIN fno.projinvoicejour j ON j.dataareaid = il.dataareaid AND j.projinvoiceid = il.projinvoiceid
          WHERE s.transtype = optionset.code('transactiontype', 'Billed Sales')
            AND s.vouchernumber IS NOT NULL AND NOT s.isduplicate)
-    SELECT 'WRITEBACK_MISMATCH', 'E', p.proposalid, p.proposalid, s.actualid, p.transid, s.vouchernumber,
+    SELECT 'WRITEBACK_MISMATCH', 'E', p.proposalid, p.proposalid, p.actualid, p.transid, p.vouchernumber,
            'projcdsactualsimport.' || f.field, f.expected, f.actual, f.difference,
-           CASE WHEN f.field = 'salestaxamount' THEN abs(f.difference) ELSE s.amount END, s.transactioncurrencyid,
-           s.dataareaid,
-           greatest(s.modifieddatetime, p.since),
+           CASE WHEN f.field = 'salestaxamount' THEN abs(f.difference) ELSE p.amount END, p.transactioncurrencyid,
+           p.dataareaid,
+           greatest(p.modifieddatetime, p.since),
            'staging row ' || f.field || ' is ' || coalesce(f.actual, 'empty') || ', the ' || p.posting
            || ' that posted it says ' || coalesce(f.expected, 'empty')
       FROM p
-      JOIN fno.projcdsactualsimport s ON s.recid = p.recid
      CROSS JOIN LATERAL (VALUES
-           ('vouchernumber', p.voucher, s.vouchernumber, NULL::numeric),
-           ('exchangerate', p.exchangerate::text, s.exchangerate::text, s.exchangerate - p.exchangerate),
-           ('exchangeratedate', p.ratedate::text, s.exchangeratedate::text, NULL),
-           ('salestaxamount', p.tax::text, s.salestaxamount::text, s.salestaxamount - p.tax)
+           ('vouchernumber', p.voucher, p.vouchernumber, NULL::numeric),
+           ('exchangerate', p.rate::text, p.exchangerate::text, p.exchangerate - p.rate),
+           ('exchangeratedate', p.ratedate::text, p.exchangeratedate::text, NULL),
+           ('salestaxamount', p.tax::text, p.salestaxamount::text, p.salestaxamount - p.tax)
           ) AS f(field, expected, actual, difference)
-     WHERE (p.voucher, p.exchangerate, p.ratedate, p.tax)
-           IS DISTINCT FROM (s.vouchernumber, s.exchangerate, s.exchangeratedate, s.salestaxamount)
+     WHERE (p.voucher, p.rate, p.ratedate, p.tax)
+           IS DISTINCT FROM (p.vouchernumber, p.exchangerate, p.exchangeratedate, p.salestaxamount)
        AND f.expected IS DISTINCT FROM f.actual;
 
     -- The accounting write-back map against the Dataverse actuals that have their voucher: rate, its date, tax and
