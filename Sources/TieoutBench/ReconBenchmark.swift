@@ -122,6 +122,8 @@ public struct ReconBenchmark {
                 var perCheck: [(String, Double)] = []
                 let baseline = try BenchSupport.time {
                     try connection.withTransaction { connection in
+                        // The same settings as the run: those recon.collect_findings declares (SET jit, work_mem).
+                        try connection.query(PostgresQuery(unescaped: ReconSQL.runSettings))
                         for check in ReconSQL.baseline {
                             var mismatches = 0
                             let seconds = try BenchSupport.time {

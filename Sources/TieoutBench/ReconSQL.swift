@@ -95,6 +95,14 @@ enum ReconSQL {
 
     static let confirmed = "(192350002, 192350003, 192350004)"
 
+    /// Applies, for the rest of the transaction, the settings `recon.collect_findings` runs with (its `SET` clauses,
+    /// read from the catalog), so the baseline and the run are measured alike.
+    static let runSettings = """
+        SELECT count(set_config(split_part(c, '=', 1), substr(c, strpos(c, '=') + 1), true))
+          FROM pg_proc p CROSS JOIN unnest(p.proconfig) AS c
+         WHERE p.oid = 'recon.collect_findings(timestamptz)'::regprocedure
+        """
+
     /// F&O's project transaction type of a Dataverse transaction class (`process.fno_transtype` written out): Time 2
     /// Hour, Expense 3, Material 4 Item, Milestone 5 On-account, Fee 1, Tax 3 Expense.
     static func fnoTranstype(_ classification: String) -> String {
