@@ -68,7 +68,8 @@ struct ExpectedSet {
             view: "recon_expected_actuals", source: "dataverse.msdyn_actual", target: "fno.projcdsactualsimport",
             withFilter: true,
             columns: [
-                "actualid", "dataareaid", "transtype", "transactionclassification", "billingtype", "quantity",
+                "actualid", "dataareaid", "transtype", "transactionclassification", "billingtype", "projectid",
+                "contractid", "contractline", "customeraccountnumber", "documentdate", "accountingdate", "quantity",
                 "unitprice", "amount", "transactioncurrencyid", "invoiceid",
             ],
             carrying: ["createdon", "modifiedon"]),
@@ -83,7 +84,10 @@ struct ExpectedSet {
         Specification(
             view: "recon_expected_actual_writeback", source: "fno.projcdsactualsimport",
             target: "dataverse.msdyn_actual", withFilter: false,
-            columns: ["msdyn_actualid", "msdyn_externalreferenceid", "msdyn_amount_base"],
+            columns: [
+                "msdyn_actualid", "msdyn_externalreferenceid", "msdyn_amount_base", "exchangerate",
+                "msdyn_exchangeratedate", "msdyn_salestaxamount", "msdyn_isjournalized",
+            ],
             carrying: ["modifieddatetime"]),
         Specification(
             view: "recon_expected_invoice_writeback", source: "fno.projinvoicejour", target: "dataverse.invoice",
