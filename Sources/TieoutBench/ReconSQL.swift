@@ -692,7 +692,7 @@ enum ReconSQL {
             sql: """
                 SELECT count(*)
                   FROM (SELECT s.vouchernumber, s.exchangerate, s.exchangeratedate, s.salestaxamount, jl.voucher,
-                               round(100 / jl.exchrate, 10) AS rate, coalesce(jl.accountingdate, jl.transdate) AS ratedate,
+                               round(100 / nullif(jl.exchrate, 0), 10) AS rate, coalesce(jl.accountingdate, jl.transdate) AS ratedate,
                                0::numeric AS tax
                           FROM fno.projcdsactualsimport s
                           JOIN fno.projadvancedjournalline jl ON jl.recid = s.projadvancedjournalline
@@ -700,7 +700,7 @@ enum ReconSQL {
                            AND s.vouchernumber IS NOT NULL AND NOT s.isduplicate
                         UNION ALL
                         SELECT s.vouchernumber, s.exchangerate, s.exchangeratedate, s.salestaxamount, j.ledgervoucher,
-                               round(100 / j.exchrate, 10), j.invoicedate, il.taxamount
+                               round(100 / nullif(j.exchrate, 0), 10), j.invoicedate, il.taxamount
                           FROM fno.projcdsactualsimport s
                           JOIN fno.projinvoiceline il
                             ON il.dataareaid = s.dataareaid AND il.transid = s.invoiceproposallinetransid

@@ -5,9 +5,9 @@
 -- leaves the raw findings in the temporary table recon_raw. The checks are in one file per stage of the catalogue
 -- (recon.category.stage; stage posting in five files along the chain), run in this order: recon/header.sql,
 -- recon/lines.sql, recon/dataverse.sql, recon/posting.sql, recon/journal.sql, recon/invoice.sql, recon/ledger.sql,
--- recon/writeback.sql, recon/control_totals.sql (stage timing, IN_FLIGHT, is decided when the run is recorded). The expected side comes from
--- the sync engine's table maps: before a run, tieout creates four temporary views, each a map's source rows as the
--- map would write them (TieoutRecon/ExpectedSet.swift):
+-- recon/writeback.sql, recon/control_totals.sql (stage timing, IN_FLIGHT, is decided when the run is recorded).
+-- The expected side comes from the sync engine's table maps: before a run, tieout creates four temporary views, each
+-- a map's source rows as the map would write them (TieoutRecon/ExpectedSet.swift):
 --   recon_expected_actuals           actuals map: every Dataverse actual, _include = the map sends it
 --   recon_expected_proposals         invoice proposal map: every proforma, _include = the map sends it
 --   recon_expected_actual_writeback  accounting write-back map: what each posted staging row writes to its actual

@@ -39,7 +39,8 @@ BEGIN
         SELECT 3, 'a', p.dataareaid, p.projinvoiceprojid, l.currencyid, NULL, l.lineamount, l.modifieddatetime
           FROM fno.projproposalline l
           JOIN fno.projproposaljour p ON p.dataareaid = l.dataareaid AND p.proposalid = l.proposalid
-         WHERE EXISTS (SELECT 1 FROM fno.projinvoicejour j WHERE j.dataareaid = p.dataareaid AND j.proposalid = p.proposalid)
+         WHERE EXISTS (SELECT 1 FROM fno.projinvoicejour j
+                        WHERE j.dataareaid = p.dataareaid AND j.proposalid = p.proposalid)
         UNION ALL
         SELECT 3, 'b', j.dataareaid, j.projinvoiceprojid, il.currencyid, NULL, il.lineamount, il.modifieddatetime
           FROM fno.projinvoiceline il

@@ -194,7 +194,8 @@ BEGIN
      WHERE il.transid IS NULL OR t.recid IS NULL
         OR (il.actualid, il.qty, il.lineamount, il.currencyid, il.transtype, il.projid, il.ledgervoucher,
             optionset.code('projtransstatus', 'Invoiced'))
-           IS DISTINCT FROM (t.actualid, t.qty, t.amount, t.currencyid, t.transtype, t.projid, t.voucher, t.transstatus);
+           IS DISTINCT FROM (t.actualid, t.qty, t.amount, t.currencyid, t.transtype, t.projid, t.voucher,
+                             t.transstatus);
     -- (A transid is posted at most once: it is unique per legal entity in fno.projpostedtranstable. An invoice line
     -- posted twice under another transid is a transaction no line bills, reported on the journal side.)
 

@@ -35,7 +35,8 @@ BEGIN
            s.transactioncurrencyid, s.dataareaid,
            greatest(s.modifieddatetime, jl.modifieddatetime),
            CASE WHEN jl.recid IS NULL
-                THEN 'imported staging row points to journal line ' || coalesce(s.projadvancedjournalline::text, '(none)')
+                THEN 'imported staging row points to journal line '
+                     || coalesce(s.projadvancedjournalline::text, '(none)')
                      || ', which does not exist'
                 ELSE 'journal line ' || jl.recid || ' ' || f.field || ' is ' || coalesce(f.actual, 'empty')
                      || ', its staging row''s is ' || coalesce(f.expected, 'empty') END
@@ -55,7 +56,8 @@ BEGIN
                   ('accountingdate', coalesce(s.accountingdate, s.documentdate)::text, jl.accountingdate::text, NULL),
                   ('qty', s.quantity::text, jl.qty::text, jl.qty - s.quantity),
                   ('lineamount', s.amount::text, jl.lineamount::text, jl.lineamount - s.amount),
-                  ('currencyid', s.transactioncurrencyid, jl.currencyid, NULL)) AS v(field, expected, actual, difference)
+                  ('currencyid', s.transactioncurrencyid, jl.currencyid, NULL))
+                  AS v(field, expected, actual, difference)
             WHERE jl.recid IS NOT NULL AND v.expected IS DISTINCT FROM v.actual) f
      WHERE s.isprocessed AND NOT s.isduplicate
        AND s.transtype = ANY (optionset.codes('transactiontype', 'Cost', 'Unbilled Sales'))

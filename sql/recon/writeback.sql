@@ -11,8 +11,8 @@ LANGUAGE plpgsql SET jit = off AS $$
 BEGIN
     -- Staging rows that carry a voucher against the posting that wrote it: a cost or unbilled sale against its
     -- posted journal line, a billed sale against its posted invoice line and invoice. The voucher must be the one F&O
-    -- posted for that record; the rate is the posting's (written as 1 / rate), dated on the accounting or invoice
-    -- date; the tax is the invoice line's (none on a journal).
+    -- posted for that record; the rate is the posting's (written as 1 / rate; a zero rate has none), dated on the
+    -- accounting or invoice date; the tax is the invoice line's (none on a journal).
     INSERT INTO recon_raw (category, severity, invoicenumber, proposalid, actualid, transid, voucher, field, expected,
                            actual, difference, amount, currency, dataareaid, since, detail)
     -- (p carries the staging row's columns, so the staging table is read once per branch.)
@@ -20,7 +20,7 @@ BEGIN
         SELECT s.actualid, s.vouchernumber, s.exchangerate, s.exchangeratedate, s.salestaxamount, s.amount,
                s.transactioncurrencyid, s.dataareaid, s.modifieddatetime,
                'journal line ' || jl.recid AS posting, NULL::text AS proposalid, NULL::text AS transid,
-               jl.voucher, round(100 / jl.exchrate, 10) AS rate,
+               jl.voucher, round(100 / nullif(jl.exchrate, 0), 10) AS rate,
                coalesce(jl.accountingdate, jl.transdate) AS ratedate, 0::numeric AS tax, jl.modifieddatetime AS since
           FROM fno.projcdsactualsimport s
           JOIN fno.projadvancedjournalline jl ON jl.recid = s.projadvancedjournalline
@@ -31,7 +31,7 @@ BEGIN
         SELECT s.actualid, s.vouchernumber, s.exchangerate, s.exchangeratedate, s.salestaxamount, s.amount,
                s.transactioncurrencyid, s.dataareaid, s.modifieddatetime,
                'invoice ' || j.projinvoiceid || ' line ' || il.transid, j.proposalid, il.transid,
-               j.ledgervoucher, round(100 / j.exchrate, 10), j.invoicedate, il.taxamount,
+               j.ledgervoucher, round(100 / nullif(j.exchrate, 0), 10), j.invoicedate, il.taxamount,
                greatest(il.modifieddatetime, j.modifieddatetime)
           FROM fno.projcdsactualsimport s
           JOIN fno.projinvoiceline il ON il.dataareaid = s.dataareaid AND il.transid = s.invoiceproposallinetransid
