@@ -11,7 +11,7 @@ LANGUAGE plpgsql SET jit = off AS $$
 BEGIN
     -- Each posted invoice with its rate and the accounting-currency amounts of its lines, as posting computes them
     -- (revenue: chargeable lines; tax: every line; each rounded per line at the invoice's rate).
-    DROP TABLE IF EXISTS pg_temp.recon_invoice;
+    IF to_regclass('pg_temp.recon_invoice') IS NOT NULL THEN DROP TABLE pg_temp.recon_invoice; END IF;
     CREATE TEMP TABLE recon_invoice ON COMMIT DROP AS
     SELECT j.recid, j.dataareaid, j.projinvoiceid, j.proposalid, j.projinvoiceprojid, j.invoiceaccount, j.currencyid,
            j.invoicedate, j.salesorderbalance, j.sumtax, j.invoiceamount, j.ledgervoucher, j.exchrate,

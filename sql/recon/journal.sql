@@ -12,7 +12,7 @@ BEGIN
     -- The posted transactions of the journal side: those no proposal or invoice line bills. kind is what the
     -- journal posted: sales for an unbilled sale (WIP), none for a billed sale (no journal posts one: it is only a
     -- transaction nothing posted), else cost.
-    DROP TABLE IF EXISTS pg_temp.recon_journal_trans;
+    IF to_regclass('pg_temp.recon_journal_trans') IS NOT NULL THEN DROP TABLE pg_temp.recon_journal_trans; END IF;
     CREATE TEMP TABLE recon_journal_trans ON COMMIT DROP AS
     SELECT t.recid, t.dataareaid, t.actualid, t.transid, t.qty, t.amount, t.amountmst, t.currencyid, t.transtype,
            t.projid, t.transdate, t.voucher, t.modifieddatetime,
