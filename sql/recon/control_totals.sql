@@ -14,65 +14,55 @@ BEGIN
     -- ledger lines).
     INSERT INTO recon_raw (category, severity, field, expected, actual, difference, amount, currency, dataareaid,
                            contract, period, since, detail)
-    WITH stage (pair, side, dataareaid, contract, currency, period, total, since) AS (
-        -- 1. billed sales the actuals map sends, and their staging rows
-        SELECT 1, 'a', ea.dataareaid, ea.contractid, ea.transactioncurrencyid, NULL::date, ea.amount, ea._src_modifiedon
+    -- Each stage is read once; a row counts on the side of every pair it belongs to ('2a': pair 2, side a), and a
+    -- stage's later pair takes only the rows that reached it (lines: the proposal has lines; posted: the proposal is
+    -- posted; chargeable: the line is).
+    WITH stage (dataareaid, contract, currency, period, total, since, pairs) AS (
+        -- billed sales the actuals map sends: pair 1 a
+        SELECT ea.dataareaid, ea.contractid, ea.transactioncurrencyid, NULL::date, ea.amount, ea._src_modifiedon,
+               ARRAY['1a']
           FROM pg_temp.recon_expected_actuals ea
          WHERE ea._include AND ea.transtype = optionset.code('transactiontype', 'Billed Sales')
         UNION ALL
-        SELECT 1, 'b', s.dataareaid, s.contractid, s.transactioncurrencyid, NULL, s.amount, s.modifieddatetime
+        -- billed-sales staging rows: pair 1 b; pair 2 a when their proposal has lines
+        SELECT s.dataareaid, s.contractid, s.transactioncurrencyid, NULL, s.amount, s.modifieddatetime,
+               CASE WHEN EXISTS (SELECT 1 FROM fno.projproposalline l
+                                  WHERE l.dataareaid = s.dataareaid AND l.proposalid = s.invoiceid)
+                    THEN ARRAY['1b', '2a'] ELSE ARRAY['1b'] END
           FROM fno.projcdsactualsimport s
          WHERE s.transtype = optionset.code('transactiontype', 'Billed Sales') AND NOT s.isduplicate
         UNION ALL
-        -- 2. billed-sales staging rows of the proposals that have lines, and those lines
-        SELECT 2, 'a', s.dataareaid, s.contractid, s.transactioncurrencyid, NULL, s.amount, s.modifieddatetime
-          FROM fno.projcdsactualsimport s
-         WHERE s.transtype = optionset.code('transactiontype', 'Billed Sales') AND NOT s.isduplicate
-           AND EXISTS (SELECT 1 FROM fno.projproposalline l
-                        WHERE l.dataareaid = s.dataareaid AND l.proposalid = s.invoiceid)
-        UNION ALL
-        SELECT 2, 'b', p.dataareaid, p.projinvoiceprojid, l.currencyid, NULL, l.lineamount, l.modifieddatetime
+        -- proposal lines: pair 2 b; pair 3 a when the proposal is posted
+        SELECT p.dataareaid, p.projinvoiceprojid, l.currencyid, NULL, l.lineamount, l.modifieddatetime,
+               CASE WHEN EXISTS (SELECT 1 FROM fno.projinvoicejour j
+                                  WHERE j.dataareaid = p.dataareaid AND j.proposalid = p.proposalid)
+                    THEN ARRAY['2b', '3a'] ELSE ARRAY['2b'] END
           FROM fno.projproposalline l
           JOIN fno.projproposaljour p ON p.dataareaid = l.dataareaid AND p.proposalid = l.proposalid
         UNION ALL
-        -- 3. proposal lines of the posted proposals, and the posted invoice lines
-        SELECT 3, 'a', p.dataareaid, p.projinvoiceprojid, l.currencyid, NULL, l.lineamount, l.modifieddatetime
-          FROM fno.projproposalline l
-          JOIN fno.projproposaljour p ON p.dataareaid = l.dataareaid AND p.proposalid = l.proposalid
-         WHERE EXISTS (SELECT 1 FROM fno.projinvoicejour j
-                        WHERE j.dataareaid = p.dataareaid AND j.proposalid = p.proposalid)
-        UNION ALL
-        SELECT 3, 'b', j.dataareaid, j.projinvoiceprojid, il.currencyid, NULL, il.lineamount, il.modifieddatetime
+        -- posted invoice lines: pair 3 b; pair 4 a when chargeable
+        SELECT j.dataareaid, j.projinvoiceprojid, il.currencyid, NULL, il.lineamount, il.modifieddatetime,
+               CASE WHEN il.linepropertyid = 'Chargeable'
+                    THEN ARRAY['3b', '4a'] ELSE ARRAY['3b'] END
           FROM fno.projinvoiceline il
           JOIN recon_invoice j ON j.dataareaid = il.dataareaid AND j.projinvoiceid = il.projinvoiceid
         UNION ALL
-        -- 4. chargeable posted invoice lines, and the posted invoice headers before tax
-        SELECT 4, 'a', j.dataareaid, j.projinvoiceprojid, il.currencyid, NULL, il.lineamount, il.modifieddatetime
-          FROM fno.projinvoiceline il
-          JOIN recon_invoice j ON j.dataareaid = il.dataareaid AND j.projinvoiceid = il.projinvoiceid
-         WHERE il.linepropertyid = 'Chargeable'
-        UNION ALL
-        SELECT 4, 'b', j.dataareaid, j.projinvoiceprojid, j.currencyid, NULL, j.salesorderbalance, j.modifieddatetime
+        -- posted invoice headers before tax: pair 4 b, pair 5 a
+        SELECT j.dataareaid, j.projinvoiceprojid, j.currencyid, NULL, j.salesorderbalance, j.modifieddatetime,
+               ARRAY['4b', '5a']
           FROM recon_invoice j
         UNION ALL
-        -- 5. posted invoice headers before tax, and their customer transactions less the invoice's tax
-        SELECT 5, 'a', j.dataareaid, j.projinvoiceprojid, j.currencyid, NULL, j.salesorderbalance, j.modifieddatetime
-          FROM recon_invoice j
-        UNION ALL
-        SELECT 5, 'b', j.dataareaid, j.projinvoiceprojid, c.currencycode, NULL, c.amountcur - j.sumtax,
-               c.modifieddatetime
+        -- customer transactions less the invoice's tax, in the month of the transaction: pair 5 b, pair 6 a
+        SELECT j.dataareaid, j.projinvoiceprojid, c.currencycode, date_trunc('month', c.transdate)::date,
+               c.amountcur - j.sumtax, c.modifieddatetime, ARRAY['5b', '6a']
           FROM fno.custtrans c
           JOIN recon_invoice j ON j.dataareaid = c.dataareaid AND j.projinvoiceid = c.invoice
         UNION ALL
-        -- 6. the same customer transactions per accounting period, and the revenue on the invoices' vouchers
-        SELECT 6, 'a', j.dataareaid, j.projinvoiceprojid, c.currencycode, date_trunc('month', c.transdate)::date,
-               c.amountcur - j.sumtax, c.modifieddatetime
-          FROM fno.custtrans c
-          JOIN recon_invoice j ON j.dataareaid = c.dataareaid AND j.projinvoiceid = c.invoice
-        UNION ALL
-        -- (each ledger line once, under the contract of the first invoice on its voucher)
-        SELECT 6, 'b', j.dataareaid, j.projinvoiceprojid, e.transactioncurrencycode,
-               date_trunc('month', e.accountingdate)::date, -e.transactioncurrencyamount, e.modifieddatetime
+        -- revenue on the invoices' vouchers, per month: pair 6 b (each ledger line once, under the contract of the
+        -- first invoice on its voucher)
+        SELECT j.dataareaid, j.projinvoiceprojid, e.transactioncurrencycode,
+               date_trunc('month', e.accountingdate)::date, -e.transactioncurrencyamount, e.modifieddatetime,
+               ARRAY['6b']
           FROM fno.generaljournalaccountentry e
           JOIN (SELECT DISTINCT ON (i.dataareaid, i.ledgervoucher) i.dataareaid, i.ledgervoucher, i.projinvoiceprojid
                   FROM recon_invoice i
@@ -84,11 +74,13 @@ BEGIN
            'contract ' || coalesce(t.contract, '(none)') || ' in ' || coalesce(t.currency, '(no currency)')
            || coalesce(' for ' || to_char(t.period, 'YYYY-MM'), '') || ': ' || replace(n.a, '_', ' ') || ' sum to '
            || t.a_total || ', ' || replace(n.b, '_', ' ') || ' to ' || t.b_total
-      FROM (SELECT st.pair, st.dataareaid, st.contract, st.currency, st.period,
-                   coalesce(sum(st.total) FILTER (WHERE st.side = 'a'), 0) AS a_total,
-                   coalesce(sum(st.total) FILTER (WHERE st.side = 'b'), 0) AS b_total, max(st.since) AS since
+      FROM (SELECT left(x.code, 1)::integer AS pair, st.dataareaid, st.contract, st.currency,
+                   CASE WHEN x.code LIKE '6%' THEN st.period END AS period,
+                   coalesce(sum(st.total) FILTER (WHERE x.code LIKE '%a'), 0) AS a_total,
+                   coalesce(sum(st.total) FILTER (WHERE x.code LIKE '%b'), 0) AS b_total, max(st.since) AS since
               FROM stage st
-             GROUP BY st.pair, st.dataareaid, st.contract, st.currency, st.period) t
+             CROSS JOIN LATERAL unnest(st.pairs) AS x(code)
+             GROUP BY 1, 2, 3, 4, 5) t
       JOIN (VALUES (1, 'dataverse_billed_sales', 'staging_billed_sales'),
                    (2, 'staging_billed_sales', 'proposal_lines'),
                    (3, 'proposal_lines', 'invoice_lines'),
