@@ -100,7 +100,7 @@ enum ReconSQL {
     static let runSettings = """
         SELECT count(set_config(split_part(c, '=', 1), substr(c, strpos(c, '=') + 1), true))
           FROM pg_proc p CROSS JOIN unnest(p.proconfig) AS c
-         WHERE p.oid = 'recon.collect_findings(timestamptz)'::regprocedure
+         WHERE p.oid = 'recon.collect_findings()'::regprocedure
         """
 
     /// F&O's project transaction type of a Dataverse transaction class (`process.fno_transtype` written out): Time 2

@@ -44,8 +44,11 @@ public struct CompiledMap: Sendable {
     // MARK: - Source side
 
     /// `"schema"."source" AS src LEFT JOIN "schema"."lookup" AS "alias" ON … ` (used by the validator).
-    static func fromClause(_ map: TableMap, joinSourceOn condition: String? = nil) -> PostgresQuery {
-        var query: PostgresQuery = "\(identifier: map.source.schema, map.source.name) AS src"
+    static func fromClause(
+        _ map: TableMap, joinSourceOn condition: String? = nil, reading source: (schema: String, name: String)? = nil
+    ) -> PostgresQuery {
+        let source = source ?? (map.source.schema, map.source.name)
+        var query: PostgresQuery = "\(identifier: source.schema, source.name) AS src"
         if let condition { query.append(" ON \(unescaped: condition)") }
         query.append(lookupJoins(map))
         return query
@@ -227,7 +230,11 @@ public struct CompiledMap: Sendable {
     /// the map's filter leaves out, and a leading boolean column `_include` that says whether the filter lets the
     /// row through (to tell a record the map does not send, such as a skip-sync actual, from one that is missing).
     /// Each column of `carrying` is a source column passed along unmapped as `_src_<column>` (timestamps, keys).
-    public func mappedSource(includingFiltered: Bool, carrying: [String] = []) -> PostgresQuery {
+    /// `source` reads the source rows from another relation with the source table's columns (reconciliation's
+    /// inputs); the lookups still read their tables.
+    public func mappedSource(
+        includingFiltered: Bool, carrying: [String] = [], reading source: (schema: String, name: String)? = nil
+    ) -> PostgresQuery {
         var query: PostgresQuery = "SELECT "
         if includingFiltered {
             if let filter = map.filter {
@@ -240,7 +247,7 @@ public struct CompiledMap: Sendable {
             query.append("src.\(identifier: column) AS \(identifier: "_src_" + column),\n       ")
         }
         query.append(mappedColumns())
-        query.append("\nFROM \(fragment: Self.fromClause(map))")
+        query.append("\nFROM \(fragment: Self.fromClause(map, reading: source))")
         if !includingFiltered, let filter = map.filter {
             query.append("\nWHERE COALESCE((\(unescaped: filter)), false)")
         }

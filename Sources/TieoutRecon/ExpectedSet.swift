@@ -45,10 +45,13 @@ struct ExpectedSet {
         }
     }
 
-    /// `CREATE TEMPORARY VIEW … AS <the map's source rows>`; bound constants of the map are written in as literals
-    /// because a view cannot take parameters.
+    /// `CREATE TEMPORARY VIEW … AS <the map's source rows>`, read from the run's input for the source table
+    /// (`pg_temp.recon_in_<table>`: all of it in a full run, the changed scopes' rows in an incremental one); bound
+    /// constants of the map are written in as literals because a view cannot take parameters.
     func createView(on connection: PostgresConnection) throws -> String {
-        let source = map.mappedSource(includingFiltered: specification.withFilter, carrying: specification.carrying)
+        let source = map.mappedSource(
+            includingFiltered: specification.withFilter, carrying: specification.carrying,
+            reading: ("pg_temp", "recon_in_" + map.map.source.name))
         let name = try connection.quoteIdentifier(viewName)
         return "CREATE OR REPLACE TEMPORARY VIEW \(name) AS \(try connection.inlineText(source))"
     }

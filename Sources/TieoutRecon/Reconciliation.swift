@@ -27,15 +27,18 @@ public struct Reconciliation {
         /// How far past the database server's clock `asOf` may lie (PostgreSQL interval text, e.g. `1 day`); nil
         /// for no limit. `tieout recon run` passes ``Reconciliation/maximumLead``.
         public var maximumLead: String?
+        /// Check everything, even when an incremental run could build on the last one.
+        public var full: Bool
 
         public init(
             asOf: String? = nil, grace: String = Reconciliation.defaultGrace, legalEntity: String? = nil,
-            maximumLead: String? = nil
+            maximumLead: String? = nil, full: Bool = false
         ) {
             self.asOf = asOf
             self.grace = grace
             self.legalEntity = legalEntity
             self.maximumLead = maximumLead
+            self.full = full
         }
     }
 
@@ -64,7 +67,16 @@ public struct Reconciliation {
         public var resolved: Int
         /// The run replaced the findings of an earlier run with the same as-of and legal entity.
         public var replaced: Bool
+        /// `full` or `incremental` (nil for a run recorded before incremental runs existed).
+        public var kind: String?
+        /// Why a full run was full; nil for an incremental run.
+        public var fullReason: String?
+        /// The contracts and vouchers an incremental run re-checked; for a full run, every contract.
+        public var scopesChecked: Int?
     }
+
+    /// Why `tieout recon run --full` is full.
+    public static let fullOnRequest = "asked for (--full)"
 
     /// One line of the report: findings of one category in one run.
     public struct CategoryTotal: Sendable, Equatable {
@@ -97,37 +109,74 @@ public struct Reconciliation {
         self.logger = logger
     }
 
+    /// A reconciliation over another connection with maps already compiled (a watch that reconnected).
+    init(connection: PostgresConnection, compiled maps: [CompiledMap], logger: Logger) {
+        self.connection = connection
+        self.maps = maps
+        self.logger = logger
+    }
+
     /// Runs the reconciliation and returns the run. Throws ``ReconError`` for a run that cannot start (another run
     /// holds the lock, a bad option) and the database error for one that failed; either way nothing but a failed
     /// run row is written.
     public func run(_ options: RunOptions) throws -> Run {
+        try run(options) { _, run in run }
+    }
+
+    /// Runs the reconciliation and hands `inspect` the run's connection and result inside the run's transaction,
+    /// before it commits (`commit`) or rolls back (tests compare a full run with an incremental one on the same
+    /// snapshot this way).
+    func run<Result>(
+        _ options: RunOptions, commit: Bool = true, inspect: (PostgresConnection, Run) throws -> Result
+    ) throws -> Result {
         let expected = try ExpectedSet.all(from: maps)
         let (asOf, grace) = try check(options)
         let started: String = try connection.query("SELECT clock_timestamp()::text").scalar()
+        let views = try expected.map { try $0.createView(on: connection) }
         do {
-            let run = try connection.withTransaction(isolation: .repeatableRead) { connection in
+            let (run, result) = try connection.withTransaction(isolation: .repeatableRead) { connection in
                 guard
                     try connection.query("SELECT pg_try_advisory_xact_lock(hashtext(\(Self.lockName)))").scalar(
                         Bool.self)
                 else { throw ReconError.busy }
-                for set in expected {
-                    try connection.query(PostgresQuery(unescaped: try set.createView(on: connection)))
+                // An incremental run that finds a finding no scope owns is made again as a full run.
+                var fullReason = options.full ? Self.fullOnRequest : nil
+                while true {
+                    try connection.query(
+                        """
+                        SELECT * FROM recon.prepare_run(\(fullReason), md5(\(views.joined(separator: ";\n"))),
+                                                        CAST(coalesce(\(asOf), \(started)) AS timestamptz))
+                        """)
+                    for view in views { try connection.query(PostgresQuery(unescaped: view)) }
+                    try connection.query("SELECT recon.collect_findings()")
+                    guard let reason: String = try connection.query("SELECT recon.merge_scopes()").scalar() else {
+                        break
+                    }
+                    fullReason = reason
                 }
                 let rows = try connection.query(
                     """
                     SELECT run_id, as_of::text AS as_of, legal_entity, findings, errors, warnings, infos, in_flight,
-                           new_findings, still_open, resolved, replaced
+                           new_findings, still_open, resolved, replaced, run_kind, full_reason, scopes_checked
                       FROM recon.execute_run(CAST(\(asOf) AS timestamptz), CAST(\(grace) AS interval),
                                              \(options.legalEntity), CAST(\(started) AS timestamptz))
                     """)
-                for set in expected { try connection.query("DROP VIEW pg_temp.\(identifier: set.viewName)") }
+                try connection.query("SELECT recon.drop_inputs()")
                 guard let row = rows.first else { throw ReconError("the run returned no result") }
-                return try Run(row, replaced: try row.decode("replaced"))
+                let run = try Run(row, replaced: try row.decode("replaced"))
+                let result = try inspect(connection, run)
+                if !commit { throw Rollback(result: result) }
+                return (run, result)
             }
             logger.info(
                 "recon: run finished",
-                metadata: ["run": "\(run.runID)", "findings": "\(run.findings)", "errors": "\(run.errors)"])
-            return run
+                metadata: [
+                    "run": "\(run.runID)", "kind": "\(run.kind ?? "")", "findings": "\(run.findings)",
+                    "errors": "\(run.errors)",
+                ])
+            return result
+        } catch let rollback as Rollback<Result> {
+            return rollback.result
         } catch let error as ReconError where error.isBusy {
             throw error
         } catch {
@@ -330,7 +379,7 @@ public struct Reconciliation {
         let rows = try connection.query(
             """
             SELECT run_id, as_of::text AS as_of, legal_entity, findings, errors, warnings, infos, in_flight,
-                   new_findings, still_open, resolved
+                   new_findings, still_open, resolved, run_kind, full_reason, scopes_checked
               FROM recon.run
              WHERE status = 'succeeded' AND (\(id)::bigint IS NULL OR run_id = \(id))
              ORDER BY as_of DESC, run_id DESC LIMIT 1
@@ -417,6 +466,30 @@ extension Reconciliation.Run {
             findings: try row.decode("findings"), errors: try row.decode("errors"),
             warnings: try row.decode("warnings"), infos: try row.decode("infos"), inFlight: try row.decode("in_flight"),
             newFindings: try row.decode("new_findings"), stillOpen: try row.decode("still_open"),
-            resolved: try row.decode("resolved"), replaced: replaced)
+            resolved: try row.decode("resolved"), replaced: replaced, kind: try row.decode("run_kind"),
+            fullReason: try row.decode("full_reason"), scopesChecked: try row.decode("scopes_checked"))
     }
+}
+
+extension Reconciliation.Run {
+    /// One line for people: the run, its kind and its counts.
+    public var summary: String {
+        var text = "run \(runID) as of \(asOf)"
+        if let legalEntity { text += " (legal entity \(legalEntity))" }
+        switch kind {
+        case "incremental": text += ", incremental (\(scopesChecked ?? 0) changed contracts and vouchers re-checked)"
+        case "full": text += ", full (\(fullReason ?? "asked for"))"
+        default: break
+        }
+        text += ": \(findings) findings: \(errors) errors, \(warnings) warnings"
+        text += " (\(inFlight) in flight), \(infos) information"
+        text += "; \(newFindings) new, \(stillOpen) still open, \(resolved) resolved"
+        if replaced { text += "; replaced the earlier run with this as-of" }
+        return text
+    }
+}
+
+/// Ends a run's transaction without committing, carrying what the inspection found.
+struct Rollback<Result>: Error {
+    var result: Result
 }

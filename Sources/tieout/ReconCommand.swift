@@ -35,7 +35,11 @@ struct ReconCommand: ParsableCommand {
             discussion: """
                 Reads both schemas in one snapshot, writes one recon.run row and its recon.finding rows in one \
                 transaction, and refuses to start while another run is going. Running the same --as-of and \
-                --legal-entity again replaces that run's findings.
+                --legal-entity again replaces that run's findings. Incremental when it can build on the last run: \
+                it re-checks only the contracts and vouchers changed since, and carries the other findings forward; \
+                it is full (and says why) on --full, on the first run, when the maps, schema, tolerances or \
+                thresholds changed, when the last full run is older than the full_run_every setting (7 days), or \
+                when a change cannot be narrowed down.
                 """
         )
 
@@ -61,25 +65,19 @@ struct ReconCommand: ParsableCommand {
             name: .long,
             help: ArgumentHelp("Only findings of this legal entity (a dataareaid of fno.ledger).", valueName: "id"))
         var legalEntity: String?
+        @Flag(name: .long, help: "Check everything, even when an incremental run could build on the last run.")
+        var full = false
 
         func run() throws {
             try reconErrors(failure: 2) {
                 let recon = try options.open("tieout.recon")
                 let run = try recon.run(
-                    .init(asOf: asOf, grace: grace, legalEntity: legalEntity, maximumLead: Reconciliation.maximumLead))
-                print(describe(run))
+                    .init(
+                        asOf: asOf, grace: grace, legalEntity: legalEntity, maximumLead: Reconciliation.maximumLead,
+                        full: full))
+                print(run.summary)
                 if run.errors > 0 { throw ExitCode(1) }
             }
-        }
-
-        func describe(_ run: Reconciliation.Run) -> String {
-            var text = "run \(run.runID) as of \(run.asOf)"
-            if let entity = run.legalEntity { text += " (legal entity \(entity))" }
-            text += ": \(run.findings) findings: \(run.errors) errors, \(run.warnings) warnings"
-            text += " (\(run.inFlight) in flight), \(run.infos) information"
-            text += "; \(run.newFindings) new, \(run.stillOpen) still open, \(run.resolved) resolved"
-            if run.replaced { text += "; replaced the earlier run with this as-of" }
-            return text
         }
     }
 

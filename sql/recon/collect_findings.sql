@@ -1,7 +1,7 @@
 -- recon/collect_findings.sql
 -- recon.collect_findings: runs the checks of the nightly reconciliation (docs/reconciliation.md), stage by stage.
 --
--- recon.collect_findings(as_of) runs every check of the mismatch catalogue (recon.category) as set-based SQL and
+-- recon.collect_findings() runs every check of the mismatch catalogue (recon.category) as set-based SQL and
 -- leaves the raw findings in the temporary table recon_raw. The checks are in one file per stage of the catalogue
 -- (recon.category.stage; stage posting in five files along the chain), run in this order: recon/header.sql,
 -- recon/lines.sql, recon/dataverse.sql, recon/posting.sql, recon/journal.sql, recon/invoice.sql, recon/ledger.sql,
@@ -22,7 +22,7 @@
 -- past their threshold to errors, makes amounts the money at stake (never negative), carries first_seen_run_id over
 -- from the previous run and counts new, still open and resolved findings. tieout calls it in one REPEATABLE READ transaction that holds the run's advisory lock.
 
-CREATE OR REPLACE FUNCTION recon.collect_findings(p_as_of timestamptz) RETURNS bigint
+CREATE OR REPLACE FUNCTION recon.collect_findings() RETURNS bigint
 LANGUAGE plpgsql
 -- (JIT compiles for longer than these joins run; the whole-table hash joins and aggregates of the chain fit in
 -- memory instead of spilling. tieout bench recon runs its plain-SQL baseline with these same settings.)
@@ -52,10 +52,12 @@ BEGIN
         period        date,
         since         timestamptz,
         threshold     text,
-        detail        text
+        due           timestamptz,
+        detail        text,
+        scope         text
     ) ON COMMIT DROP;
 
-    PERFORM recon.collect_header(p_as_of);     -- recon/header.sql
+    PERFORM recon.collect_header();            -- recon/header.sql
     PERFORM recon.collect_lines();             -- recon/lines.sql
     PERFORM recon.collect_dataverse();         -- recon/dataverse.sql
     PERFORM recon.collect_posting();           -- recon/posting.sql
@@ -69,7 +71,8 @@ BEGIN
     RETURN v_count;
 END;
 $$;
-COMMENT ON FUNCTION recon.collect_findings(timestamptz) IS
+COMMENT ON FUNCTION recon.collect_findings() IS
   'Runs every check of the mismatch catalogue and leaves the raw findings in the temporary table recon_raw (one '
-  'transaction). Needs the four recon_expected_* temporary views tieout creates from the table maps. Called by '
-  'recon.execute_run; p_as_of only decides which open proposals are stuck.';
+  'transaction). Reads the tables through the pg_temp.recon_in_* inputs of recon.prepare_run and the four '
+  'recon_expected_* temporary views tieout creates from the table maps over them. Independent of the run''s clock: '
+  'a finding only time makes carries the time it is due.';

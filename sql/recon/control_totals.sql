@@ -26,25 +26,25 @@ BEGIN
         UNION ALL
         -- billed-sales staging rows: pair 1 b; pair 2 a when their proposal has lines
         SELECT s.dataareaid, s.contractid, s.transactioncurrencyid, NULL, s.amount, s.modifieddatetime,
-               CASE WHEN EXISTS (SELECT 1 FROM fno.projproposalline l
+               CASE WHEN EXISTS (SELECT 1 FROM pg_temp.recon_in_projproposalline l
                                   WHERE l.dataareaid = s.dataareaid AND l.proposalid = s.invoiceid)
                     THEN ARRAY['1b', '2a'] ELSE ARRAY['1b'] END
-          FROM fno.projcdsactualsimport s
+          FROM pg_temp.recon_in_projcdsactualsimport s
          WHERE s.transtype = optionset.code('transactiontype', 'Billed Sales') AND NOT s.isduplicate
         UNION ALL
         -- proposal lines: pair 2 b; pair 3 a when the proposal is posted
         SELECT p.dataareaid, p.projinvoiceprojid, l.currencyid, NULL, l.lineamount, l.modifieddatetime,
-               CASE WHEN EXISTS (SELECT 1 FROM fno.projinvoicejour j
+               CASE WHEN EXISTS (SELECT 1 FROM pg_temp.recon_in_projinvoicejour j
                                   WHERE j.dataareaid = p.dataareaid AND j.proposalid = p.proposalid)
                     THEN ARRAY['2b', '3a'] ELSE ARRAY['2b'] END
-          FROM fno.projproposalline l
-          JOIN fno.projproposaljour p ON p.dataareaid = l.dataareaid AND p.proposalid = l.proposalid
+          FROM pg_temp.recon_in_projproposalline l
+          JOIN pg_temp.recon_in_projproposaljour p ON p.dataareaid = l.dataareaid AND p.proposalid = l.proposalid
         UNION ALL
         -- posted invoice lines: pair 3 b; pair 4 a when chargeable
         SELECT j.dataareaid, j.projinvoiceprojid, il.currencyid, NULL, il.lineamount, il.modifieddatetime,
                CASE WHEN il.linepropertyid = 'Chargeable'
                     THEN ARRAY['3b', '4a'] ELSE ARRAY['3b'] END
-          FROM fno.projinvoiceline il
+          FROM pg_temp.recon_in_projinvoiceline il
           JOIN recon_invoice j ON j.dataareaid = il.dataareaid AND j.projinvoiceid = il.projinvoiceid
         UNION ALL
         -- posted invoice headers before tax: pair 4 b, pair 5 a
@@ -55,7 +55,7 @@ BEGIN
         -- customer transactions less the invoice's tax, in the month of the transaction: pair 5 b, pair 6 a
         SELECT j.dataareaid, j.projinvoiceprojid, c.currencycode, date_trunc('month', c.transdate)::date,
                c.amountcur - j.sumtax, c.modifieddatetime, ARRAY['5b', '6a']
-          FROM fno.custtrans c
+          FROM pg_temp.recon_in_custtrans c
           JOIN recon_invoice j ON j.dataareaid = c.dataareaid AND j.projinvoiceid = c.invoice
         UNION ALL
         -- revenue on the invoices' vouchers, per month: pair 6 b (each ledger line once, under the contract of the
@@ -63,7 +63,7 @@ BEGIN
         SELECT j.dataareaid, j.projinvoiceprojid, e.transactioncurrencycode,
                date_trunc('month', e.accountingdate)::date, -e.transactioncurrencyamount, e.modifieddatetime,
                ARRAY['6b']
-          FROM fno.generaljournalaccountentry e
+          FROM pg_temp.recon_in_generaljournalaccountentry e
           JOIN (SELECT DISTINCT ON (i.dataareaid, i.ledgervoucher) i.dataareaid, i.ledgervoucher, i.projinvoiceprojid
                   FROM recon_invoice i
                  ORDER BY i.dataareaid, i.ledgervoucher, i.projinvoiceid) j

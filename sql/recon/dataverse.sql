@@ -29,14 +29,14 @@ BEGIN
         SELECT u.*, r.n, r.amount AS r_amount, r.quantity AS r_quantity
           FROM (SELECT DISTINCT ON (a.msdyn_actualid) a.msdyn_actualid, a.msdyn_amount, a.msdyn_quantity,
                        a.isocurrencycode, i.invoicenumber, greatest(a.modifiedon, i.modifiedon) AS since
-                  FROM dataverse.msdyn_transactionconnection k
-                  JOIN dataverse.msdyn_invoicelinetransaction d
+                  FROM pg_temp.recon_in_msdyn_transactionconnection k
+                  JOIN pg_temp.recon_in_msdyn_invoicelinetransaction d
                     ON d.msdyn_invoicelinetransactionid = k.msdyn_transaction1 AND NOT d.msdyn_correction
-                  JOIN dataverse.invoice i
+                  JOIN pg_temp.recon_in_invoice i
                     ON i.invoiceid = d.msdyn_invoice
                    AND i.msdyn_projectinvoicestatus
                        = ANY (optionset.codes('projectinvoicestatus', 'Confirmed', 'Invoice Paid', 'Posted'))
-                  JOIN dataverse.msdyn_actual a
+                  JOIN pg_temp.recon_in_msdyn_actual a
                     ON a.msdyn_actualid = k.msdyn_transaction2
                    AND a.msdyn_transactiontypecode = optionset.code('transactiontype', 'Unbilled Sales')
                  WHERE k.msdyn_transaction1role = 'ild'
@@ -44,8 +44,8 @@ BEGIN
                  ORDER BY a.msdyn_actualid, i.invoicenumber) u
           LEFT JOIN (SELECT k.msdyn_transaction2 AS unbilled, count(*) AS n, sum(r.msdyn_amount) AS amount,
                             sum(r.msdyn_quantity) AS quantity
-                       FROM dataverse.msdyn_transactionconnection k
-                       JOIN dataverse.msdyn_actual r
+                       FROM pg_temp.recon_in_msdyn_transactionconnection k
+                       JOIN pg_temp.recon_in_msdyn_actual r
                          ON r.msdyn_actualid = k.msdyn_transaction1
                         AND r.msdyn_transactiontypecode = optionset.code('transactiontype', 'Unbilled Sales')
                         AND r.msdyn_skipsync
@@ -111,8 +111,8 @@ BEGIN
                                      ELSE 'proforma ' || i.invoicenumber || ' ('
                                           || process.dv_invoice_status_name(i.msdyn_projectinvoicestatus) || ')' END
                    END AS detail
-              FROM dataverse.msdyn_actual a
-              LEFT JOIN dataverse.invoice i ON i.invoiceid = a.msdyn_invoice
+              FROM pg_temp.recon_in_msdyn_actual a
+              LEFT JOIN pg_temp.recon_in_invoice i ON i.invoiceid = a.msdyn_invoice
              WHERE a.msdyn_transactiontypecode
                    = ANY (optionset.codes('transactiontype', 'Unbilled Sales', 'Billed Sales'))) x
       LEFT JOIN pg_temp.recon_expected_actuals ea ON ea.actualid = x.msdyn_actualid
@@ -144,7 +144,7 @@ BEGIN
                     SELECT l.invoiceid, 1 AS priority, l.lineitemnumber AS position, f.field, f.expected, f.actual,
                            'invoice line ' || coalesce(l.lineitemnumber::text, l.invoicedetailid::text) || ' '
                            || f.field || ' is not the sum of its details' AS detail
-                      FROM dataverse.invoicedetail l
+                      FROM pg_temp.recon_in_invoicedetail l
                       JOIN process.dv_line_totals s ON s.invoicedetailid = l.invoicedetailid
                      CROSS JOIN LATERAL (VALUES
                            ('msdyn_chargeableamount', s.msdyn_chargeableamount, l.msdyn_chargeableamount),
@@ -165,10 +165,10 @@ BEGIN
                     UNION ALL
                     SELECT h.invoiceid, 2, 0, f.field, f.expected, f.actual,
                            'proforma ' || f.field || ' is not the sum of its lines'
-                      FROM dataverse.invoice h
+                      FROM pg_temp.recon_in_invoice h
                       LEFT JOIN (SELECT l.invoiceid, coalesce(sum(l.baseamount), 0) AS base,
                                         coalesce(sum(l.tax), 0) AS tax
-                                   FROM dataverse.invoicedetail l GROUP BY l.invoiceid) s ON s.invoiceid = h.invoiceid
+                                   FROM pg_temp.recon_in_invoicedetail l GROUP BY l.invoiceid) s ON s.invoiceid = h.invoiceid
                      CROSS JOIN LATERAL (VALUES
                            ('totallineitemamount', coalesce(s.base, 0), h.totallineitemamount),
                            ('totaltax', coalesce(s.tax, 0), h.totaltax),
@@ -182,14 +182,14 @@ BEGIN
                     SELECT h.invoiceid, 3, 0, 'invoice lines', 1, coalesce(n.lines, 0),
                            'contract line ' || c.salesorderdetailid || ' has ' || coalesce(n.lines, 0)
                            || ' invoice lines on the proforma'
-                      FROM dataverse.invoice h
+                      FROM pg_temp.recon_in_invoice h
                       JOIN dataverse.salesorderdetail c
                         ON c.salesorderid = h.salesorderid AND c.createdon <= h.createdon
                       LEFT JOIN (SELECT l.invoiceid, l.salesorderdetailid, count(*) AS lines
-                                   FROM dataverse.invoicedetail l GROUP BY l.invoiceid, l.salesorderdetailid) n
+                                   FROM pg_temp.recon_in_invoicedetail l GROUP BY l.invoiceid, l.salesorderdetailid) n
                         ON n.invoiceid = h.invoiceid AND n.salesorderdetailid = c.salesorderdetailid
                      WHERE coalesce(n.lines, 0) <> 1) q) p
-      JOIN dataverse.invoice i ON i.invoiceid = p.invoiceid
+      JOIN pg_temp.recon_in_invoice i ON i.invoiceid = p.invoiceid
       LEFT JOIN pg_temp.recon_expected_proposals ep ON ep._src_invoiceid = i.invoiceid
      ORDER BY p.invoiceid, p.priority, p.position, p.field;
 
@@ -209,16 +209,16 @@ BEGIN
                    WHEN ol.salesorderdetailid IS DISTINCT FROM dl.salesorderdetailid
                    THEN 'its original detail is on another contract line'
                    ELSE 'its original detail has another transaction class' END
-      FROM dataverse.msdyn_invoicelinetransaction d
-      JOIN dataverse.invoice i
+      FROM pg_temp.recon_in_msdyn_invoicelinetransaction d
+      JOIN pg_temp.recon_in_invoice i
         ON i.invoiceid = d.msdyn_invoice
        AND i.msdyn_projectinvoicestatus = ANY (optionset.codes('projectinvoicestatus', 'Confirmed', 'Invoice Paid',
                                                                'Posted'))
-      LEFT JOIN dataverse.invoicedetail dl ON dl.invoicedetailid = d.msdyn_invoicelineid
-      LEFT JOIN dataverse.msdyn_invoicelinetransaction o
+      LEFT JOIN pg_temp.recon_in_invoicedetail dl ON dl.invoicedetailid = d.msdyn_invoicelineid
+      LEFT JOIN pg_temp.recon_in_msdyn_invoicelinetransaction o
         ON o.msdyn_invoicelinetransactionid = d.msdyn_originalinvoicelinedetail
-      LEFT JOIN dataverse.invoicedetail ol ON ol.invoicedetailid = o.msdyn_invoicelineid
-      LEFT JOIN dataverse.invoice oi ON oi.invoiceid = o.msdyn_invoice
+      LEFT JOIN pg_temp.recon_in_invoicedetail ol ON ol.invoicedetailid = o.msdyn_invoicelineid
+      LEFT JOIN pg_temp.recon_in_invoice oi ON oi.invoiceid = o.msdyn_invoice
       LEFT JOIN pg_temp.recon_expected_proposals ep ON ep._src_invoiceid = i.invoiceid
      WHERE d.msdyn_correction
        AND (o.msdyn_invoicelinetransactionid IS NULL
@@ -234,8 +234,8 @@ BEGIN
       FROM (SELECT d.msdyn_originalinvoicelinedetail AS original, count(*) AS n,
                    string_agg(i.invoicenumber, ', ' ORDER BY i.invoicenumber) AS invoicenumbers,
                    min(ep.dataareaid) AS dataareaid, max(greatest(d.modifiedon, i.modifiedon)) AS since
-              FROM dataverse.msdyn_invoicelinetransaction d
-              JOIN dataverse.invoice i
+              FROM pg_temp.recon_in_msdyn_invoicelinetransaction d
+              JOIN pg_temp.recon_in_invoice i
                 ON i.invoiceid = d.msdyn_invoice
                AND i.msdyn_projectinvoicestatus
                    = ANY (optionset.codes('projectinvoicestatus', 'Confirmed', 'Invoice Paid', 'Posted'))

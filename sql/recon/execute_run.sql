@@ -1,10 +1,11 @@
 -- recon/execute_run.sql
--- recon.execute_run: records one run of the checks of recon/collect_findings.sql.
+-- recon.execute_run: records one run of the checks of recon/collect_findings.sql, from the whole set of raw findings
+-- recon.merge_scopes (recon/scope.sql) leaves in recon_raw.
 
 CREATE OR REPLACE FUNCTION recon.execute_run(p_as_of timestamptz, p_grace interval, p_legal_entity text, p_started timestamptz)
 RETURNS TABLE (run_id bigint, as_of timestamptz, legal_entity text, findings integer, errors integer,
                warnings integer, infos integer, in_flight integer, new_findings integer, still_open integer,
-               resolved integer, replaced boolean)
+               resolved integer, replaced boolean, run_kind text, full_reason text, scopes_checked integer)
 LANGUAGE plpgsql AS $$
 DECLARE
     v_as_of    timestamptz := coalesce(p_as_of, p_started, now());
@@ -38,15 +39,21 @@ BEGIN
         DELETE FROM recon.finding f WHERE f.run_id = v_run;
         UPDATE recon.run r
            SET started_at = coalesce(p_started, now()), finished_at = NULL, grace = p_grace,
-               previous_run_id = v_previous, settings = v_settings, error = NULL
+               previous_run_id = v_previous, settings = v_settings, error = NULL, run_kind = m.run_kind,
+               full_reason = m.full_reason, scopes_checked = m.scopes
+          FROM recon_run_mode m
          WHERE r.run_id = v_run;
     ELSE
-        INSERT INTO recon.run (as_of, started_at, status, legal_entity, grace, previous_run_id, settings)
-        VALUES (v_as_of, coalesce(p_started, now()), 'succeeded', p_legal_entity, p_grace, v_previous, v_settings)
+        INSERT INTO recon.run (as_of, started_at, status, legal_entity, grace, previous_run_id, settings, run_kind,
+                               full_reason, scopes_checked)
+        SELECT v_as_of, coalesce(p_started, now()), 'succeeded', p_legal_entity, p_grace, v_previous, v_settings,
+               m.run_kind, m.full_reason, m.scopes
+          FROM recon_run_mode m
         RETURNING recon.run.run_id INTO v_run;
     END IF;
 
-    PERFORM recon.collect_findings(v_as_of);
+    -- Findings only time makes, before they are due.
+    DELETE FROM recon_raw r WHERE r.due > v_as_of;
     IF p_legal_entity IS NOT NULL THEN
         DELETE FROM recon_raw r WHERE r.dataareaid IS DISTINCT FROM p_legal_entity;
     END IF;
@@ -85,7 +92,9 @@ BEGIN
               FROM recon_raw r
               JOIN recon.category c ON c.category = r.category
               LEFT JOIN recon.threshold th ON th.name = r.threshold) f
-      LEFT JOIN recon.finding prev ON prev.run_id = v_previous AND prev.finding_key = f.finding_key;
+      -- (one row however many findings of the previous run share the key: two identical findings must not multiply)
+      LEFT JOIN LATERAL (SELECT min(p.first_seen_run_id) AS first_seen_run_id FROM recon.finding p
+                          WHERE p.run_id = v_previous AND p.finding_key = f.finding_key) prev ON true;
 
     UPDATE recon.run r
        SET finished_at = clock_timestamp(),
@@ -104,15 +113,28 @@ BEGIN
               FROM recon.finding f WHERE f.run_id = v_run) s
      WHERE r.run_id = v_run;
 
+    -- What recon.raw_finding now holds, and the changes it took in: the next run starts from here.
+    INSERT INTO recon.state AS s (run_id, as_of, last_full_as_of, maps_fingerprint, schema_fingerprint, settings)
+    SELECT v_run, v_as_of, v_as_of, m.maps_fingerprint, m.schema_fingerprint, m.settings FROM recon_run_mode m
+    ON CONFLICT (only_row) DO UPDATE
+       SET run_id = EXCLUDED.run_id, as_of = EXCLUDED.as_of,
+           last_full_as_of = CASE WHEN (SELECT m.run_kind FROM recon_run_mode m) = 'full'
+                                  THEN EXCLUDED.as_of ELSE s.last_full_as_of END,
+           maps_fingerprint = EXCLUDED.maps_fingerprint, schema_fingerprint = EXCLUDED.schema_fingerprint,
+           settings = EXCLUDED.settings;
+    DELETE FROM recon.dirty;
+
     RETURN QUERY
     SELECT r.run_id, r.as_of, r.legal_entity, r.findings, r.errors, r.warnings, r.infos, r.in_flight,
-           r.new_findings, r.still_open, r.resolved, v_replaced
+           r.new_findings, r.still_open, r.resolved, v_replaced, r.run_kind, r.full_reason, r.scopes_checked
       FROM recon.run r WHERE r.run_id = v_run;
 END;
 $$;
 COMMENT ON FUNCTION recon.execute_run(timestamptz, interval, text, timestamptz) IS
-  'Records one reconciliation run (tieout recon run calls it in a REPEATABLE READ transaction holding the run lock, '
-  'after creating the recon_expected_* views): replaces the findings of an earlier run with the same as-of and legal '
-  'entity, runs recon.collect_findings, keeps only the legal entity asked for, makes findings on records younger '
-  'than p_grace IN_FLIGHT, raises warnings past their threshold to errors, carries first_seen_run_id over from the '
-  'previous run and fills in the counts. Returns the run''s row.';
+  'Last step of a reconciliation run (tieout recon run calls recon.prepare_run, recon.collect_findings and '
+  'recon.merge_scopes before it, in one REPEATABLE READ transaction holding the run lock): replaces the findings of '
+  'an earlier run with the same as-of and legal entity, leaves out findings not due yet and other legal entities, '
+  'makes findings on records younger than p_grace IN_FLIGHT, raises warnings past their threshold to errors, '
+  'carries first_seen_run_id over from the previous run, fills in the counts and the kind of run, records what '
+  'recon.raw_finding now holds (recon.state) and empties the change log it took in (recon.dirty). Returns the run''s '
+  'row.';

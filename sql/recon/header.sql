@@ -5,16 +5,16 @@
 -- (recon/collect_findings.sql) calls recon.collect_header; every check inserts its findings into the temporary
 -- table recon_raw that function creates.
 
-CREATE OR REPLACE FUNCTION recon.collect_header(p_as_of timestamptz) RETURNS void
+CREATE OR REPLACE FUNCTION recon.collect_header() RETURNS void
 LANGUAGE plpgsql AS $$
 BEGIN
     PERFORM recon.collect_header_proposals();
-    PERFORM recon.collect_header_posted(p_as_of);
+    PERFORM recon.collect_header_posted();
 END;
 $$;
-COMMENT ON FUNCTION recon.collect_header(timestamptz) IS
-  'Stage header of recon.collect_findings: recon.collect_header_proposals, then recon.collect_header_posted '
-  '(p_as_of decides which open proposals are stuck). Inserts into the temporary table recon_raw.';
+COMMENT ON FUNCTION recon.collect_header() IS
+  'Stage header of recon.collect_findings: recon.collect_header_proposals, then recon.collect_header_posted. '
+  'Inserts into the temporary table recon_raw.';
 
 CREATE OR REPLACE FUNCTION recon.collect_header_proposals() RETURNS void
 LANGUAGE plpgsql SET jit = off AS $$
@@ -23,6 +23,7 @@ BEGIN
     -- Headers: the proposal map's expected proposals against fno.projproposaljour.
     ------------------------------------------------------------------------------------------------
     -- Per expected proposal, the proposal of the same id (the one in the expected legal entity first).
+    IF to_regclass('pg_temp.recon_hdr') IS NOT NULL THEN DROP TABLE pg_temp.recon_hdr; END IF;
     CREATE TEMP TABLE recon_hdr ON COMMIT DROP AS
     SELECT DISTINCT ON (ep.proposalid)
            ep.proposalid, ep.dataareaid, ep.projinvoiceprojid, ep.invoiceaccount, ep.currencyid,
@@ -34,8 +35,8 @@ BEGIN
            p.status AS p_status, p.projinvoiceid, p.createddatetime AS p_created, p.modifieddatetime AS p_modified,
            pl.proposalid IS NOT NULL AS has_lines
       FROM pg_temp.recon_expected_proposals ep
-      LEFT JOIN fno.projproposaljour p ON p.proposalid = ep.proposalid
-      LEFT JOIN (SELECT DISTINCT dataareaid, proposalid FROM fno.projproposalline) pl
+      LEFT JOIN pg_temp.recon_in_projproposaljour p ON p.proposalid = ep.proposalid
+      LEFT JOIN (SELECT DISTINCT dataareaid, proposalid FROM pg_temp.recon_in_projproposalline) pl
         ON pl.dataareaid = p.dataareaid AND pl.proposalid = p.proposalid
      WHERE ep._include
      ORDER BY ep.proposalid, p.dataareaid = ep.dataareaid DESC, p.recid;
@@ -62,7 +63,7 @@ BEGIN
                      || '(no chargeable line detail)'
                 ELSE 'invoice proposal ' || p.proposalid || ' is for a proforma that is not confirmed (status '
                      || process.dv_invoice_status_name(ep._src_msdyn_projectinvoicestatus) || ')' END
-      FROM fno.projproposaljour p
+      FROM pg_temp.recon_in_projproposaljour p
       LEFT JOIN pg_temp.recon_expected_proposals ep ON ep.proposalid = p.proposalid
      WHERE ep.proposalid IS NULL OR NOT ep._include;
 
@@ -73,7 +74,7 @@ BEGIN
            'invoice proposal ' || d.proposalid || ' exists ' || d.n || ' times, in legal entities ' || d.entities
       FROM (SELECT p.proposalid, count(*) AS n, min(p.currencyid) AS currencyid, min(p.dataareaid) AS first_entity,
                    string_agg(p.dataareaid, ', ' ORDER BY p.dataareaid) AS entities, max(p.createddatetime) AS since
-              FROM fno.projproposaljour p
+              FROM pg_temp.recon_in_projproposaljour p
              GROUP BY p.proposalid
             HAVING count(*) > 1) d
       LEFT JOIN pg_temp.recon_expected_proposals ep ON ep.proposalid = d.proposalid;
@@ -111,7 +112,7 @@ BEGIN
            j.sumtax::text, j.sumtax - h.sumtax, abs(j.sumtax - h.sumtax), h.currencyid, h.dataareaid,
            j.createddatetime, 'posted invoice ' || j.projinvoiceid || ' has other sales tax than its proposal'
       FROM recon_hdr h
-      JOIN fno.projinvoicejour j ON j.dataareaid = h.p_dataareaid AND j.proposalid = h.proposalid
+      JOIN pg_temp.recon_in_projinvoicejour j ON j.dataareaid = h.p_dataareaid AND j.proposalid = h.proposalid
      WHERE j.sumtax IS DISTINCT FROM h.sumtax
     UNION ALL
     SELECT 'TAX_DIFFERENCE', 'I', h.proposalid, h.proposalid, NULL, 'totaltax', h.dv_tax::text, h.sumtax::text,
@@ -127,7 +128,7 @@ COMMENT ON FUNCTION recon.collect_header_proposals() IS
   'proforma the map skips), DUPLICATE_PROPOSAL, HEADER_ATTRIBUTE_MISMATCH, HEADER_AMOUNT_MISMATCH, TAX_DIFFERENCE. '
   'Inserts into recon_raw; part of recon.collect_header.';
 
-CREATE OR REPLACE FUNCTION recon.collect_header_posted(p_as_of timestamptz) RETURNS void
+CREATE OR REPLACE FUNCTION recon.collect_header_posted() RETURNS void
 LANGUAGE plpgsql SET jit = off AS $$
 DECLARE
     v_stuck interval := (SELECT age FROM recon.threshold WHERE name = 'proposal_stuck');
@@ -146,7 +147,7 @@ BEGIN
            'posted invoice ' || ei.msdyn_customerinvoicenumber || ' is not reflected on proforma ' || ei.invoicenumber
            || ' (status ' || process.dv_invoice_status_name(i.msdyn_projectinvoicestatus) || ')'
       FROM pg_temp.recon_expected_invoice_writeback ei
-      JOIN dataverse.invoice i ON i.invoicenumber = ei.invoicenumber
+      JOIN pg_temp.recon_in_invoice i ON i.invoicenumber = ei.invoicenumber
       LEFT JOIN pg_temp.recon_expected_proposals ep ON ep.proposalid = ei.invoicenumber
      WHERE i.msdyn_customerinvoicenumber IS DISTINCT FROM ei.msdyn_customerinvoicenumber
         OR (i.msdyn_projectinvoicestatus IS DISTINCT FROM ei.msdyn_projectinvoicestatus
@@ -160,35 +161,36 @@ BEGIN
            || CASE WHEN i.msdyn_customerinvoicenumber IS NULL THEN ''
                    ELSE ' as ' || i.msdyn_customerinvoicenumber END
            || ', but F&O has no posted invoice for it'
-      FROM dataverse.invoice i
+      FROM pg_temp.recon_in_invoice i
       LEFT JOIN pg_temp.recon_expected_proposals ep ON ep.proposalid = i.invoicenumber
      WHERE (i.msdyn_projectinvoicestatus = optionset.code('projectinvoicestatus', 'Posted')
             OR i.msdyn_customerinvoicenumber IS NOT NULL)
        AND NOT EXISTS (SELECT 1 FROM pg_temp.recon_expected_invoice_writeback ei
                         WHERE ei.invoicenumber = i.invoicenumber);
 
-    -- Open proposals older than the proposal_stuck threshold, with the reason.
-    INSERT INTO recon_raw (category, severity, invoicenumber, proposalid, amount, currency, dataareaid, since, detail)
+    -- Open proposals, due once older than the proposal_stuck threshold (runs before that leave them out), with the
+    -- reason.
+    INSERT INTO recon_raw (category, severity, invoicenumber, proposalid, amount, currency, dataareaid, since, due,
+                           detail)
     SELECT 'PROPOSAL_STUCK_UNPOSTED', 'W', p.proposalid, p.proposalid, p.salesorderbalance, p.currencyid,
-           p.dataareaid, p.createddatetime,
-           CASE WHEN EXISTS (SELECT 1 FROM fno.projproposalline l
+           p.dataareaid, p.createddatetime, p.createddatetime + v_stuck,
+           CASE WHEN EXISTS (SELECT 1 FROM pg_temp.recon_in_projproposalline l
                               WHERE l.dataareaid = p.dataareaid AND l.proposalid = p.proposalid)
                 THEN 'posting error: the proposal has lines but is not posted'
                 WHEN w.rows > 0
                 THEN 'lines waiting: ' || w.rows || ' billed sales not imported: ' || coalesce(w.message, 'not processed yet')
                 ELSE 'no lines: no billed sales staged for it' END
-      FROM fno.projproposaljour p
+      FROM pg_temp.recon_in_projproposaljour p
       LEFT JOIN LATERAL (
            SELECT count(*) AS rows, min(s.importmessage) AS message
-             FROM fno.projcdsactualsimport s
+             FROM pg_temp.recon_in_projcdsactualsimport s
             WHERE s.dataareaid = p.dataareaid AND s.invoiceid = p.proposalid
               AND s.transtype = optionset.code('transactiontype', 'Billed Sales')
               AND NOT s.isprocessed AND NOT s.isduplicate) w ON true
-     WHERE p.projinvoiceid IS NULL AND p.status <> optionset.code('proposalstatus', 'Invoiced')
-       AND p_as_of - p.createddatetime >= v_stuck;
+     WHERE p.projinvoiceid IS NULL AND p.status <> optionset.code('proposalstatus', 'Invoiced');
 END;
 $$;
-COMMENT ON FUNCTION recon.collect_header_posted(timestamptz) IS
+COMMENT ON FUNCTION recon.collect_header_posted() IS
   'Checks of stage header after posting: POSTED_STATUS_NOT_REFLECTED (the posted-invoice write-back map against '
-  'the proformas, both ways) and PROPOSAL_STUCK_UNPOSTED (open proposals older than the proposal_stuck threshold '
-  'as of p_as_of). Inserts into recon_raw; part of recon.collect_header.';
+  'the proformas, both ways) and PROPOSAL_STUCK_UNPOSTED (every open proposal, due once older than the '
+  'proposal_stuck threshold). Inserts into recon_raw; part of recon.collect_header.';

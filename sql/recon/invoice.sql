@@ -19,9 +19,13 @@ BEGIN
            coalesce(sum(round(il.lineamount * j.exchrate / 100, 2)) FILTER (WHERE il.linepropertyid = 'Chargeable'), 0)
                AS revenuemst,
            coalesce(sum(round(il.taxamount * j.exchrate / 100, 2)), 0) AS taxmst
-      FROM fno.projinvoicejour j
-      LEFT JOIN fno.projinvoiceline il ON il.dataareaid = j.dataareaid AND il.projinvoiceid = j.projinvoiceid
-     GROUP BY j.recid;
+      FROM pg_temp.recon_in_projinvoicejour j
+      LEFT JOIN pg_temp.recon_in_projinvoiceline il
+        ON il.dataareaid = j.dataareaid AND il.projinvoiceid = j.projinvoiceid
+     -- (every column: the input is a view or a copy, whose primary key the grouping cannot rely on)
+     GROUP BY j.recid, j.dataareaid, j.projinvoiceid, j.proposalid, j.projinvoiceprojid, j.invoiceaccount, j.currencyid,
+              j.invoicedate, j.salesorderbalance, j.sumtax, j.invoiceamount, j.ledgervoucher, j.exchrate,
+              j.createddatetime, j.modifieddatetime;
     ANALYZE recon_invoice;
 
     PERFORM recon.collect_invoice_proposal();
@@ -45,8 +49,8 @@ BEGIN
            CASE WHEN p.recid IS NULL THEN 'posted invoice ' || j.projinvoiceid || ' is for proposal ' || j.proposalid
                                           || ', which does not exist'
                 ELSE 'posted invoice ' || j.projinvoiceid || ' ' || f.label || ' differs from its proposal''s' END
-      FROM fno.projinvoicejour j
-      LEFT JOIN fno.projproposaljour p ON p.dataareaid = j.dataareaid AND p.proposalid = j.proposalid
+      FROM pg_temp.recon_in_projinvoicejour j
+      LEFT JOIN pg_temp.recon_in_projproposaljour p ON p.dataareaid = j.dataareaid AND p.proposalid = j.proposalid
       LEFT JOIN recon.tolerance tol ON tol.currencyid = j.currencyid
      CROSS JOIN LATERAL (
            SELECT 'proposalid' AS field, 'proposal' AS label, NULL::text AS expected, j.proposalid AS actual,
@@ -71,9 +75,9 @@ BEGIN
     SELECT 'POSTED_INVOICE_PROPOSAL_MISMATCH', 'E', p.proposalid, p.proposalid, p.ledgervoucher, 'projinvoiceid',
            p.projinvoiceid, NULL, NULL, p.salesorderbalance, p.currencyid, p.dataareaid, p.modifieddatetime,
            'proposal ' || p.proposalid || ' was posted as invoice ' || p.projinvoiceid || ', which does not exist'
-      FROM fno.projproposaljour p
+      FROM pg_temp.recon_in_projproposaljour p
      WHERE p.projinvoiceid IS NOT NULL
-       AND NOT EXISTS (SELECT 1 FROM fno.projinvoicejour j
+       AND NOT EXISTS (SELECT 1 FROM pg_temp.recon_in_projinvoicejour j
                         WHERE j.dataareaid = p.dataareaid AND j.projinvoiceid = p.projinvoiceid);
 
     -- I8, lines: each posted invoice's lines FULL JOIN the lines of its proposal, by transid. Lines missing or extra
@@ -81,9 +85,9 @@ BEGIN
     INSERT INTO recon_raw (category, severity, invoicenumber, proposalid, voucher, field, expected, actual, amount,
                            currency, dataareaid, since, detail)
     SELECT 'POSTED_INVOICE_PROPOSAL_MISMATCH', 'E', j.proposalid, j.proposalid, j.ledgervoucher, 'lines',
-           (SELECT count(*) FROM fno.projproposalline l
+           (SELECT count(*) FROM pg_temp.recon_in_projproposalline l
              WHERE l.dataareaid = j.dataareaid AND l.proposalid = j.proposalid)::text,
-           (SELECT count(*) FROM fno.projinvoiceline l
+           (SELECT count(*) FROM pg_temp.recon_in_projinvoiceline l
              WHERE l.dataareaid = j.dataareaid AND l.projinvoiceid = j.projinvoiceid)::text,
            m.amount, j.currencyid, j.dataareaid, greatest(j.modifieddatetime, m.since),
            'posted invoice ' || j.projinvoiceid || ' lines differ from its proposal: ' || m.transids
@@ -95,16 +99,16 @@ BEGIN
                            abs(coalesce(il.lineamount, pl.lineamount)) AS amount,
                            coalesce(il.modifieddatetime, pl.modifieddatetime) AS since
                       FROM (SELECT l.dataareaid, j2.projinvoiceid, l.transid, l.lineamount, l.modifieddatetime
-                              FROM fno.projproposalline l
-                              JOIN fno.projinvoicejour j2
+                              FROM pg_temp.recon_in_projproposalline l
+                              JOIN pg_temp.recon_in_projinvoicejour j2
                                 ON j2.dataareaid = l.dataareaid AND j2.proposalid = l.proposalid) pl
-                      FULL JOIN fno.projinvoiceline il
+                      FULL JOIN pg_temp.recon_in_projinvoiceline il
                         ON il.dataareaid = pl.dataareaid AND il.projinvoiceid = pl.projinvoiceid
                        AND il.transid = pl.transid
                      WHERE pl.transid IS NULL OR il.transid IS NULL) x
              GROUP BY x.dataareaid, x.projinvoiceid) m
-      JOIN fno.projinvoicejour j ON j.dataareaid = m.dataareaid AND j.projinvoiceid = m.projinvoiceid
-     WHERE EXISTS (SELECT 1 FROM fno.projproposaljour p
+      JOIN pg_temp.recon_in_projinvoicejour j ON j.dataareaid = m.dataareaid AND j.projinvoiceid = m.projinvoiceid
+     WHERE EXISTS (SELECT 1 FROM pg_temp.recon_in_projproposaljour p
                     WHERE p.dataareaid = j.dataareaid AND p.proposalid = j.proposalid);
 
     INSERT INTO recon_raw (category, severity, invoicenumber, proposalid, actualid, transid, voucher, field, expected,
@@ -115,9 +119,9 @@ BEGIN
            pl.currencyid, j.dataareaid, greatest(il.modifieddatetime, pl.modifieddatetime),
            'posted invoice ' || j.projinvoiceid || ' line ' || il.transid || ' ' || f.field
            || ' differs from its proposal line'
-      FROM fno.projinvoicejour j
-      JOIN fno.projproposalline pl ON pl.dataareaid = j.dataareaid AND pl.proposalid = j.proposalid
-      JOIN fno.projinvoiceline il
+      FROM pg_temp.recon_in_projinvoicejour j
+      JOIN pg_temp.recon_in_projproposalline pl ON pl.dataareaid = j.dataareaid AND pl.proposalid = j.proposalid
+      JOIN pg_temp.recon_in_projinvoiceline il
         ON il.dataareaid = j.dataareaid AND il.projinvoiceid = j.projinvoiceid AND il.transid = pl.transid
       LEFT JOIN recon.tolerance tol ON tol.currencyid = pl.currencyid
      CROSS JOIN LATERAL (VALUES
@@ -153,15 +157,15 @@ BEGIN
     WITH il AS MATERIALIZED (
         SELECT il.dataareaid, il.transid, il.actualid, il.qty, il.lineamount, il.currencyid, il.transtype, il.projid,
                il.modifieddatetime, j.proposalid, j.ledgervoucher, j.projinvoiceid
-          FROM fno.projinvoiceline il
-          JOIN fno.projinvoicejour j ON j.dataareaid = il.dataareaid AND j.projinvoiceid = il.projinvoiceid),
+          FROM pg_temp.recon_in_projinvoiceline il
+          JOIN pg_temp.recon_in_projinvoicejour j ON j.dataareaid = il.dataareaid AND j.projinvoiceid = il.projinvoiceid),
     t AS MATERIALIZED (
         SELECT t.recid, t.dataareaid, t.transid, t.actualid, t.qty, t.amount, t.currencyid, t.transtype, t.projid,
                t.voucher, t.transstatus, t.modifieddatetime, pl.proposalid
-          FROM fno.projpostedtranstable t
-          LEFT JOIN fno.projproposalline pl ON pl.dataareaid = t.dataareaid AND pl.transid = t.transid
+          FROM pg_temp.recon_in_projpostedtranstable t
+          LEFT JOIN pg_temp.recon_in_projproposalline pl ON pl.dataareaid = t.dataareaid AND pl.transid = t.transid
          WHERE pl.transid IS NOT NULL
-            OR EXISTS (SELECT 1 FROM fno.projinvoiceline l WHERE l.dataareaid = t.dataareaid AND l.transid = t.transid))
+            OR EXISTS (SELECT 1 FROM pg_temp.recon_in_projinvoiceline l WHERE l.dataareaid = t.dataareaid AND l.transid = t.transid))
     SELECT 'POSTED_TRANSACTION_MISMATCH', 'E', coalesce(il.proposalid, t.proposalid),
            coalesce(il.proposalid, t.proposalid), coalesce(il.actualid, t.actualid),
            coalesce(il.transid, t.transid), coalesce(il.ledgervoucher, t.voucher), f.field, f.expected, f.actual,
@@ -212,7 +216,7 @@ BEGIN
                 ELSE 'customer transaction of invoice ' || j.projinvoiceid || ' ' || f.field
                      || ' differs from the invoice' END
       FROM recon_invoice j
-      FULL JOIN fno.custtrans c ON c.dataareaid = j.dataareaid AND c.invoice = j.projinvoiceid
+      FULL JOIN pg_temp.recon_in_custtrans c ON c.dataareaid = j.dataareaid AND c.invoice = j.projinvoiceid
       LEFT JOIN fno.ledger l ON l.dataareaid = coalesce(j.dataareaid, c.dataareaid)
      CROSS JOIN LATERAL (
            SELECT 'count' AS field, CASE WHEN j.recid IS NULL THEN '0' ELSE '1' END AS expected,
@@ -236,7 +240,7 @@ BEGIN
            NULL, j.invoiceamount, j.currencyid, j.dataareaid, d.since,
            'posted invoice ' || j.projinvoiceid || ' has ' || d.n || ' customer transactions'
       FROM (SELECT c.dataareaid, c.invoice, count(*) AS n, max(c.modifieddatetime) AS since
-              FROM fno.custtrans c GROUP BY c.dataareaid, c.invoice HAVING count(*) > 1) d
+              FROM pg_temp.recon_in_custtrans c GROUP BY c.dataareaid, c.invoice HAVING count(*) > 1) d
       JOIN recon_invoice j ON j.dataareaid = d.dataareaid AND j.projinvoiceid = d.invoice;
 END;
 $$;

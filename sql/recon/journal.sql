@@ -19,12 +19,12 @@ BEGIN
            CASE s.transtype WHEN optionset.code('transactiontype', 'Unbilled Sales') THEN 'sales'
                             WHEN optionset.code('transactiontype', 'Billed Sales') THEN NULL
                             ELSE 'cost' END AS kind
-      FROM fno.projpostedtranstable t
-      LEFT JOIN (SELECT s.dataareaid, s.actualid, min(s.transtype) AS transtype FROM fno.projcdsactualsimport s
+      FROM pg_temp.recon_in_projpostedtranstable t
+      LEFT JOIN (SELECT s.dataareaid, s.actualid, min(s.transtype) AS transtype FROM pg_temp.recon_in_projcdsactualsimport s
                   WHERE NOT s.isduplicate GROUP BY s.dataareaid, s.actualid) s
         ON s.actualid = t.actualid AND s.dataareaid = t.dataareaid
-     WHERE NOT EXISTS (SELECT 1 FROM fno.projproposalline l WHERE l.dataareaid = t.dataareaid AND l.transid = t.transid)
-       AND NOT EXISTS (SELECT 1 FROM fno.projinvoiceline l WHERE l.dataareaid = t.dataareaid AND l.transid = t.transid);
+     WHERE NOT EXISTS (SELECT 1 FROM pg_temp.recon_in_projproposalline l WHERE l.dataareaid = t.dataareaid AND l.transid = t.transid)
+       AND NOT EXISTS (SELECT 1 FROM pg_temp.recon_in_projinvoiceline l WHERE l.dataareaid = t.dataareaid AND l.transid = t.transid);
     ANALYZE recon_journal_trans;
 
     -- Imported cost and unbilled-sales staging rows against the journal line they point to.
@@ -40,8 +40,8 @@ BEGIN
                      || ', which does not exist'
                 ELSE 'journal line ' || jl.recid || ' ' || f.field || ' is ' || coalesce(f.actual, 'empty')
                      || ', its staging row''s is ' || coalesce(f.expected, 'empty') END
-      FROM fno.projcdsactualsimport s
-      LEFT JOIN fno.projadvancedjournalline jl ON jl.recid = s.projadvancedjournalline
+      FROM pg_temp.recon_in_projcdsactualsimport s
+      LEFT JOIN pg_temp.recon_in_projadvancedjournalline jl ON jl.recid = s.projadvancedjournalline
      CROSS JOIN LATERAL (
            SELECT 'projadvancedjournalline' AS field, s.projadvancedjournalline::text AS expected, NULL::text AS actual,
                   NULL::numeric AS difference
@@ -76,9 +76,9 @@ BEGIN
            jl.lineamount, jl.currencyid, jl.dataareaid, jl.modifieddatetime,
            'journal line ' || jl.recid || ' of journal ' || j.journalid || ' is for actual ' || jl.actualid
            || ', but no staging row points to it'
-      FROM fno.projadvancedjournalline jl
+      FROM pg_temp.recon_in_projadvancedjournalline jl
       JOIN fno.projadvancedjournal j ON j.recid = jl.projadvancedjournal
-     WHERE NOT EXISTS (SELECT 1 FROM fno.projcdsactualsimport s
+     WHERE NOT EXISTS (SELECT 1 FROM pg_temp.recon_in_projcdsactualsimport s
                         WHERE s.projadvancedjournalline = jl.recid AND NOT s.isduplicate);
 
     -- Posted journal lines FULL JOIN the posted transactions of the journal side (those no proposal or invoice line
@@ -89,7 +89,7 @@ BEGIN
     jl AS MATERIALIZED (
         SELECT jl.recid, jl.dataareaid, jl.actualid, jl.qty, jl.lineamount, jl.currencyid, jl.transtype, jl.projid,
                jl.transdate, jl.voucher, jl.modifieddatetime
-          FROM fno.projadvancedjournalline jl
+          FROM pg_temp.recon_in_projadvancedjournalline jl
          WHERE jl.status = optionset.code('projadvancedjournalstatus', 'Posted'))
     SELECT 'POSTED_TRANSACTION_MISMATCH', 'E', coalesce(jl.actualid, t.actualid), t.transid, coalesce(jl.voucher, t.voucher),
            f.field, f.expected, f.actual, f.difference,

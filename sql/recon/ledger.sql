@@ -39,7 +39,7 @@ BEGIN
         SELECT e.dataareaid, e.voucher, e.mainaccount, e.transactioncurrencycode AS currency,
                sum(e.accountingcurrencyamount) AS mst, sum(e.transactioncurrencyamount) AS cur,
                max(e.modifieddatetime) AS since
-          FROM fno.generaljournalaccountentry e
+          FROM pg_temp.recon_in_generaljournalaccountentry e
           LEFT JOIN (SELECT DISTINCT j.dataareaid, j.ledgervoucher FROM recon_invoice j) iv
             ON iv.dataareaid = e.dataareaid AND iv.ledgervoucher = e.voucher
          WHERE NOT (e.mainaccount IN ('401300', '130500') AND iv.ledgervoucher IS NOT NULL)
@@ -75,7 +75,7 @@ BEGIN
     SELECT 'UNBALANCED_VOUCHER', 'E', v.voucher, '0', v.total::text, v.total, abs(v.total), l.accountingcurrency,
            v.dataareaid, v.since, 'voucher accounting amounts sum to ' || v.total || ', not 0'
       FROM (SELECT e.dataareaid, e.voucher, sum(e.accountingcurrencyamount) AS total, max(e.createddatetime) AS since
-              FROM fno.generaljournalaccountentry e
+              FROM pg_temp.recon_in_generaljournalaccountentry e
              GROUP BY e.dataareaid, e.voucher
             HAVING sum(e.accountingcurrencyamount) <> 0) v
       LEFT JOIN fno.ledger l ON l.dataareaid = v.dataareaid;

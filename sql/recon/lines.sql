@@ -32,7 +32,7 @@ BEGIN
                s.isprocessed, s.isduplicate, s.isjournalized, s.vouchernumber, s.importmessage,
                s.createddatetime AS s_created, s.projadvancedjournalline
           FROM pg_temp.recon_expected_actuals ea
-          FULL JOIN fno.projcdsactualsimport s ON s.actualid = ea.actualid
+          FULL JOIN pg_temp.recon_in_projcdsactualsimport s ON s.actualid = ea.actualid
          WHERE (s.recid IS NULL AND ea._include)
             OR (s.recid IS NOT NULL AND NOT coalesce(ea._include, false))
             OR (s.recid IS NOT NULL AND NOT s.isprocessed AND NOT s.isduplicate)
@@ -72,7 +72,7 @@ BEGIN
            SELECT 'UNBILLED_NOT_POSTED', 'W', NULL, NULL, x.s_created, NULL,
                   'unbilled sale imported but its journal line is '
                   || coalesce(optionset.label('projadvancedjournalstatus', jl.status), jl.status::text) || ', so no voucher'
-             FROM fno.projadvancedjournalline jl
+             FROM pg_temp.recon_in_projadvancedjournalline jl
             -- (a journal line that is missing is JOURNAL_LINE_MISMATCH)
             WHERE jl.recid = x.projadvancedjournalline
               AND x.recid IS NOT NULL AND x._include
@@ -90,7 +90,7 @@ BEGIN
            'staging row ' || f.field || ' is ' || coalesce(f.actual, 'empty') || ', the actual''s is '
            || coalesce(f.expected, 'empty')
       FROM pg_temp.recon_expected_actuals ea
-      JOIN fno.projcdsactualsimport s ON s.actualid = ea.actualid AND NOT s.isduplicate
+      JOIN pg_temp.recon_in_projcdsactualsimport s ON s.actualid = ea.actualid AND NOT s.isduplicate
      CROSS JOIN LATERAL (VALUES
            ('dataareaid', ea.dataareaid, s.dataareaid, NULL::numeric),
            ('transtype', ea.transtype::text, s.transtype::text, NULL),
@@ -128,9 +128,9 @@ BEGIN
       FROM (SELECT s.actualid, count(*) AS n, min(s.amount) AS amount, min(s.transactioncurrencyid) AS currency,
                    min(s.dataareaid) AS dataareaid, max(s.createddatetime) AS since,
                    string_agg(s.recid::text, ', ' ORDER BY s.recid) AS recids
-              FROM fno.projcdsactualsimport s
+              FROM pg_temp.recon_in_projcdsactualsimport s
              WHERE NOT s.isduplicate
-               AND s.actualid IN (SELECT actualid FROM fno.projcdsactualsimport WHERE NOT isduplicate
+               AND s.actualid IN (SELECT actualid FROM pg_temp.recon_in_projcdsactualsimport WHERE NOT isduplicate
                                    GROUP BY actualid HAVING count(*) > 1)
              GROUP BY s.actualid) d;
 END;
@@ -155,10 +155,10 @@ BEGIN
            CASE WHEN p.recid IS NULL THEN 'proposal line ' || l.transid || ' has no proposal header'
                 ELSE 'proposal line ' || l.transid || ' bills actual ' || coalesce(l.actualid::text, '(none)')
                      || ', which is no billed sale in staging' END
-      FROM fno.projproposalline l
-      LEFT JOIN fno.projproposaljour p ON p.dataareaid = l.dataareaid AND p.proposalid = l.proposalid
+      FROM pg_temp.recon_in_projproposalline l
+      LEFT JOIN pg_temp.recon_in_projproposaljour p ON p.dataareaid = l.dataareaid AND p.proposalid = l.proposalid
      WHERE p.recid IS NULL
-        OR NOT EXISTS (SELECT 1 FROM fno.projcdsactualsimport s
+        OR NOT EXISTS (SELECT 1 FROM pg_temp.recon_in_projcdsactualsimport s
                         WHERE s.actualid = l.actualid
                           AND s.transtype = optionset.code('transactiontype', 'Billed Sales'));
 
@@ -185,20 +185,20 @@ BEGIN
                            coalesce(l.currency, s.currency) AS currency, greatest(l.since, s.since) AS since
                       FROM (SELECT dataareaid, proposalid, actualid, count(*) AS n, min(lineamount) AS amount,
                                    min(currencyid) AS currency, max(createddatetime) AS since
-                              FROM fno.projproposalline GROUP BY dataareaid, proposalid, actualid) l
+                              FROM pg_temp.recon_in_projproposalline GROUP BY dataareaid, proposalid, actualid) l
                       FULL JOIN (SELECT dataareaid, invoiceid AS proposalid, actualid, count(*) AS n,
                                         min(amount) AS amount, min(transactioncurrencyid) AS currency,
                                         max(createddatetime) AS since
-                                   FROM fno.projcdsactualsimport
+                                   FROM pg_temp.recon_in_projcdsactualsimport
                                   WHERE transtype = optionset.code('transactiontype', 'Billed Sales')
                                     AND NOT isduplicate
                                   GROUP BY dataareaid, invoiceid, actualid) s
                         ON s.dataareaid = l.dataareaid AND s.proposalid = l.proposalid AND s.actualid = l.actualid
                      WHERE coalesce(l.n, 0) <> coalesce(s.n, 0)) c
              -- only proposals that have lines, and not the lines ORPHAN_PROPOSAL_LINE reports
-             WHERE EXISTS (SELECT 1 FROM fno.projproposalline x
+             WHERE EXISTS (SELECT 1 FROM pg_temp.recon_in_projproposalline x
                             WHERE x.dataareaid = c.dataareaid AND x.proposalid = c.proposalid)
-               AND EXISTS (SELECT 1 FROM fno.projcdsactualsimport s2
+               AND EXISTS (SELECT 1 FROM pg_temp.recon_in_projcdsactualsimport s2
                             WHERE s2.actualid = c.actualid
                               AND s2.transtype = optionset.code('transactiontype', 'Billed Sales'))
              GROUP BY c.dataareaid, c.proposalid) m;
@@ -211,7 +211,7 @@ BEGIN
            ea.transactioncurrencyid,
            l.dataareaid, greatest(l.modifieddatetime, ea._src_modifiedon),
            'proposal line ' || f.field || ' differs from the billed sale'
-      FROM fno.projproposalline l
+      FROM pg_temp.recon_in_projproposalline l
       JOIN pg_temp.recon_expected_actuals ea ON ea.actualid = l.actualid
       LEFT JOIN recon.tolerance t ON t.currencyid = ea.transactioncurrencyid
      CROSS JOIN LATERAL (VALUES
@@ -248,20 +248,20 @@ BEGIN
         SELECT d.msdyn_invoicelinetransactionid, d.msdyn_quantity, d.msdyn_amount, d.msdyn_transactionclassification,
                d.msdyn_billingtype, d.modifiedon, i.invoiceid, i.invoicenumber, i.isocurrencycode,
                i.modifiedon AS invoice_modifiedon
-          FROM dataverse.msdyn_invoicelinetransaction d
-          JOIN dataverse.invoice i
+          FROM pg_temp.recon_in_msdyn_invoicelinetransaction d
+          JOIN pg_temp.recon_in_invoice i
             ON i.invoiceid = d.msdyn_invoice
            AND i.msdyn_projectinvoicestatus
                = ANY (optionset.codes('projectinvoicestatus', 'Confirmed', 'Invoice Paid', 'Posted'))
-          LEFT JOIN dataverse.msdyn_invoicelinetransaction o
+          LEFT JOIN pg_temp.recon_in_msdyn_invoicelinetransaction o
             ON d.msdyn_correction AND o.msdyn_invoicelinetransactionid = d.msdyn_originalinvoicelinedetail
          WHERE (NOT d.msdyn_correction
                 OR ((d.msdyn_quantity, d.msdyn_price, d.msdyn_billingtype)
                         IS DISTINCT FROM (o.msdyn_quantity, o.msdyn_price, o.msdyn_billingtype)
                     AND d.msdyn_quantity <> 0))
            AND NOT EXISTS (
-               SELECT 1 FROM dataverse.msdyn_transactionconnection k
-                 JOIN dataverse.msdyn_actual a
+               SELECT 1 FROM pg_temp.recon_in_msdyn_transactionconnection k
+                 JOIN pg_temp.recon_in_msdyn_actual a
                    ON a.msdyn_actualid = k.msdyn_transaction1
                   AND a.msdyn_transactiontypecode = optionset.code('transactiontype', 'Billed Sales')
                 WHERE k.msdyn_transaction2 = d.msdyn_invoicelinetransactionid AND k.msdyn_transaction2role = 'ild'
@@ -295,8 +295,8 @@ BEGIN
       FROM d
       LEFT JOIN pg_temp.recon_expected_proposals ep ON ep._src_invoiceid = d.invoiceid
       LEFT JOIN LATERAL (
-           SELECT a.* FROM dataverse.msdyn_transactionconnection k
-             JOIN dataverse.msdyn_actual a
+           SELECT a.* FROM pg_temp.recon_in_msdyn_transactionconnection k
+             JOIN pg_temp.recon_in_msdyn_actual a
                ON a.msdyn_actualid = k.msdyn_transaction1
               AND a.msdyn_transactiontypecode = optionset.code('transactiontype', 'Billed Sales')
             WHERE k.msdyn_transaction2 = d.msdyn_invoicelinetransactionid AND k.msdyn_transaction2role = 'ild'
@@ -312,20 +312,20 @@ BEGIN
            CASE WHEN NOT b.has_detail THEN 'billed sale is connected to no invoice line detail'
                 ELSE 'time-and-material billed sale is connected to no unbilled sale' END
       FROM (SELECT a.*,
-                   EXISTS (SELECT 1 FROM dataverse.msdyn_transactionconnection k
+                   EXISTS (SELECT 1 FROM pg_temp.recon_in_msdyn_transactionconnection k
                             WHERE k.msdyn_transaction1 = a.msdyn_actualid
                               AND k.msdyn_transaction1role = optionset.code('transactiontype', 'Billed Sales')::text
                               AND k.msdyn_transaction2role
                                   IN ('ild', optionset.code('transactiontype', 'Billed Sales')::text)) AS has_detail,
-                   EXISTS (SELECT 1 FROM dataverse.msdyn_transactionconnection k
+                   EXISTS (SELECT 1 FROM pg_temp.recon_in_msdyn_transactionconnection k
                             WHERE k.msdyn_transaction1 = a.msdyn_actualid
                               AND k.msdyn_transaction1role = optionset.code('transactiontype', 'Billed Sales')::text
                               AND k.msdyn_transaction2role = optionset.code('transactiontype', 'Unbilled Sales')::text)
                    AS has_unbilled
-              FROM dataverse.msdyn_actual a
+              FROM pg_temp.recon_in_msdyn_actual a
              WHERE a.msdyn_transactiontypecode = optionset.code('transactiontype', 'Billed Sales')) b
       LEFT JOIN dataverse.salesorderdetail l ON l.salesorderdetailid = b.msdyn_salescontractlineid
-      LEFT JOIN dataverse.invoice i ON i.invoiceid = b.msdyn_invoice
+      LEFT JOIN pg_temp.recon_in_invoice i ON i.invoiceid = b.msdyn_invoice
       LEFT JOIN pg_temp.recon_expected_actuals ea ON ea.actualid = b.msdyn_actualid
      WHERE NOT b.has_detail
         OR (l.msdyn_billingmethod = optionset.code('billingmethod', 'Time and Material')

@@ -22,7 +22,7 @@ BEGIN
                a.msdyn_externalreferenceid IS NULL AS voucher_missing,
                a.msdyn_externalreferenceid IS DISTINCT FROM ew.msdyn_externalreferenceid AS voucher_differs
           FROM pg_temp.recon_expected_actual_writeback ew
-          JOIN dataverse.msdyn_actual a ON a.msdyn_actualid = ew.msdyn_actualid
+          JOIN pg_temp.recon_in_msdyn_actual a ON a.msdyn_actualid = ew.msdyn_actualid
          WHERE a.msdyn_externalreferenceid IS DISTINCT FROM ew.msdyn_externalreferenceid
             OR a.msdyn_amount_base IS DISTINCT FROM ew.msdyn_amount_base)
     SELECT CASE WHEN w.voucher_missing THEN 'MISSING_VOUCHER_WRITEBACK'
@@ -52,15 +52,15 @@ BEGIN
     SELECT 'MISSING_VOUCHER_WRITEBACK', 'W', NULL, NULL, s.actualid, NULL, jl.voucher, s.amount,
            s.transactioncurrencyid, s.dataareaid, jl.modifieddatetime, 'missing_voucher_writeback',
            'journal line is posted but its staging row has no voucher'
-      FROM fno.projadvancedjournalline jl
-      JOIN fno.projcdsactualsimport s ON s.projadvancedjournalline = jl.recid
+      FROM pg_temp.recon_in_projadvancedjournalline jl
+      JOIN pg_temp.recon_in_projcdsactualsimport s ON s.projadvancedjournalline = jl.recid
      WHERE jl.status = optionset.code('projadvancedjournalstatus', 'Posted') AND s.vouchernumber IS NULL
     UNION ALL
     SELECT 'MISSING_VOUCHER_WRITEBACK', 'W', p.proposalid, p.proposalid, s.actualid, s.invoiceproposallinetransid,
            p.ledgervoucher, s.amount, s.transactioncurrencyid, s.dataareaid, p.modifieddatetime,
            'missing_voucher_writeback', 'invoice ' || p.projinvoiceid || ' is posted but the billed sale''s staging row has no voucher'
-      FROM fno.projproposaljour p
-      JOIN fno.projcdsactualsimport s
+      FROM pg_temp.recon_in_projproposaljour p
+      JOIN pg_temp.recon_in_projcdsactualsimport s
         ON s.dataareaid = p.dataareaid AND s.invoiceproposalid = p.proposalid
        AND s.transtype = optionset.code('transactiontype', 'Billed Sales')
      WHERE p.projinvoiceid IS NOT NULL AND s.vouchernumber IS NULL AND NOT s.isduplicate;
@@ -72,8 +72,8 @@ BEGIN
            t.amountmst::text, t.amountmst - s.accountingamount, abs(t.amountmst - s.accountingamount),
            l.accountingcurrency, t.dataareaid, greatest(t.modifieddatetime, s.modifieddatetime),
            'posted transaction accounting amount differs from its staging row''s'
-      FROM fno.projpostedtranstable t
-      JOIN fno.projcdsactualsimport s
+      FROM pg_temp.recon_in_projpostedtranstable t
+      JOIN pg_temp.recon_in_projcdsactualsimport s
         ON s.actualid = t.actualid AND s.dataareaid = t.dataareaid AND NOT s.isduplicate
        AND s.vouchernumber IS NOT NULL
       LEFT JOIN fno.ledger l ON l.dataareaid = t.dataareaid
@@ -86,13 +86,13 @@ BEGIN
            'WIP_NOT_REVERSED', 'E', j.proposalid, j.proposalid, t.actualid, t.transid, j.ledgervoucher, t.amount,
            t.currencyid, t.dataareaid, j.createddatetime,
            'unbilled sale is still a posted transaction after invoice ' || j.projinvoiceid || ' billed it'
-      FROM fno.projinvoicejour j
-      JOIN fno.projinvoiceline il ON il.dataareaid = j.dataareaid AND il.projinvoiceid = j.projinvoiceid
-      JOIN fno.projcdstransactionconnectionimport k
+      FROM pg_temp.recon_in_projinvoicejour j
+      JOIN pg_temp.recon_in_projinvoiceline il ON il.dataareaid = j.dataareaid AND il.projinvoiceid = j.projinvoiceid
+      JOIN pg_temp.recon_in_projcdstransactionconnectionimport k
         ON k.transaction1 = il.actualid
        AND k.transaction1role = optionset.code('transactiontype', 'Billed Sales')::text
        AND k.transaction2role = optionset.code('transactiontype', 'Unbilled Sales')::text
-      JOIN fno.projpostedtranstable t ON t.actualid = k.transaction2 AND t.dataareaid = j.dataareaid
+      JOIN pg_temp.recon_in_projpostedtranstable t ON t.actualid = k.transaction2 AND t.dataareaid = j.dataareaid
      WHERE t.transstatus = optionset.code('projtransstatus', 'Posted')
      ORDER BY t.recid, j.createddatetime;
 END;

@@ -22,8 +22,8 @@ BEGIN
                'journal line ' || jl.recid AS posting, NULL::text AS proposalid, NULL::text AS transid,
                jl.voucher, round(100 / nullif(jl.exchrate, 0), 10) AS rate,
                coalesce(jl.accountingdate, jl.transdate) AS ratedate, 0::numeric AS tax, jl.modifieddatetime AS since
-          FROM fno.projcdsactualsimport s
-          JOIN fno.projadvancedjournalline jl ON jl.recid = s.projadvancedjournalline
+          FROM pg_temp.recon_in_projcdsactualsimport s
+          JOIN pg_temp.recon_in_projadvancedjournalline jl ON jl.recid = s.projadvancedjournalline
          WHERE jl.status = optionset.code('projadvancedjournalstatus', 'Posted')
            AND s.transtype = ANY (optionset.codes('transactiontype', 'Cost', 'Unbilled Sales'))
            AND s.vouchernumber IS NOT NULL AND NOT s.isduplicate
@@ -33,9 +33,9 @@ BEGIN
                'invoice ' || j.projinvoiceid || ' line ' || il.transid, j.proposalid, il.transid,
                j.ledgervoucher, round(100 / nullif(j.exchrate, 0), 10), j.invoicedate, il.taxamount,
                greatest(il.modifieddatetime, j.modifieddatetime)
-          FROM fno.projcdsactualsimport s
-          JOIN fno.projinvoiceline il ON il.dataareaid = s.dataareaid AND il.transid = s.invoiceproposallinetransid
-          JOIN fno.projinvoicejour j ON j.dataareaid = il.dataareaid AND j.projinvoiceid = il.projinvoiceid
+          FROM pg_temp.recon_in_projcdsactualsimport s
+          JOIN pg_temp.recon_in_projinvoiceline il ON il.dataareaid = s.dataareaid AND il.transid = s.invoiceproposallinetransid
+          JOIN pg_temp.recon_in_projinvoicejour j ON j.dataareaid = il.dataareaid AND j.projinvoiceid = il.projinvoiceid
          WHERE s.transtype = optionset.code('transactiontype', 'Billed Sales')
            AND s.vouchernumber IS NOT NULL AND NOT s.isduplicate)
     SELECT 'WRITEBACK_MISMATCH', 'E', p.proposalid, p.proposalid, p.actualid, p.transid, p.vouchernumber,
@@ -67,7 +67,7 @@ BEGIN
            'actual ' || f.field || ' is ' || coalesce(f.actual, 'empty') || ', F&O''s write-back says '
            || coalesce(f.expected, 'empty')
       FROM pg_temp.recon_expected_actual_writeback ew
-      JOIN dataverse.msdyn_actual a ON a.msdyn_actualid = ew.msdyn_actualid
+      JOIN pg_temp.recon_in_msdyn_actual a ON a.msdyn_actualid = ew.msdyn_actualid
       LEFT JOIN pg_temp.recon_expected_actuals ea ON ea.actualid = a.msdyn_actualid
      CROSS JOIN LATERAL (VALUES
            ('exchangerate', ew.exchangerate::text, a.exchangerate::text, a.exchangerate - ew.exchangerate),

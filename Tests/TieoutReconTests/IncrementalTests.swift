@@ -1,0 +1,167 @@
+import Foundation
+import Testing
+import TieoutDataverse
+import TieoutFinance
+import TieoutPostgres
+@testable import TieoutRecon
+import TieoutScenario
+import TieoutSync
+import TieoutTestSupport
+
+/// Incremental runs against full runs of the same snapshot, over random business days, faults and fixes.
+@Suite("incremental runs")
+struct IncrementalTests {
+    /// What the two runs must agree on, per finding: category, keys, values, money at stake, when the record
+    /// changed and when the finding was first seen, its age and detail.
+    static let compared = """
+        category, severity, underlying_category, invoicenumber, proposalid, actualid, transid, voucher, field, \
+        expected, actual, difference, amount, currency, dataareaid, since, first_seen_run_id, age_days, detail, \
+        contract, period
+        """
+
+    /// The tables a fix puts back as they were in the clean scenario.
+    static let restorable = [
+        "dataverse.msdyn_actual", "dataverse.invoice", "dataverse.invoicedetail",
+        "dataverse.msdyn_invoicelinetransaction", "dataverse.msdyn_transactionconnection", "fno.projcdsactualsimport",
+        "fno.projproposaljour", "fno.projproposalline", "fno.projinvoicejour", "fno.projinvoiceline",
+        "fno.projadvancedjournalline", "fno.projpostedtranstable", "fno.generaljournalaccountentry", "fno.custtrans",
+    ]
+
+    static let steps = 220
+
+    /// After every one of 220 random steps (a fault of the chain's test cases, a fix putting a table back, a
+    /// business process, the clock moving on by hours or days, a tolerance changed), the incremental run and a full
+    /// run of the same snapshot (rolled back) report exactly the same findings. `TIEOUT_EQUIVALENCE_SEED` repeats
+    /// another sequence; a failure names its seed and step.
+    @Test func incrementalRunsEqualFullRuns() throws {
+        let seed = ProcessInfo.processInfo.environment["TIEOUT_EQUIVALENCE_SEED"].flatMap { UInt64($0) } ?? 20_261_202
+        var random = SeededGenerator(seed: seed)
+        try CleanScenario.withClone { db in
+            try db.connection.executeScript(
+                "SET client_min_messages = warning;\nCREATE SCHEMA snap;\n"
+                    + Self.restorable.map {
+                        "CREATE TABLE snap.\($0.split(separator: ".")[1]) AS SELECT * FROM \($0);"
+                    }.joined(separator: "\n"))
+            var asOf = try db.value("SELECT date_trunc('second', now() + interval '1 minute')::text")
+            try db.run(asOf: asOf, grace: "2 hours")
+            var day = 0
+            var kinds: [String: Int] = [:]
+            for step in 1...Self.steps {
+                let (action, minutes) = try db.randomStep(&random, day: &day)
+                asOf = try db.value(
+                    "SELECT (CAST('\(asOf)' AS timestamptz) + \(minutes) * interval '1 minute')::text")
+                let options = Reconciliation.RunOptions(asOf: asOf, grace: "2 hours")
+                let (run, incremental) = try db.recon.run(options) { connection, run in
+                    (run, try db.rows(Self.findings(run.runID), on: connection).sorted())
+                }
+                var fullOptions = options
+                fullOptions.full = true
+                let full = try db.recon.run(fullOptions, commit: false) { connection, run in
+                    try db.rows(Self.findings(run.runID), on: connection).sorted()
+                }
+                kinds[run.kind ?? "none", default: 0] += 1
+                let missing = Self.difference(full, incremental)
+                let extra = Self.difference(incremental, full)
+                #expect(
+                    missing.isEmpty && extra.isEmpty,
+                    """
+                    seed \(seed), step \(step) (\(action)), \(run.summary)
+                    only in the full run: \(missing.prefix(4).joined(separator: "\n"))
+                    only in the incremental run: \(extra.prefix(4).joined(separator: "\n"))
+                    """)
+                guard missing.isEmpty && extra.isEmpty else { return }
+            }
+            // Most steps build on the last run; the others say why they are full.
+            #expect(kinds["incremental", default: 0] >= Self.steps / 2, "seed \(seed): \(kinds)")
+        }
+    }
+
+    /// The rows of `a` that `b` lacks, counting repeats.
+    static func difference(_ a: [String], _ b: [String]) -> [String] {
+        var counts: [String: Int] = [:]
+        for row in b { counts[row, default: 0] += 1 }
+        return a.filter { row in
+            guard let count = counts[row], count > 0 else { return true }
+            counts[row] = count - 1
+            return false
+        }
+    }
+
+    static func findings(_ run: Int) -> String {
+        "SELECT \(compared) FROM recon.finding WHERE run_id = \(run)"
+    }
+}
+
+extension ReconDatabase {
+    /// One random step; returns what it did and how many minutes the clock moves on after it.
+    func randomStep(_ random: inout SeededGenerator, day: inout Int) throws -> (String, Int) {
+        let roll = Int.random(in: 0..<100, using: &random)
+        let minutes = Int.random(in: 1...180, using: &random)
+        switch roll {
+        case 0..<55:
+            let fault = FaultCase.everyCase.randomElement(using: &random)!
+            return (attempt("fault \(fault)") { try inject(fault.injection) }, minutes)
+        case 55..<68:
+            let table = IncrementalTests.restorable.randomElement(using: &random)!
+            let name = table.split(separator: ".")[1]
+            return (
+                attempt("fix: \(table) as it was") {
+                    try inject(
+                        """
+                        DELETE FROM \(table) t WHERE t::text NOT IN (SELECT s::text FROM snap.\(name) s);
+                        INSERT INTO \(table) SELECT s.* FROM snap.\(name) s
+                         WHERE s::text NOT IN (SELECT t::text FROM \(table) t);
+                        """)
+                }, minutes)
+        case 68..<82:
+            return ("the clock moves on", Int.random(in: 60...(3 * 24 * 60), using: &random))
+        case 82..<97:
+            return (try businessStep(&random, day: &day), minutes)
+        default:
+            let amount = ["0.01", "0.50"].randomElement(using: &random)!
+            try rows(
+                """
+                INSERT INTO recon.tolerance (currencyid, amount) VALUES ('EUR', \(amount))
+                ON CONFLICT (currencyid) DO UPDATE SET amount = EXCLUDED.amount
+                """)
+            return ("EUR tolerance \(amount)", minutes)
+        }
+    }
+
+    /// A business process on the (possibly faulty) data; a process that refuses leaves nothing behind.
+    func businessStep(_ random: inout SeededGenerator, day: inout Int) throws -> String {
+        let engine = try CleanScenario.syncEngine(connection)
+        let finance = FinanceOperations(connection: connection)
+        switch Int.random(in: 0..<6, using: &random) {
+        case 0:
+            // Business days after the clean scenario's 2026-11-02.
+            let date = PostgresDate(try value("SELECT (DATE '2026-11-03' + \(day))::text"))!
+            day += 1
+            return attempt("business day \(date)") {
+                _ = try DailyCycle(engine: engine, logger: CleanScenario.quietLogger).run(date: date)
+            }
+        case 1:
+            let number = Int.random(in: 1...60, using: &random)
+            let invoice = String(format: "INV-%06d", number)
+            return attempt("corrective invoice of \(invoice), confirmed") {
+                let correction = try value(
+                    "SELECT process.dv_revise(invoiceid) FROM dataverse.invoice WHERE invoicenumber = '\(invoice)'")
+                _ = try rows("SELECT * FROM process.dv_confirm('\(correction)')")
+            }
+        case 2: return attempt("sync") { _ = try engine.drain() }
+        case 3: return attempt("import from staging") { _ = try finance.importFromStaging() }
+        case 4: return attempt("post journals") { _ = try finance.postJournals() }
+        default: return attempt("post proposals") { _ = try finance.postProposals() }
+        }
+    }
+
+    /// Runs `body`; says what it did, or that it was refused and why.
+    func attempt(_ what: String, _ body: () throws -> Void) -> String {
+        do {
+            try body()
+            return what
+        } catch {
+            return "\(what) (refused: \(String(describing: error).prefix(120)))"
+        }
+    }
+}
