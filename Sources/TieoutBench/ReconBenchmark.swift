@@ -17,8 +17,10 @@ import TieoutSync
 /// until there are at least `targetActuals` actuals and `targetProformas` proformas. The multiplied data must
 /// reconcile with zero findings too.
 ///
-/// Measurement: the baseline (`ReconSQL.baseline`, one READ COMMITTED transaction) and the run (grace 0) alternate,
-/// twice each, and the best of the two of each side counts.
+/// Measurement: the baseline (`ReconSQL.baseline`, one READ COMMITTED transaction) and a full run (grace 0) alternate,
+/// twice each, and the best of the two of each side counts (`bench recon`). Then, twice, 1% of the contracts are
+/// touched (every actual of each updated, which changes no finding) and an incremental run follows; the best of the
+/// two against the best full run is `bench recon-incremental` (it must be incremental and find nothing).
 public struct ReconBenchmark {
     /// Copies of the scenario (1 = the scenario as built); nil for enough copies to reach both `targetActuals`
     /// and `targetProformas`.
@@ -76,7 +78,7 @@ public struct ReconBenchmark {
                 ])
 
             let reconciliation = try Reconciliation(connection: connection, maps: maps, logger: logger)
-            let options = Reconciliation.RunOptions(grace: "0")
+            let options = Reconciliation.RunOptions(grace: "0", full: true)
             let baseRun = try reconciliation.run(options)
             guard baseRun.findings == 0 else {
                 throw BenchmarkError(
@@ -148,24 +150,80 @@ public struct ReconBenchmark {
                 findings = max(findings, run?.findings ?? 0)
             }
             for (name, seconds) in bestPerCheck { checkTimings(name, seconds) }
+            let fullRSS = BenchSupport.peakResidentMegabytes()
+            let incremental = try measureIncremental(connection, reconciliation)
             let result = BenchmarkResult(
                 name: "recon", rows: actuals, seconds: runBest, baselineSeconds: baselineBest,
                 details: [
                     ("proformas", String(proformas)),
                     ("findings", String(findings)),
-                    ("rss_mb", String(BenchSupport.peakResidentMegabytes())),
+                    ("rss_mb", String(fullRSS)),
                     ("copies", String(copies)),
                     ("base_actuals", String(baseActuals)),
                     ("base_proformas", String(baseProformas)),
                     ("timing", "best_of_2_alternating"),
                 ])
             report(result)
+            report(
+                BenchmarkResult(
+                    name: "recon-incremental", rows: actuals, seconds: incremental.seconds, baselineSeconds: runBest,
+                    details: [
+                        ("full_seconds", BenchmarkResult.format(runBest)),
+                        ("contracts", String(incremental.contracts)),
+                        ("contracts_touched", String(incremental.touched)),
+                        ("actuals_touched", String(incremental.actuals)),
+                        ("scopes_checked", String(incremental.scopes)),
+                        ("findings", String(incremental.findings)),
+                        ("rss_mb", String(BenchSupport.peakResidentMegabytes())),
+                        ("timing", "best_of_2"),
+                    ]))
             guard findings == 0 else {
                 throw BenchmarkError(
                     "benchmark check failed: the multiplied data has \(findings) findings, expected 0 (as the scenario)"
                 )
             }
         }
+    }
+
+    /// Twice: touches 1% of the contracts (every actual of every hundredth contract, a different hundredth each
+    /// time, updated without changing a value a check reads) and times the incremental run that follows.
+    func measureIncremental(_ connection: PostgresConnection, _ reconciliation: Reconciliation) throws -> (
+        seconds: Double, contracts: Int, touched: Int, actuals: Int, scopes: Int, findings: Int
+    ) {
+        let contracts = try count(connection, "dataverse.salesorder")
+        var best = Double.infinity
+        var touched = 0
+        var actuals = 0
+        var scopes = 0
+        var findings = 0
+        for pass in 0..<2 {
+            let updated = try connection.query(
+                """
+                WITH touched AS (
+                    SELECT salesorderid FROM (SELECT salesorderid, row_number() OVER (ORDER BY ordernumber) AS n
+                                                FROM dataverse.salesorder) s
+                     WHERE s.n % 100 = \(pass))
+                UPDATE dataverse.msdyn_actual a SET msdyn_description = a.msdyn_description
+                  FROM touched t WHERE a.msdyn_salescontract = t.salesorderid
+                RETURNING a.msdyn_salescontract
+                """)
+            actuals = updated.count
+            touched = Set(updated.map { $0[0] ?? "" }).count
+            var run: Reconciliation.Run?
+            let seconds = try BenchSupport.time { run = try reconciliation.run(.init(grace: "0")) }
+            guard let run, run.kind == "incremental" else {
+                throw BenchmarkError(
+                    "benchmark check failed: the run after touching 1% of the contracts was \(run?.kind ?? "none") "
+                        + "(\(run?.fullReason ?? "")), expected incremental")
+            }
+            guard run.findings == 0 else {
+                throw BenchmarkError("benchmark check failed: the incremental run has \(run.findings) findings, expected 0")
+            }
+            best = min(best, seconds)
+            scopes = run.scopesChecked ?? 0
+            findings = run.findings
+        }
+        return (best, contracts, touched, actuals, scopes, findings)
     }
 
     func count(_ connection: PostgresConnection, _ table: String) throws -> Int {

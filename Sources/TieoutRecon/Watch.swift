@@ -30,6 +30,7 @@ extension Reconciliation {
     public func watch(
         every: Duration, options: RunOptions, shouldStop: () -> Bool, onRun: (Result<Run, any Error>) -> Void
     ) throws {
+        _ = try check(options)
         var current = self
         try current.lockWatch()
         defer { try? current.connection.query("SELECT pg_advisory_unlock(hashtext('tieout.recon'), hashtext('watch'))") }

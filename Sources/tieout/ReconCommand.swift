@@ -14,7 +14,7 @@ struct ReconCommand: ParsableCommand {
             Exit codes of `recon run`, for cron and systemd: 0 the run found no errors, 1 it found errors (severity E), \
             2 the run itself failed (nothing but a failed run row is written), 64 a bad option.
             """,
-        subcommands: [Run.self, Report.self, Export.self]
+        subcommands: [Run.self, Watch.self, Report.self, Export.self]
     )
 
     struct Options: ParsableArguments {
@@ -77,6 +77,59 @@ struct ReconCommand: ParsableCommand {
                         full: full))
                 print(run.summary)
                 if run.errors > 0 { throw ExitCode(1) }
+            }
+        }
+    }
+
+    struct Watch: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Run incremental reconciliations in a loop until SIGINT or SIGTERM (one watch per database).",
+            discussion: """
+                Runs as of now every --every, and sooner when a writer announces a change (NOTIFY tieout_recon from \
+                the capture triggers), but not sooner than a fifth of --every after the last run; prints one line \
+                per run. A failed run, or a run that finds another going, is reported and the watch goes on; a lost \
+                connection is opened again. Exit 0 when stopped, 2 when it cannot start (another watch holds the \
+                database), 64 for a bad option.
+                """
+        )
+
+        @OptionGroup var options: Options
+        @Option(
+            name: .long,
+            help: ArgumentHelp("How often to run (90s, 5m, 2h).", valueName: "duration"))
+        var every: String = Reconciliation.defaultWatchInterval
+        @Option(
+            name: .long,
+            help: ArgumentHelp(
+                "Mismatches on records younger than this are IN_FLIGHT, not errors (90m, 2h, 1d, 0).",
+                valueName: "duration"))
+        var grace: String = Reconciliation.defaultGrace
+        @Option(
+            name: .long,
+            help: ArgumentHelp("Only findings of this legal entity (a dataareaid of fno.ledger).", valueName: "id"))
+        var legalEntity: String?
+
+        func validate() throws {
+            guard Reconciliation.watchInterval(every) != nil else {
+                throw ValidationError("--every '\(every)' is not a duration; use e.g. 90s, 5m or 2h")
+            }
+        }
+
+        func run() throws {
+            try reconErrors(failure: 2) {
+                StopSignal.install()
+                let recon = try options.open("tieout.recon")
+                try recon.watch(
+                    every: Reconciliation.watchInterval(every)!, options: .init(grace: grace, legalEntity: legalEntity),
+                    shouldStop: StopSignal.requested
+                ) { result in
+                    // Written unbuffered, a line per run, for journald and pipes.
+                    switch result {
+                    case .success(let run): FileHandle.standardOutput.write(Data("\(run.summary)\n".utf8))
+                    case .failure(let error): printErrorLine("recon run failed: \(error)")
+                    }
+                }
+                print("recon watch stopped")
             }
         }
     }

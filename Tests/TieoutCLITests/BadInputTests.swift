@@ -275,7 +275,7 @@ struct BadInputBoundaryTests {
             let soon = try serverTime(connection, plus: "23 hours")
             let run = try runTieout(["recon", "run", "--grace", "0", "--as-of", soon + "+00:00", "--db", db])
             #expect(run.status == 0, "\(run.stderr)")
-            #expect(run.stdout.hasPrefix("run 1 as of \(soon)+00: 0 findings"))
+            #expect(run.stdout.hasPrefix("run 1 as of \(soon)+00, full (no earlier run to build on): 0 findings"))
         }
     }
 

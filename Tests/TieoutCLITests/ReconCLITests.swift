@@ -39,8 +39,8 @@ struct ReconCommandTests {
             #expect(clean.status == 0, "\(clean.stderr)")
             #expect(
                 clean.stdout
-                    == "run 1 as of \(firstAsOf)+00: 0 findings: 0 errors, 0 warnings (0 in flight), "
-                    + "0 information; 0 new, 0 still open, 0 resolved\n")
+                    == "run 1 as of \(firstAsOf)+00, full (no earlier run to build on): 0 findings: 0 errors, "
+                    + "0 warnings (0 in flight), 0 information; 0 new, 0 still open, 0 resolved\n")
             #expect(clean.stderr == "")
 
             try connection.executeScript(Self.unbalancedVoucher)
@@ -49,7 +49,8 @@ struct ReconCommandTests {
             #expect(dirty.status == 1, "\(dirty.stderr)")
             #expect(
                 dirty.stdout
-                    == "run 2 as of \(secondAsOf)+00: 3 findings: 3 errors, 0 warnings (0 in flight), "
+                    == "run 2 as of \(secondAsOf)+00, full (a change that cannot be narrowed to contracts (reference "
+                    + "data, a truncate or a bulk write): fno.ledger): 3 findings: 3 errors, 0 warnings (0 in flight), "
                     + "0 information; 3 new, 0 still open, 0 resolved\n")
 
             let report = try recon(["report"], db: db)
@@ -68,6 +69,59 @@ struct ReconCommandTests {
                 first.stdout
                     == "run 1 as of \(firstAsOf)+00: 0 findings (0 errors); 0 new, 0 still open, 0 resolved\n"
                     + "no findings\n")
+        }
+    }
+
+    /// `--full` checks everything; without it a run builds on the last one; a watch runs until SIGTERM, takes in a
+    /// change, and is alone on its database.
+    @Test func fullAndIncrementalRunsAndAWatchThatStopsOnSIGTERM() throws {
+        try TestDatabase.withMigratedDatabase { connection, name in
+            let db = TestDatabase.conninfo(database: name)
+            let firstAsOf = try serverTime(connection, plus: "-2 hours")
+            #expect(try recon(["run", "--grace", "0", "--as-of", firstAsOf], db: db).status == 0)
+            let secondAsOf = try serverTime(connection, plus: "-1 hour")
+            let incremental = try recon(["run", "--grace", "0", "--as-of", secondAsOf], db: db)
+            #expect(
+                incremental.stdout
+                    == "run 2 as of \(secondAsOf)+00, incremental (0 changed contracts and vouchers re-checked): "
+                    + "0 findings: 0 errors, 0 warnings (0 in flight), 0 information; 0 new, 0 still open, 0 resolved\n")
+            let full = try recon(["run", "--grace", "0", "--as-of", secondAsOf, "--full"], db: db)
+            #expect(
+                full.stdout
+                    == "run 2 as of \(secondAsOf)+00, full (asked for (--full)): 0 findings: 0 errors, 0 warnings "
+                    + "(0 in flight), 0 information; 0 new, 0 still open, 0 resolved; replaced the earlier run with "
+                    + "this as-of\n")
+
+            let badEvery = try recon(["watch", "--every", "soon"], db: db)
+            #expect(badEvery.status == 64)
+            #expect(badEvery.stderr == "tieout: error: --every 'soon' is not a duration; use e.g. 90s, 5m or 2h\n")
+
+            let watch = try BackgroundTieout(
+                ["recon", "watch", "--every", "1s", "--grace", "0", "--db", db, "--maps", Self.maps])
+            #expect(eventually(seconds: 60) { watch.stdout.split(separator: "\n").count >= 2 }, "\(watch.stderr)")
+            let second = try recon(["watch"], db: db)
+            #expect(second.status == 2)
+            #expect(
+                second.stderr.hasPrefix(
+                    "tieout: error: another tieout recon watch is running on this database (server process "),
+                "\(second.stderr)")
+            try connection.executeScript(Self.unbalancedVoucher)
+            #expect(eventually(seconds: 60) { watch.stdout.contains("3 findings: 3 errors") }, "\(watch.stdout)")
+            watch.stop(SIGTERM)
+            let stopped = watch.finish()
+            #expect(stopped.status == 0, "\(stopped.stderr)")
+            #expect(stopped.stderr == "")
+            let lines = stopped.stdout.split(separator: "\n").map(String.init)
+            #expect(lines.last == "recon watch stopped")
+            #expect(
+                lines.first?.hasSuffix(
+                    ", incremental (0 changed contracts and vouchers re-checked): 0 findings: 0 errors, 0 warnings (0 in "
+                        + "flight), 0 information; 0 new, 0 still open, 0 resolved") == true, "\(lines)")
+            // After the stop another watch may start.
+            let next = try BackgroundTieout(["recon", "watch", "--every", "1s", "--db", db, "--maps", Self.maps])
+            #expect(eventually(seconds: 60) { !next.stdout.isEmpty }, "\(next.stderr)")
+            next.stop(SIGINT)
+            #expect(next.finish().status == 0)
         }
     }
 

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import TieoutDataverse
 import TieoutFinance
+import TieoutMaps
 import TieoutPostgres
 @testable import TieoutRecon
 import TieoutScenario
@@ -73,6 +74,132 @@ struct IncrementalTests {
             }
             // Most steps build on the last run; the others say why they are full.
             #expect(kinds["incremental", default: 0] >= Self.steps / 2, "seed \(seed): \(kinds)")
+        }
+    }
+
+    /// A mismatch leaves IN_FLIGHT when its grace window ends and an open proposal becomes stuck when it passes its
+    /// threshold, in incremental runs that follow no change at all, exactly as full runs of the same snapshot say.
+    @Test func timeOnlyTransitionsAppearInIncrementalRunsOnTheirDay() throws {
+        let stuck = try #require(FaultCase.all.first { $0.category == "PROPOSAL_STUCK_UNPOSTED" })
+        try CleanScenario.withClone { db in
+            try db.run(asOf: try db.value("SELECT date_trunc('second', now() + interval '1 minute')::text"))
+            let cost = try db.inject(
+                stuck.injection + """
+                    UPDATE fno.projcdsactualsimport SET amount = amount + 1 WHERE actualid = (SELECT cost FROM pick);
+                    """, then: "SELECT cost FROM pick")[0]
+            // (hours after the fault; the proposal passes proposal_stuck 3 days after it was created)
+            let checkpoints = [
+                ("1 hour", "IN_FLIGHT|W|STAGING_FIELD_MISMATCH", false),
+                ("3 hours", "STAGING_FIELD_MISMATCH|E|STAGING_FIELD_MISMATCH", false),
+                ("4 days", "STAGING_FIELD_MISMATCH|E|STAGING_FIELD_MISMATCH", true),
+            ]
+            for (offset, staging, isStuck) in checkpoints {
+                let asOf = try db.value("SELECT date_trunc('second', now() + interval '\(offset)')::text")
+                let options = Reconciliation.RunOptions(asOf: asOf, grace: "2 hours")
+                let (run, incremental) = try db.recon.run(options) { connection, run in
+                    (run, try db.rows(IncrementalTests.findings(run.runID), on: connection).sorted())
+                }
+                var fullOptions = options
+                fullOptions.full = true
+                let full = try db.recon.run(fullOptions, commit: false) { connection, run in
+                    try db.rows(IncrementalTests.findings(run.runID), on: connection).sorted()
+                }
+                #expect(run.kind == "incremental", "\(offset): \(run.summary)")
+                #expect(incremental == full, "\(offset)")
+                let found = try db.rows(
+                    """
+                    SELECT category, severity, underlying_category FROM recon.finding
+                     WHERE run_id = \(run.runID) AND actualid = '\(cost)' AND field = 'amount'
+                       AND underlying_category = 'STAGING_FIELD_MISMATCH'
+                    UNION ALL
+                    SELECT category, severity, underlying_category FROM recon.finding
+                     WHERE run_id = \(run.runID) AND category = 'PROPOSAL_STUCK_UNPOSTED'
+                    """)
+                #expect(
+                    found == [staging] + (isStuck ? ["PROPOSAL_STUCK_UNPOSTED|W|PROPOSAL_STUCK_UNPOSTED"] : []),
+                    "\(offset)")
+            }
+        }
+    }
+
+    /// Each thing an incremental run cannot decide makes the run full and says why; the run after it builds on it.
+    @Test func aRunIsFullWhenItCannotBuildOnTheLastAndSaysWhy() throws {
+        try CleanScenario.withClone { db in
+            var minutes = 0
+            func run(full: Bool = false, minutesLater: Int = 10) throws -> Reconciliation.Run {
+                minutes += minutesLater
+                return try db.recon.run(
+                    .init(
+                        asOf: try db.value("SELECT date_trunc('second', now() + interval '\(minutes) minutes')::text"),
+                        grace: "0", full: full))
+            }
+            func expectFull(_ reason: String, after change: String, comment: Comment? = nil) throws {
+                if !change.isEmpty { try db.connection.executeScript(change) }
+                let full = try run()
+                #expect(full.kind == "full", comment)
+                #expect(full.fullReason == reason, comment)
+                let next = try run()
+                #expect(next.kind == "incremental" && next.scopesChecked == 0, "after \(reason): \(next.summary)")
+            }
+            try expectFull("no earlier run to build on", after: "")
+            #expect(try run(full: true).fullReason == Reconciliation.fullOnRequest)
+            try expectFull(
+                "the tolerances or thresholds changed since the last run",
+                after: "INSERT INTO recon.tolerance VALUES ('EUR', 0.01);")
+            try expectFull(
+                "the tolerances or thresholds changed since the last run",
+                after: "UPDATE recon.threshold SET age = interval '4 days' WHERE name = 'proposal_stuck';")
+            try expectFull(
+                "a migration or SQL definition was applied since the last run",
+                after: "UPDATE tieout.schema_definition SET checksum = 'edited' WHERE path = 'recon/views.sql';")
+            try expectFull(
+                "a change that cannot be narrowed to contracts (reference data, a truncate or a bulk write): fno.ledger",
+                after: "UPDATE fno.ledger SET accountingcurrency = accountingcurrency;")
+            try expectFull(
+                "a change that cannot be narrowed to contracts (reference data, a truncate or a bulk write): "
+                    + "dataverse.msdyn_actual",
+                after: """
+                    UPDATE recon.setting SET value = '10' WHERE name = 'max_statement_rows';
+                    UPDATE dataverse.msdyn_actual SET msdyn_description = msdyn_description
+                     WHERE msdyn_actualid IN (SELECT msdyn_actualid FROM dataverse.msdyn_actual LIMIT 11);
+                    UPDATE recon.setting SET value = '50000' WHERE name = 'max_statement_rows';
+                    """)
+            try expectFull(
+                "a change that cannot be narrowed to contracts (reference data, a truncate or a bulk write): "
+                    + "fno.custtrans",
+                after: "CREATE TEMP TABLE kept AS SELECT * FROM fno.custtrans; TRUNCATE fno.custtrans; "
+                    + "INSERT INTO fno.custtrans SELECT * FROM kept; DROP TABLE kept;")
+            try expectFull(
+                "2 of 60 contracts changed, more than the share 0.01 (setting max_changed_share)",
+                after: """
+                    UPDATE recon.setting SET value = '0.01' WHERE name = 'max_changed_share';
+                    UPDATE dataverse.msdyn_actual SET msdyn_description = msdyn_description
+                     WHERE msdyn_salescontract IN (SELECT salesorderid FROM dataverse.salesorder
+                                                    ORDER BY ordernumber LIMIT 2);
+                    """)
+            try db.connection.executeScript("UPDATE recon.setting SET value = '0.25' WHERE name = 'max_changed_share';")
+            let stale = try run(minutesLater: 8 * 24 * 60)
+            #expect(stale.kind == "full")
+            #expect(stale.fullReason?.hasSuffix("is 7 days or more before this one (setting full_run_every)") == true)
+            minutes -= 60
+            let earlier = try run(minutesLater: 0)
+            #expect(earlier.kind == "full")
+            #expect(earlier.fullReason?.hasPrefix("the as-of is earlier than the last run's (") == true)
+
+            // Another maps folder whose actuals map reads differently.
+            let folder = FileManager.default.temporaryDirectory.appendingPathComponent("maps-\(UUID().uuidString)")
+            try FileManager.default.copyItem(at: packageRoot.appendingPathComponent("maps"), to: folder)
+            defer { try? FileManager.default.removeItem(at: folder) }
+            let actuals = folder.appendingPathComponent("actuals.yaml")
+            try String(contentsOf: actuals, encoding: .utf8)
+                .replacingOccurrences(of: "filter: src.msdyn_skipsync = false", with: "filter: src.msdyn_skipsync IS FALSE")
+                .write(to: actuals, atomically: true, encoding: .utf8)
+            let other = try Reconciliation(
+                connection: db.connection, maps: MapSet.load(directory: folder), logger: CleanScenario.quietLogger)
+            minutes += 10
+            let moved = try other.run(
+                .init(asOf: try db.value("SELECT date_trunc('second', now() + interval '\(minutes) minutes')::text"), grace: "0"))
+            #expect(moved.fullReason == "the table maps changed since the last run")
         }
     }
 

@@ -95,6 +95,9 @@ struct RunLedgerTests {
             #expect(rerun.replaced == true)
             var expected = run2
             expected.replaced = true
+            // Nothing changed since run 2 checked the two changed contracts: the rerun builds on it and checks none.
+            #expect(run2.kind == "incremental" && run2.scopesChecked == 2)
+            expected.scopesChecked = 0
             #expect(rerun == expected)
             let after = try db.rows("SELECT * FROM recon.finding WHERE run_id = \(run2.runID) ORDER BY finding_no")
             #expect(after == before)
@@ -117,9 +120,8 @@ struct RunSafetyTests {
                 """)
             #expect(
                 relations == [
-                    "aging", "category", "finding", "finding_changes", "invoice_pipeline", "latest_run",
-                    "open_findings",
-                    "run", "summary", "threshold", "tolerance",
+                    "aging", "category", "dirty", "finding", "finding_changes", "invoice_pipeline", "latest_run",
+                    "open_findings", "raw_finding", "run", "setting", "state", "summary", "threshold", "tolerance",
                 ])
             try db.connection.query("SET ROLE tieout_analyst")
             for relation in relations {
@@ -128,10 +130,10 @@ struct RunSafetyTests {
             }
             var refused: [String] = []
             var allowed: [String] = []
-            for table in ["run", "finding", "tolerance"] {
+            for table in ["run", "finding", "tolerance", "setting"] {
                 for statement in [
                     "INSERT INTO recon.\(table) DEFAULT VALUES",
-                    "UPDATE recon.\(table) SET \(["run": "error = error", "finding": "detail = detail"][table] ?? "amount = 1")",
+                    "UPDATE recon.\(table) SET \(["run": "error = error", "finding": "detail = detail", "setting": "value = value"][table] ?? "amount = 1")",
                     "DELETE FROM recon.\(table)", "TRUNCATE recon.\(table)",
                 ] {
                     do {
@@ -151,7 +153,7 @@ struct RunSafetyTests {
                 }
             }
             #expect(allowed == [])
-            #expect(refused.count == 14)
+            #expect(refused.count == 18)
             try db.connection.query("RESET ROLE")
             let runs = try db.value("SELECT count(*) FROM recon.run")
             #expect(runs == "1")

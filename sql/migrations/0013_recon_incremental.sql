@@ -69,11 +69,32 @@ COMMENT ON TABLE recon.raw_finding IS
   'scopes it re-checked and keeps the others; recon.finding is made from all of them.';
 COMMENT ON COLUMN recon.raw_finding.scope IS
   'The scope that owns the finding: C:<contract number> (dataverse.salesorder.ordernumber = projinvoiceprojid), '
-  'V:<voucher> for the ledger voucher checks, K:<txn|proposal|transid>:<key> for a record no contract is known for; '
+  'V:<voucher> for the ledger voucher checks, K:<txn|proposal|transid|voucher>:<key> for a record no contract is '
+  'known for; '
   'U for a finding that carries no key (the next run is full).';
 COMMENT ON COLUMN recon.raw_finding.due IS
   'A finding that only time makes (PROPOSAL_STUCK_UNPOSTED) is reported by runs as of this time or later.';
 COMMENT ON COLUMN recon.raw_finding.threshold IS 'The recon.threshold that turns the warning into an error.';
+COMMENT ON COLUMN recon.raw_finding.since IS
+  'When the record started waiting (the start of its grace window), as recon.finding.since before the clock is applied.';
+-- The other columns mean what recon.finding's of the same name mean.
+DO $$
+DECLARE
+    v_column text;
+BEGIN
+    FOR v_column IN
+        SELECT a.attname FROM pg_attribute a
+         WHERE a.attrelid = 'recon.raw_finding'::regclass AND a.attnum > 0 AND NOT a.attisdropped
+           AND col_description(a.attrelid, a.attnum) IS NULL
+    LOOP
+        EXECUTE format('COMMENT ON COLUMN recon.raw_finding.%I IS %L', v_column,
+                       'As recon.finding.' || v_column || ': '
+                       || col_description('recon.finding'::regclass,
+                                          (SELECT attnum FROM pg_attribute
+                                            WHERE attrelid = 'recon.finding'::regclass AND attname = v_column)));
+    END LOOP;
+END
+$$;
 
 CREATE TABLE recon.state (
     only_row           boolean PRIMARY KEY DEFAULT true CHECK (only_row),
@@ -88,6 +109,14 @@ COMMENT ON TABLE recon.state IS
   'What recon.raw_finding was computed from: the run, its as-of, the as-of of the last full run, and fingerprints '
   'of the table maps, the applied migrations and definition files, and the settings. A run whose maps, schema or '
   'settings differ is full.';
+COMMENT ON COLUMN recon.state.only_row IS 'Always true: the table holds one row.';
+COMMENT ON COLUMN recon.state.run_id IS 'The run recon.raw_finding holds the findings of.';
+COMMENT ON COLUMN recon.state.as_of IS 'That run''s as-of.';
+COMMENT ON COLUMN recon.state.last_full_as_of IS 'The as-of of the last full run (setting full_run_every counts from it).';
+COMMENT ON COLUMN recon.state.maps_fingerprint IS 'md5 of the table maps that run read.';
+COMMENT ON COLUMN recon.state.schema_fingerprint IS
+  'md5 of the applied migrations and definition files (tieout.schema_migration, tieout.schema_definition) at that run.';
+COMMENT ON COLUMN recon.state.settings IS 'The tolerances and thresholds that run used, as JSON.';
 
 ------------------------------------------------------------------------------------------------
 -- Settings of incremental runs
@@ -98,6 +127,9 @@ CREATE TABLE recon.setting (
     description text NOT NULL
 );
 COMMENT ON TABLE recon.setting IS 'Settings of incremental runs (docs/reconciliation.md, "Incremental runs").';
+COMMENT ON COLUMN recon.setting.name IS 'The setting: full_run_every, max_changed_share or max_statement_rows.';
+COMMENT ON COLUMN recon.setting.value IS 'Its value, as text (an interval, a share or a row count).';
+COMMENT ON COLUMN recon.setting.description IS 'What it does, for people.';
 INSERT INTO recon.setting (name, value, description) VALUES
   ('full_run_every', '7 days',
    'A run is full when the last full run''s as-of is this long before its own (an interval; 0 makes every run full).'),

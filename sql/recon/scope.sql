@@ -128,8 +128,14 @@ BEGIN
                WHERE c.kind = 'projinvoice' AND c.relation = 'fno.projinvoiceline') v
      WHERE v.voucher IS NOT NULL
     UNION
-    -- Every key the changes reach is the scope of the findings on a record without a contract.
+    -- Every key the changes reach is the scope of the findings on a record without a contract: an actual, proposal
+    -- or transaction id, an invoice voucher (a customer transaction of no posted invoice has nothing else), and a
+    -- voucher logged.
     SELECT 'K:' || k.kind || ':' || k.key FROM recon_key k WHERE k.kind IN ('txn', 'proposal', 'transid')
+    UNION
+    SELECT 'K:voucher:' || k.key FROM recon_key k WHERE k.kind = 'ivoucher'
+    UNION
+    SELECT 'K:voucher:' || c.key FROM recon_changed c WHERE c.kind IN ('voucher', 'ivoucher')
     ON CONFLICT DO NOTHING;
     DROP TABLE recon_changed;
 END
@@ -137,8 +143,8 @@ $$;
 COMMENT ON FUNCTION recon.changed_scopes() IS
   'The scopes the changes logged in recon.dirty reach, into pg_temp.recon_scope: C:<contract> for every contract '
   'of a record the changed keys reach (recon.expand_scope), V:<voucher> for every voucher whose checks read a '
-  'changed row, K:<kind>:<key> for every actual, proposal and transaction id reached. Leaves the records reached in '
-  'the recon_in_* tables.';
+  'changed row, K:<kind>:<key> for every actual, proposal, transaction id and invoice voucher reached and every '
+  'voucher logged. Leaves the records reached in the recon_in_* tables.';
 
 -- The rows of the scopes in pg_temp.recon_scope, into the recon_in_* tables (added to those already there).
 CREATE OR REPLACE FUNCTION recon.scope_rows() RETURNS void
@@ -151,13 +157,15 @@ BEGIN
     SELECT 'salesorder', so.salesorderid::text FROM recon_scope s
       JOIN dataverse.salesorder so ON so.ordernumber = substr(s.scope, 3) WHERE s.scope LIKE 'C:%'
     UNION
-    SELECT 'voucher', substr(s.scope, 3) FROM recon_scope s WHERE s.scope LIKE 'V:%';
+    SELECT 'voucher', substr(s.scope, 3) FROM recon_scope s WHERE s.scope LIKE 'V:%'
+    UNION
+    SELECT 'voucher', substr(s.scope, 11) FROM recon_scope s WHERE s.scope LIKE 'K:voucher:%';
     PERFORM recon.expand_scope();
 END
 $$;
 COMMENT ON FUNCTION recon.scope_rows() IS
-  'Copies every row of the contracts and vouchers of pg_temp.recon_scope, and every row those reach, into the '
-  'recon_in_* tables (recon.expand_scope).';
+  'Copies every row of the contracts and vouchers (V: and K:voucher:) of pg_temp.recon_scope, and every row those '
+  'reach, into the recon_in_* tables (recon.expand_scope).';
 
 -- Decides the kind of run and makes its inputs: pg_temp.recon_in_* (views of the whole tables for a full run, the
 -- changed scopes' rows for an incremental one), pg_temp.recon_scope (the scopes an incremental run re-checks) and
@@ -207,8 +215,8 @@ BEGIN
         v_reason := 'the last full run (as of ' || v_state.last_full_as_of || ') is ' || v_every
                     || ' or more before this one (setting full_run_every)';
     ELSIF EXISTS (SELECT FROM recon.dirty d WHERE d.kind = 'all') THEN
-        v_reason := (SELECT 'a change not narrowed to contracts (a truncate, a bulk write or reference data) in '
-                            || string_agg(DISTINCT d.relation, ', ')
+        v_reason := (SELECT 'a change that cannot be narrowed to contracts (reference data, a truncate or a bulk '
+                            || 'write): ' || string_agg(DISTINCT d.relation, ', ' ORDER BY d.relation)
                        FROM recon.dirty d WHERE d.kind = 'all');
     ELSIF EXISTS (SELECT FROM recon.raw_finding f WHERE f.scope = 'U') THEN
         v_reason := 'the last run has findings no contract or voucher owns';
@@ -300,14 +308,14 @@ BEGIN
               WHERE l.transid = r.transid)),
             -- A record no contract is known for is a scope of its own, by the key the finding carries.
             'K:txn:' || r.actualid, 'K:proposal:' || coalesce(r.proposalid, r.invoicenumber), 'K:transid:' || r.transid,
-            'U') END;
+            'K:voucher:' || r.voucher, 'U') END;
 END
 $$;
 COMMENT ON FUNCTION recon.scope_of_findings() IS
   'Sets recon_raw.scope: V:<voucher> for VOUCHER_MISMATCH and UNBALANCED_VOUCHER, C:<contract> for a control total '
   'or the contract of the finding''s actual (or line detail), staging row, proforma, proposal, posted invoice or '
-  'transaction, in that order; for a record without a contract K:<kind>:<key> of its actual, proposal or '
-  'transaction id; U when it carries none of them.';
+  'transaction, in that order; for a record without a contract K:<kind>:<key> of its actual, proposal, '
+  'transaction id or voucher; U when it carries none of them.';
 
 -- Gives every fresh finding its scope, then makes recon_raw the run's whole set: for a full run the fresh findings
 -- (they replace recon.raw_finding), for an incremental one the fresh findings of the scopes re-checked and the last
