@@ -202,7 +202,7 @@ public struct ReconBenchmark {
                 WITH touched AS (
                     SELECT salesorderid FROM (SELECT salesorderid, row_number() OVER (ORDER BY ordernumber) AS n
                                                 FROM dataverse.salesorder) s
-                     WHERE s.n % 100 = \(pass))
+                     WHERE (s.n - 1) % 100 = \(pass))
                 UPDATE dataverse.msdyn_actual a SET msdyn_description = a.msdyn_description
                   FROM touched t WHERE a.msdyn_salescontract = t.salesorderid
                 RETURNING a.msdyn_salescontract

@@ -73,12 +73,21 @@ struct BenchCommandTests {
             #expect(sync.map { $0.figures["rows"] } == ["2000", "500"])
 
             let recon = try bench(["recon", "--copies", "1"])
-            #expect(recon.map(\.name) == ["recon"])
+            #expect(recon.map(\.name) == ["recon", "recon-incremental"])
             let figures = recon.first?.figures ?? [:]
             #expect(figures["findings"] == "0")
             #expect(figures["copies"] == "1")
             #expect(figures["rows"] != nil && figures["rows"] == figures["base_actuals"])
             #expect(figures["proformas"] != nil && figures["proformas"] == figures["base_proformas"])
+            // The incremental run after touching every hundredth contract: at one copy, that is one contract.
+            let incremental = recon.last?.figures ?? [:]
+            #expect(incremental["rows"] == figures["rows"])
+            #expect(incremental["baseline_seconds"] == figures["seconds"])
+            #expect(incremental["full_seconds"] == figures["seconds"])
+            #expect(incremental["contracts_touched"] == "1")
+            #expect(incremental["findings"] == "0")
+            #expect(incremental["scopes_checked"] == "1")
+            #expect(Int(incremental["actuals_touched"] ?? "") ?? 0 > 0)
 
             // Each benchmark dropped its scratch database.
             let admin = try TestDatabase.connect()
