@@ -147,7 +147,7 @@ COMMENT ON COLUMN recon.run.run_kind IS
   'other findings carried forward. NULL for a failed run and for runs before incremental runs existed.';
 COMMENT ON COLUMN recon.run.full_reason IS 'Why a full run was full (one line); NULL for an incremental run.';
 COMMENT ON COLUMN recon.run.scopes_checked IS
-  'Contracts and vouchers an incremental run re-checked; for a full run, all the scopes that own a finding.';
+  'Contracts and vouchers an incremental run re-checked; for a full run, every contract.';
 
 -- Single-column indexes the scope expansion looks rows up by (recon/scope.sql).
 CREATE INDEX projcdsactualsimport_contractid_idx ON fno.projcdsactualsimport (contractid);
