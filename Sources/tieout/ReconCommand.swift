@@ -55,16 +55,7 @@ struct ReconCommand: ParsableCommand {
                     """,
                 valueName: "timestamp"))
         var asOf: String?
-        @Option(
-            name: .long,
-            help: ArgumentHelp(
-                "Mismatches on records younger than this are IN_FLIGHT, not errors (90m, 2h, 1d, 0).",
-                valueName: "duration"))
-        var grace: String = Reconciliation.defaultGrace
-        @Option(
-            name: .long,
-            help: ArgumentHelp("Only findings of this legal entity (a dataareaid of fno.ledger).", valueName: "id"))
-        var legalEntity: String?
+        @OptionGroup var scope: RunScope
         @Flag(name: .long, help: "Check everything, even when an incremental run could build on the last run.")
         var full = false
 
@@ -73,8 +64,8 @@ struct ReconCommand: ParsableCommand {
                 let recon = try options.open("tieout.recon")
                 let run = try recon.run(
                     .init(
-                        asOf: asOf, grace: grace, legalEntity: legalEntity, maximumLead: Reconciliation.maximumLead,
-                        full: full))
+                        asOf: asOf, grace: scope.grace, legalEntity: scope.legalEntity,
+                        maximumLead: Reconciliation.maximumLead, full: full))
                 print(run.summary)
                 if run.errors > 0 { throw ExitCode(1) }
             }
@@ -98,16 +89,7 @@ struct ReconCommand: ParsableCommand {
             name: .long,
             help: ArgumentHelp("How often to run (90s, 5m, 2h).", valueName: "duration"))
         var every: String = Reconciliation.defaultWatchInterval
-        @Option(
-            name: .long,
-            help: ArgumentHelp(
-                "Mismatches on records younger than this are IN_FLIGHT, not errors (90m, 2h, 1d, 0).",
-                valueName: "duration"))
-        var grace: String = Reconciliation.defaultGrace
-        @Option(
-            name: .long,
-            help: ArgumentHelp("Only findings of this legal entity (a dataareaid of fno.ledger).", valueName: "id"))
-        var legalEntity: String?
+        @OptionGroup var scope: RunScope
 
         func validate() throws {
             guard Reconciliation.watchInterval(every) != nil else {
@@ -120,7 +102,8 @@ struct ReconCommand: ParsableCommand {
                 StopSignal.install()
                 let recon = try options.open("tieout.recon")
                 try recon.watch(
-                    every: Reconciliation.watchInterval(every)!, options: .init(grace: grace, legalEntity: legalEntity),
+                    every: Reconciliation.watchInterval(every)!,
+                    options: .init(grace: scope.grace, legalEntity: scope.legalEntity),
                     shouldStop: StopSignal.requested
                 ) { result in
                     // Written unbuffered, a line per run, for journald and pipes.
@@ -324,4 +307,18 @@ func reconErrors(failure: Int32, _ body: () throws -> Void) throws {
     } catch {
         try reportingErrors(exitCode: failure) { throw error }
     }
+}
+
+/// The options `recon run` and `recon watch` share: the grace window and the legal entity.
+struct RunScope: ParsableArguments {
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Mismatches on records younger than this are IN_FLIGHT, not errors (90m, 2h, 1d, 0).",
+            valueName: "duration"))
+    var grace: String = Reconciliation.defaultGrace
+    @Option(
+        name: .long,
+        help: ArgumentHelp("Only findings of this legal entity (a dataareaid of fno.ledger).", valueName: "id"))
+    var legalEntity: String?
 }
