@@ -125,6 +125,12 @@ COMMENT ON FUNCTION recon.collect_dataverse_actuals() IS
 
 CREATE OR REPLACE FUNCTION recon.collect_dataverse_proformas() RETURNS void
 LANGUAGE plpgsql SET jit = off AS $$
+DECLARE
+    -- The lines of an incremental run (its input a copy of its scopes' rows): the line totals are summed for them
+    -- only, the filter reaching the view's lines before their details are summed. A full run sums them all at once.
+    v_lines uuid[] := CASE WHEN (SELECT c.relkind FROM pg_class c
+                                  WHERE c.oid = 'pg_temp.recon_in_invoicedetail'::regclass) = 'r'
+                           THEN ARRAY(SELECT l.invoicedetailid FROM pg_temp.recon_in_invoicedetail l) END;
 BEGIN
     ------------------------------------------------------------------------------------------------
     -- Dataverse consistency: proformas
@@ -146,6 +152,7 @@ BEGIN
                            || f.field || ' is not the sum of its details' AS detail
                       FROM pg_temp.recon_in_invoicedetail l
                       JOIN process.dv_line_totals s ON s.invoicedetailid = l.invoicedetailid
+                                                    AND (v_lines IS NULL OR s.invoicedetailid = ANY (v_lines))
                      CROSS JOIN LATERAL (VALUES
                            ('msdyn_chargeableamount', s.msdyn_chargeableamount, l.msdyn_chargeableamount),
                            ('msdyn_nonchargeableamount', s.msdyn_nonchargeableamount, l.msdyn_nonchargeableamount),

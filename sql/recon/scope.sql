@@ -29,49 +29,58 @@ $$;
 COMMENT ON FUNCTION recon.drop_inputs() IS
   'Drops the pg_temp.recon_in_* inputs of a run (and the views on them) and the scope expansion''s work tables.';
 
+-- One step of recon.expand_scope: copies into pg_temp.recon_in_<table> the rows of p_relation whose column p_col
+-- holds a key of kind p_kind of pg_temp.recon_frontier (not those copied already), and adds their other followed keys
+-- to pg_temp.recon_next (the key a row was found by is in recon_key already). The frontier holds each key once, so a
+-- row is found once. The rows are looked up key by key through the column's index (nested loops), whatever the
+-- frontier's size (an unanalysed temp table, often estimated wrong): a scan of the whole table would cost what an
+-- incremental run saves.
+CREATE OR REPLACE FUNCTION recon.copy_linked(p_relation text, p_col text, p_kind text) RETURNS void
+LANGUAGE plpgsql SET enable_hashjoin = off SET enable_mergejoin = off AS $$
+DECLARE
+    v_pk     text := (SELECT i.pk FROM recon.scope_inputs() i WHERE i.relation = p_relation);
+    v_type   text := (SELECT format_type(a.atttypid, a.atttypmod) FROM pg_attribute a
+                       WHERE a.attrelid = p_relation::regclass AND a.attname = p_col);
+    v_follow text := (SELECT string_agg(format('(%L, r.%I::text)', l.kind, l.col), ', ')
+                        FROM recon.scope_links() l
+                       WHERE l.relation = p_relation AND l.follow AND (l.col, l.kind) <> (p_col, p_kind));
+BEGIN
+    EXECUTE format('WITH found AS (INSERT INTO pg_temp.%1$I SELECT m.* FROM %2$s m '
+                   'JOIN recon_frontier f ON f.kind = %3$L AND m.%4$I = f.key::%5$s '
+                   'WHERE NOT EXISTS (SELECT FROM pg_temp.%1$I s WHERE s.%6$I = m.%6$I) RETURNING *) '
+                   'INSERT INTO recon_next (kind, key) SELECT k.kind, k.key FROM found r '
+                   'CROSS JOIN LATERAL (VALUES %7$s) AS k(kind, key) WHERE k.key IS NOT NULL',
+                   'recon_in_' || split_part(p_relation, '.', 2), p_relation, p_kind, p_col, v_type, v_pk,
+                   -- (a row whose keys lead nowhere else, a ledger line, still needs a row to select)
+                   coalesce(v_follow, '(NULL::text, NULL::text)'));
+END
+$$;
+COMMENT ON FUNCTION recon.copy_linked(text, text, text) IS
+  'Step of recon.expand_scope: copies the rows of p_relation whose p_col holds a p_kind key of pg_temp.recon_frontier '
+  'into pg_temp.recon_in_<table> (through the column''s index, not those copied already) and adds their other '
+  'followed keys (recon.scope_links) to pg_temp.recon_next.';
+
 -- Finds, from the keys in pg_temp.recon_frontier, every row of the inputs they reach, following the keys of the
--- rows found (recon.scope_links, follow) until nothing new turns up, and copies the rows into the recon_in_* tables.
--- Returns the number of rounds.
+-- rows found (recon.scope_links, follow) until nothing new turns up, and copies the rows into the recon_in_* tables:
+-- each round, one recon.copy_linked per link whose kind the frontier holds. Returns the number of rounds.
 CREATE OR REPLACE FUNCTION recon.expand_scope() RETURNS integer
 LANGUAGE plpgsql AS $$
 DECLARE
     v_rounds integer := 0;
-    v_input  record;
-    v_match  text;
-    v_follow text;
 BEGIN
     DELETE FROM recon_frontier f USING recon_key k WHERE k.kind = f.kind AND k.key = f.key;
     INSERT INTO recon_key SELECT DISTINCT f.kind, f.key FROM recon_frontier f ON CONFLICT DO NOTHING;
     WHILE EXISTS (SELECT FROM recon_frontier) LOOP
         v_rounds := v_rounds + 1;
         TRUNCATE recon_next;
-        FOR v_input IN SELECT i.relation, i.pk, split_part(i.relation, '.', 2) AS name FROM recon.scope_inputs() i LOOP
-            SELECT string_agg(format('SELECT m.%I FROM %s m JOIN recon_frontier f ON f.kind = %L AND m.%I = f.key::%s',
-                                     v_input.pk, v_input.relation, l.kind, l.col,
-                                     format_type(a.atttypid, a.atttypmod)), ' UNION ')
-              INTO v_match
-              FROM recon.scope_links() l
-              JOIN pg_attribute a ON a.attrelid = l.relation::regclass AND a.attname = l.col
-             WHERE l.relation = v_input.relation AND l.kind IN (SELECT DISTINCT f.kind FROM recon_frontier f);
-            CONTINUE WHEN v_match IS NULL;
-            SELECT string_agg(format('(%L, r.%I::text)', l.kind, l.col), ', ')
-              INTO v_follow
-              FROM recon.scope_links() l
-             WHERE l.relation = v_input.relation AND l.follow;
-            EXECUTE format('WITH found AS (INSERT INTO pg_temp.%I SELECT b.* FROM %s b WHERE b.%I IN (%s) '
-                           'AND NOT EXISTS (SELECT FROM pg_temp.%I s WHERE s.%I = b.%I) RETURNING *) '
-                           'INSERT INTO recon_next (kind, key) SELECT k.kind, k.key FROM found r '
-                           'CROSS JOIN LATERAL (VALUES %s) AS k(kind, key) WHERE k.key IS NOT NULL',
-                           'recon_in_' || v_input.name, v_input.relation, v_input.pk, v_match,
-                           'recon_in_' || v_input.name, v_input.pk, v_input.pk,
-                           -- (a table whose rows lead nowhere, the ledger lines, still needs a row to select)
-                           coalesce(v_follow, '(NULL::text, NULL::text)'));
-        END LOOP;
+        PERFORM recon.copy_linked(l.relation, l.col, l.kind)
+           FROM recon.scope_links() l
+          WHERE l.relation IN (SELECT i.relation FROM recon.scope_inputs() i)
+            AND l.kind IN (SELECT DISTINCT f.kind FROM recon_frontier f);
         TRUNCATE recon_frontier;
-        INSERT INTO recon_frontier
-        SELECT DISTINCT n.kind, n.key FROM recon_next n
-         WHERE NOT EXISTS (SELECT FROM recon_key k WHERE k.kind = n.kind AND k.key = n.key);
-        INSERT INTO recon_key SELECT f.kind, f.key FROM recon_frontier f;
+        WITH fresh AS (INSERT INTO recon_key SELECT DISTINCT n.kind, n.key FROM recon_next n
+                       ON CONFLICT DO NOTHING RETURNING recon_key.kind, recon_key.key)
+        INSERT INTO recon_frontier SELECT fresh.kind, fresh.key FROM fresh;
     END LOOP;
     RETURN v_rounds;
 END
@@ -127,15 +136,6 @@ BEGIN
         UNION SELECT j.ledgervoucher FROM recon_changed c JOIN fno.projinvoicejour j ON j.projinvoiceid = c.key
                WHERE c.kind = 'projinvoice' AND c.relation = 'fno.projinvoiceline') v
      WHERE v.voucher IS NOT NULL
-    UNION
-    -- Every key the changes reach is the scope of the findings on a record without a contract: an actual, proposal
-    -- or transaction id, an invoice voucher (a customer transaction of no posted invoice has nothing else), and a
-    -- voucher logged.
-    SELECT 'K:' || k.kind || ':' || k.key FROM recon_key k WHERE k.kind IN ('txn', 'proposal', 'transid')
-    UNION
-    SELECT 'K:voucher:' || k.key FROM recon_key k WHERE k.kind = 'ivoucher'
-    UNION
-    SELECT 'K:voucher:' || c.key FROM recon_changed c WHERE c.kind IN ('voucher', 'ivoucher')
     ON CONFLICT DO NOTHING;
     DROP TABLE recon_changed;
 END
@@ -143,8 +143,8 @@ $$;
 COMMENT ON FUNCTION recon.changed_scopes() IS
   'The scopes the changes logged in recon.dirty reach, into pg_temp.recon_scope: C:<contract> for every contract '
   'of a record the changed keys reach (recon.expand_scope), V:<voucher> for every voucher whose checks read a '
-  'changed row, K:<kind>:<key> for every actual, proposal, transaction id and invoice voucher reached and every '
-  'voucher logged. Leaves the records reached in the recon_in_* tables.';
+  'changed row. Leaves the records reached in the recon_in_* tables and their keys in pg_temp.recon_key (the '
+  'K:<kind>:<key> scopes re-checked, recon.merge_scopes).';
 
 -- The rows of the scopes in pg_temp.recon_scope, into the recon_in_* tables (added to those already there).
 CREATE OR REPLACE FUNCTION recon.scope_rows() RETURNS void
@@ -159,20 +159,27 @@ BEGIN
     UNION
     SELECT 'voucher', substr(s.scope, 3) FROM recon_scope s WHERE s.scope LIKE 'V:%'
     UNION
-    SELECT 'voucher', substr(s.scope, 11) FROM recon_scope s WHERE s.scope LIKE 'K:voucher:%';
+    -- The invoice vouchers reached: a customer transaction of no posted invoice is a scope of its own (K:voucher:).
+    SELECT 'voucher', k.key FROM recon_key k WHERE k.kind = 'ivoucher';
     PERFORM recon.expand_scope();
 END
 $$;
 COMMENT ON FUNCTION recon.scope_rows() IS
-  'Copies every row of the contracts and vouchers (V: and K:voucher:) of pg_temp.recon_scope, and every row those '
-  'reach, into the recon_in_* tables (recon.expand_scope).';
+  'Copies every row of the contracts and vouchers (V:) of pg_temp.recon_scope and of the invoice vouchers reached, '
+  'and every row those reach, into the recon_in_* tables (recon.expand_scope).';
 
 -- Decides the kind of run and makes its inputs: pg_temp.recon_in_* (views of the whole tables for a full run, the
 -- changed scopes' rows for an incremental one), pg_temp.recon_scope (the scopes an incremental run re-checks) and
 -- pg_temp.recon_run_mode (kind, why full, fingerprints). p_full_reason forces a full run and says why.
 CREATE OR REPLACE FUNCTION recon.prepare_run(p_full_reason text, p_maps_fingerprint text, p_as_of timestamptz)
 RETURNS TABLE (run_kind text, full_reason text, scopes integer)
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql
+SET jit = off
+SET work_mem = '128MB'
+-- The copies' statistics are for the checks' join plans: sizes and rough spreads, not fine histograms. A sample of
+-- 3,000 rows makes them four times faster than the default 30,000 (which reads every row of a copy).
+SET default_statistics_target = 10
+AS $$
 DECLARE
     v_reason    text := p_full_reason;
     v_state     recon.state;
@@ -255,7 +262,7 @@ BEGIN
 
     CREATE TEMP TABLE recon_run_mode ON COMMIT DROP AS
     SELECT CASE WHEN v_reason IS NULL THEN 'incremental' ELSE 'full' END AS run_kind, v_reason AS full_reason,
-           CASE WHEN v_reason IS NULL THEN (SELECT count(*) FROM recon_scope s WHERE s.scope !~ '^K:')::integer
+           CASE WHEN v_reason IS NULL THEN (SELECT count(*) FROM recon_scope)::integer
                 ELSE (SELECT count(*) FROM dataverse.salesorder)::integer END AS scopes,
            p_maps_fingerprint AS maps_fingerprint, v_schema AS schema_fingerprint, v_settings AS settings;
     RETURN QUERY SELECT m.run_kind, m.full_reason, m.scopes FROM recon_run_mode m;
@@ -325,6 +332,16 @@ LANGUAGE plpgsql AS $$
 BEGIN
     PERFORM recon.scope_of_findings();
     IF (SELECT m.run_kind FROM recon_run_mode m) = 'incremental' THEN
+        -- A record without a contract (K:<kind>:<key>) was re-checked when its key was reached: every row its key
+        -- links is in the inputs. Only the scopes of findings, fresh or stored, need looking up.
+        INSERT INTO recon_scope (scope)
+        SELECT s.scope
+          FROM (SELECT r.scope FROM recon_raw r WHERE r.scope LIKE 'K:%'
+                UNION SELECT f.scope FROM recon.raw_finding f WHERE f.scope LIKE 'K:%') s
+         WHERE EXISTS (SELECT FROM recon_key k
+                        WHERE k.kind = split_part(s.scope, ':', 2)
+                          AND k.key = substr(s.scope, length(split_part(s.scope, ':', 2)) + 4))
+        ON CONFLICT DO NOTHING;
         -- Findings of other scopes come from their rows that happen to be in the inputs, not from all of them.
         DELETE FROM recon_raw r WHERE r.scope <> 'U' AND NOT EXISTS (SELECT FROM recon_scope s WHERE s.scope = r.scope);
         IF EXISTS (SELECT FROM recon_raw r WHERE r.scope = 'U') THEN
