@@ -138,7 +138,7 @@ BEGIN
     -- I1-I3: line totals are the sums of their details (the line-total rule, process.dv_line_totals), header totals
     -- the sums of their lines, and every contract line that existed when the proforma was created has exactly one
     -- invoice line. One finding per proforma, for the first problem found (line totals, then header totals, then
-    -- lines).
+    -- lines; among contract lines, the first by its text, so every run names the same one).
     INSERT INTO recon_raw (category, severity, invoicenumber, field, expected, actual, difference, amount, currency,
                                dataareaid, since, detail)
     SELECT DISTINCT ON (p.invoiceid)
@@ -198,7 +198,7 @@ BEGIN
                      WHERE coalesce(n.lines, 0) <> 1) q) p
       JOIN pg_temp.recon_in_invoice i ON i.invoiceid = p.invoiceid
       LEFT JOIN pg_temp.recon_expected_proposals ep ON ep._src_invoiceid = i.invoiceid
-     ORDER BY p.invoiceid, p.priority, p.position, p.field;
+     ORDER BY p.invoiceid, p.priority, p.position, p.field, p.detail;
 
     -- Corrections: each corrective detail of a confirmed proforma leads to a confirmed original of the same contract
     -- line and class; an original is corrected by one confirmed corrective detail at most.

@@ -94,7 +94,7 @@ BEGIN
        AND k.transaction2role = optionset.code('transactiontype', 'Unbilled Sales')::text
       JOIN pg_temp.recon_in_projpostedtranstable t ON t.actualid = k.transaction2 AND t.dataareaid = j.dataareaid
      WHERE t.transstatus = optionset.code('projtransstatus', 'Posted')
-     ORDER BY t.recid, j.createddatetime;
+     ORDER BY t.recid, j.createddatetime, j.projinvoiceid;
 END;
 $$;
 COMMENT ON FUNCTION recon.collect_posting() IS
