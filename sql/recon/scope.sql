@@ -38,21 +38,30 @@ COMMENT ON FUNCTION recon.drop_inputs() IS
 CREATE OR REPLACE FUNCTION recon.copy_linked(p_relation text, p_col text, p_kind text) RETURNS void
 LANGUAGE plpgsql SET enable_hashjoin = off SET enable_mergejoin = off AS $$
 DECLARE
+    v_input  text := 'recon_in_' || split_part(p_relation, '.', 2);
     v_pk     text := (SELECT i.pk FROM recon.scope_inputs() i WHERE i.relation = p_relation);
     v_type   text := (SELECT format_type(a.atttypid, a.atttypmod) FROM pg_attribute a
                        WHERE a.attrelid = p_relation::regclass AND a.attname = p_col);
-    v_follow text := (SELECT string_agg(format('(%L, r.%I::text)', l.kind, l.col), ', ')
-                        FROM recon.scope_links() l
-                       WHERE l.relation = p_relation AND l.follow AND (l.col, l.kind) <> (p_col, p_kind));
+    v_copy   text;
+    v_follow record;
 BEGIN
-    EXECUTE format('WITH found AS (INSERT INTO pg_temp.%1$I SELECT m.* FROM %2$s m '
-                   'JOIN recon_frontier f ON f.kind = %3$L AND m.%4$I = f.key::%5$s '
-                   'WHERE NOT EXISTS (SELECT FROM pg_temp.%1$I s WHERE s.%6$I = m.%6$I) RETURNING *) '
-                   'INSERT INTO recon_next (kind, key) SELECT k.kind, k.key FROM found r '
-                   'CROSS JOIN LATERAL (VALUES %7$s) AS k(kind, key) WHERE k.key IS NOT NULL',
-                   'recon_in_' || split_part(p_relation, '.', 2), p_relation, p_kind, p_col, v_type, v_pk,
-                   -- (a row whose keys lead nowhere else, a ledger line, still needs a row to select)
-                   coalesce(v_follow, '(NULL::text, NULL::text)'));
+    SELECT string_agg(DISTINCT format('%I', l.col), ', ') AS columns,
+           string_agg(format('(%L, r.%I::text)', l.kind, l.col), ', ') AS keys
+      INTO v_follow
+      FROM recon.scope_links() l
+     WHERE l.relation = p_relation AND l.follow AND (l.col, l.kind) <> (p_col, p_kind);
+    v_copy := format('INSERT INTO pg_temp.%1$I SELECT m.* FROM %2$s m '
+                     'JOIN recon_frontier f ON f.kind = %3$L AND m.%4$I = f.key::%5$s '
+                     'WHERE NOT EXISTS (SELECT FROM pg_temp.%1$I s WHERE s.%6$I = m.%6$I)',
+                     v_input, p_relation, p_kind, p_col, v_type, v_pk);
+    IF v_follow.keys IS NULL THEN
+        -- (the rows lead nowhere else: a ledger line)
+        EXECUTE v_copy;
+    ELSE
+        EXECUTE format('WITH found AS (%s RETURNING %s) INSERT INTO recon_next (kind, key) SELECT k.kind, k.key '
+                       'FROM found r CROSS JOIN LATERAL (VALUES %s) AS k(kind, key) WHERE k.key IS NOT NULL',
+                       v_copy, v_follow.columns, v_follow.keys);
+    END IF;
 END
 $$;
 COMMENT ON FUNCTION recon.copy_linked(text, text, text) IS
