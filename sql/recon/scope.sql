@@ -186,7 +186,7 @@ LANGUAGE plpgsql
 SET jit = off
 SET work_mem = '128MB'
 -- The copies' statistics are for the checks' join plans: sizes and rough spreads, not fine histograms. A sample of
--- 3,000 rows makes them four times faster than the default 30,000 (which reads every row of a copy).
+-- 3,000 rows makes them four times faster than the default 30,000 (every row of most copies).
 SET default_statistics_target = 10
 AS $$
 DECLARE
