@@ -217,7 +217,8 @@ public struct ReconBenchmark {
                         + "(\(run?.fullReason ?? "")), expected incremental")
             }
             guard run.findings == 0 else {
-                throw BenchmarkError("benchmark check failed: the incremental run has \(run.findings) findings, expected 0")
+                throw BenchmarkError(
+                    "benchmark check failed: the incremental run has \(run.findings) findings, expected 0")
             }
             best = min(best, seconds)
             scopes = run.scopesChecked ?? 0

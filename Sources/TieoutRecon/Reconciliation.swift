@@ -489,7 +489,8 @@ extension Reconciliation.Run {
     }
 }
 
-/// Ends a run's transaction without committing, carrying what the inspection found.
-struct Rollback<Result>: Error {
+/// Ends a run's transaction without committing, carrying what the inspection found. Thrown and caught within one
+/// call of `run`, on one thread, so it never crosses a concurrency domain.
+struct Rollback<Result>: Error, @unchecked Sendable {
     var result: Result
 }

@@ -1,6 +1,6 @@
-public import Foundation
+import Foundation
 import Logging
-public import TieoutPostgres
+import TieoutPostgres
 
 /// `tieout recon watch`: incremental runs in a loop, so a mismatch shows within minutes of leaving its grace window.
 extension Reconciliation {
@@ -33,7 +33,9 @@ extension Reconciliation {
         _ = try check(options)
         var current = self
         try current.lockWatch()
-        defer { try? current.connection.query("SELECT pg_advisory_unlock(hashtext('tieout.recon'), hashtext('watch'))") }
+        defer {
+            _ = try? current.connection.query("SELECT pg_advisory_unlock(hashtext('tieout.recon'), hashtext('watch'))")
+        }
         var lastRun: ContinuousClock.Instant?
         var announced = false
         var delay = Duration.seconds(1)
@@ -57,7 +59,8 @@ extension Reconciliation {
                 // Wait in short steps, so SIGTERM stops the watch promptly.
                 if !(try current.connection.notifications(timeout: .seconds(1)).isEmpty) { announced = true }
             } catch let error as PostgresError where error.isConnectionLost {
-                logger.warning("recon watch: lost the database connection; reconnecting", metadata: ["error": "\(error)"])
+                logger.warning(
+                    "recon watch: lost the database connection; reconnecting", metadata: ["error": "\(error)"])
                 let wake = ContinuousClock.now + delay
                 while ContinuousClock.now < wake, !shouldStop() { usleep(100_000) }
                 delay = min(delay * 2, .seconds(60))

@@ -84,7 +84,8 @@ struct ReconCommandTests {
             #expect(
                 incremental.stdout
                     == "run 2 as of \(secondAsOf)+00, incremental (0 changed contracts and vouchers re-checked): "
-                    + "0 findings: 0 errors, 0 warnings (0 in flight), 0 information; 0 new, 0 still open, 0 resolved\n")
+                    + "0 findings: 0 errors, 0 warnings (0 in flight), 0 information; 0 new, 0 still open, 0 resolved\n"
+            )
             let full = try recon(["run", "--grace", "0", "--as-of", secondAsOf, "--full"], db: db)
             #expect(
                 full.stdout

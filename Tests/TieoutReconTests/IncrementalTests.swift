@@ -4,10 +4,11 @@ import TieoutDataverse
 import TieoutFinance
 import TieoutMaps
 import TieoutPostgres
-@testable import TieoutRecon
 import TieoutScenario
 import TieoutSync
 import TieoutTestSupport
+
+@testable import TieoutRecon
 
 /// Incremental runs against full runs of the same snapshot, over random business days, faults and fixes.
 @Suite("incremental runs")
@@ -51,15 +52,7 @@ struct IncrementalTests {
                 let (action, minutes) = try db.randomStep(&random, day: &day)
                 asOf = try db.value(
                     "SELECT (CAST('\(asOf)' AS timestamptz) + \(minutes) * interval '1 minute')::text")
-                let options = Reconciliation.RunOptions(asOf: asOf, grace: "2 hours")
-                let (run, incremental) = try db.recon.run(options) { connection, run in
-                    (run, try db.rows(Self.findings(run.runID), on: connection).sorted())
-                }
-                var fullOptions = options
-                fullOptions.full = true
-                let full = try db.recon.run(fullOptions, commit: false) { connection, run in
-                    try db.rows(Self.findings(run.runID), on: connection).sorted()
-                }
+                let (run, incremental, full) = try db.runTwice(.init(asOf: asOf, grace: "2 hours"))
                 kinds[run.kind ?? "none", default: 0] += 1
                 let missing = Self.difference(full, incremental)
                 let extra = Self.difference(incremental, full)
@@ -95,15 +88,7 @@ struct IncrementalTests {
             ]
             for (offset, staging, isStuck) in checkpoints {
                 let asOf = try db.value("SELECT date_trunc('second', now() + interval '\(offset)')::text")
-                let options = Reconciliation.RunOptions(asOf: asOf, grace: "2 hours")
-                let (run, incremental) = try db.recon.run(options) { connection, run in
-                    (run, try db.rows(IncrementalTests.findings(run.runID), on: connection).sorted())
-                }
-                var fullOptions = options
-                fullOptions.full = true
-                let full = try db.recon.run(fullOptions, commit: false) { connection, run in
-                    try db.rows(IncrementalTests.findings(run.runID), on: connection).sorted()
-                }
+                let (run, incremental, full) = try db.runTwice(.init(asOf: asOf, grace: "2 hours"))
                 #expect(run.kind == "incremental", "\(offset): \(run.summary)")
                 #expect(incremental == full, "\(offset)")
                 let found = try db.rows(
@@ -192,13 +177,17 @@ struct IncrementalTests {
             defer { try? FileManager.default.removeItem(at: folder) }
             let actuals = folder.appendingPathComponent("actuals.yaml")
             try String(contentsOf: actuals, encoding: .utf8)
-                .replacingOccurrences(of: "filter: src.msdyn_skipsync = false", with: "filter: src.msdyn_skipsync IS FALSE")
+                .replacingOccurrences(
+                    of: "filter: src.msdyn_skipsync = false", with: "filter: src.msdyn_skipsync IS FALSE"
+                )
                 .write(to: actuals, atomically: true, encoding: .utf8)
             let other = try Reconciliation(
                 connection: db.connection, maps: MapSet.load(directory: folder), logger: CleanScenario.quietLogger)
             minutes += 10
             let moved = try other.run(
-                .init(asOf: try db.value("SELECT date_trunc('second', now() + interval '\(minutes) minutes')::text"), grace: "0"))
+                .init(
+                    asOf: try db.value("SELECT date_trunc('second', now() + interval '\(minutes) minutes')::text"),
+                    grace: "0"))
             #expect(moved.fullReason == "the table maps changed since the last run")
         }
     }
@@ -220,6 +209,20 @@ struct IncrementalTests {
 }
 
 extension ReconDatabase {
+    /// The run of `options` (committed) and its findings, then the findings of a `--full` run of the same snapshot
+    /// (rolled back), each sorted (`IncrementalTests.compared`).
+    func runTwice(_ options: Reconciliation.RunOptions) throws -> (Reconciliation.Run, [String], [String]) {
+        let (run, findings) = try recon.run(options) { connection, run in
+            (run, try rows(IncrementalTests.findings(run.runID), on: connection).sorted())
+        }
+        var fullOptions = options
+        fullOptions.full = true
+        let full = try recon.run(fullOptions, commit: false) { connection, run in
+            try rows(IncrementalTests.findings(run.runID), on: connection).sorted()
+        }
+        return (run, findings, full)
+    }
+
     /// One random step; returns what it did and how many minutes the clock moves on after it.
     func randomStep(_ random: inout SeededGenerator, day: inout Int) throws -> (String, Int) {
         let roll = Int.random(in: 0..<100, using: &random)
@@ -239,14 +242,15 @@ extension ReconDatabase {
                         INSERT INTO \(table) SELECT s.* FROM snap.\(name) s
                          WHERE s::text NOT IN (SELECT t::text FROM \(table) t);
                         """)
-                }, minutes)
+                }, minutes
+            )
         case 68..<82:
             return ("the clock moves on", Int.random(in: 60...(3 * 24 * 60), using: &random))
         case 82..<97:
             return (try businessStep(&random, day: &day), minutes)
         default:
             let amount = ["0.01", "0.50"].randomElement(using: &random)!
-            try rows(
+            _ = try rows(
                 """
                 INSERT INTO recon.tolerance (currencyid, amount) VALUES ('EUR', \(amount))
                 ON CONFLICT (currencyid) DO UPDATE SET amount = EXCLUDED.amount
