@@ -85,8 +85,7 @@ BEGIN
     -- bills), by legal entity and actual: one each, with the line's figures and voucher.
     INSERT INTO recon_raw (category, severity, actualid, transid, voucher, field, expected, actual, difference, amount,
                            currency, dataareaid, since, detail)
-    WITH t AS (SELECT * FROM recon_journal_trans),
-    jl AS MATERIALIZED (
+    WITH jl AS MATERIALIZED (
         SELECT jl.recid, jl.dataareaid, jl.actualid, jl.qty, jl.lineamount, jl.currencyid, jl.transtype, jl.projid,
                jl.transdate, jl.voucher, jl.modifieddatetime
           FROM pg_temp.recon_in_projadvancedjournalline jl
@@ -100,7 +99,9 @@ BEGIN
                 WHEN jl.recid IS NULL THEN 'posted transaction ' || t.transid || ' was posted by no journal line or invoice'
                 ELSE 'posted transaction ' || t.transid || ' ' || f.field || ' differs from its journal line' END
       FROM jl
-      FULL JOIN t ON t.dataareaid = jl.dataareaid AND t.actualid = jl.actualid
+      -- (the temporary table itself, not a CTE of it: with its statistics the planner hashes the join instead of
+      -- sorting both sides)
+      FULL JOIN recon_journal_trans t ON t.dataareaid = jl.dataareaid AND t.actualid = jl.actualid
      CROSS JOIN LATERAL (
            SELECT 'count' AS field, CASE WHEN jl.recid IS NULL THEN '0' ELSE '1' END AS expected,
                   CASE WHEN t.recid IS NULL THEN '0' ELSE '1' END AS actual, NULL::numeric AS difference
@@ -123,9 +124,14 @@ BEGIN
     SELECT 'POSTED_TRANSACTION_MISMATCH', 'E', d.actualid, NULL, jl.voucher, 'count', '1', d.n::text, NULL, jl.lineamount,
            jl.currencyid, jl.dataareaid, d.since,
            'posted journal line ' || jl.recid || ' has ' || d.n || ' posted transactions: ' || d.transids
+      -- (the actuals with more than one are found first, without the ordered list, which needs a sort)
       FROM (SELECT t.dataareaid, t.actualid, count(*) AS n, max(t.modifieddatetime) AS since,
                    string_agg(t.transid, ', ' ORDER BY t.transid) AS transids
-              FROM t GROUP BY t.dataareaid, t.actualid HAVING count(*) > 1) d
+              FROM recon_journal_trans t
+              JOIN (SELECT k.dataareaid, k.actualid FROM recon_journal_trans k
+                     GROUP BY k.dataareaid, k.actualid HAVING count(*) > 1) k
+                ON k.dataareaid = t.dataareaid AND k.actualid = t.actualid
+             GROUP BY t.dataareaid, t.actualid) d
       JOIN jl ON jl.dataareaid = d.dataareaid AND jl.actualid = d.actualid;
 END;
 $$;
