@@ -77,19 +77,22 @@ LANGUAGE plpgsql AS $$
 DECLARE
     v_rounds integer := 0;
 BEGIN
-    DELETE FROM recon_frontier f USING recon_key k WHERE k.kind = f.kind AND k.key = f.key;
-    INSERT INTO recon_key SELECT DISTINCT f.kind, f.key FROM recon_frontier f ON CONFLICT DO NOTHING;
-    WHILE EXISTS (SELECT FROM recon_frontier) LOOP
+    -- The keys given are the first round's candidates, like the keys a round's rows bring.
+    TRUNCATE recon_next;
+    INSERT INTO recon_next SELECT f.kind, f.key FROM recon_frontier f;
+    LOOP
+        -- The next frontier: the candidates not seen before, now seen.
+        TRUNCATE recon_frontier;
+        WITH fresh AS (INSERT INTO recon_key SELECT DISTINCT n.kind, n.key FROM recon_next n
+                       ON CONFLICT DO NOTHING RETURNING recon_key.kind, recon_key.key)
+        INSERT INTO recon_frontier SELECT fresh.kind, fresh.key FROM fresh;
+        EXIT WHEN NOT EXISTS (SELECT FROM recon_frontier);
         v_rounds := v_rounds + 1;
         TRUNCATE recon_next;
         PERFORM recon.copy_linked(l.relation, l.col, l.kind)
            FROM recon.scope_links() l
           WHERE l.relation IN (SELECT i.relation FROM recon.scope_inputs() i)
             AND l.kind IN (SELECT DISTINCT f.kind FROM recon_frontier f);
-        TRUNCATE recon_frontier;
-        WITH fresh AS (INSERT INTO recon_key SELECT DISTINCT n.kind, n.key FROM recon_next n
-                       ON CONFLICT DO NOTHING RETURNING recon_key.kind, recon_key.key)
-        INSERT INTO recon_frontier SELECT fresh.kind, fresh.key FROM fresh;
     END LOOP;
     RETURN v_rounds;
 END
