@@ -24,6 +24,7 @@ let package = Package(
         .library(name: "TieoutRecon", targets: ["TieoutRecon"]),
         .library(name: "TieoutLoad", targets: ["TieoutLoad"]),
         .library(name: "TieoutLake", targets: ["TieoutLake"]),
+        .library(name: "TieoutReport", targets: ["TieoutReport"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -100,6 +101,13 @@ let package = Package(
             dependencies: ["TieoutPostgres", "TieoutMaps", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strictSettings
         ),
+        // The accountants' HTML page of a run (`tieout recon report --html`): a loader that fills a plain ReportData
+        // from the database, and a pure renderer with its inline SVG charts.
+        .target(
+            name: "TieoutReport",
+            dependencies: ["TieoutPostgres", "TieoutRecon"],
+            swiftSettings: strictSettings
+        ),
         // Azure Synapse Link lake folders (docs/lake.md): the model.json format, the folder layout, and the
         // simulator's writer (`tieout lake write`).
         .target(
@@ -136,6 +144,7 @@ let package = Package(
                 "TieoutFinance",
                 "TieoutScenario",
                 "TieoutRecon",
+                "TieoutReport",
                 "TieoutLoad",
                 "TieoutLake",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -222,6 +231,11 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ],
             exclude: ["Fixtures"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "TieoutReportTests",
+            dependencies: ["TieoutReport"],
             swiftSettings: strictSettings
         ),
         .testTarget(

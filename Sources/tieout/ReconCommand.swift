@@ -3,6 +3,7 @@ import Foundation
 import TieoutMaps
 import TieoutPostgres
 import TieoutRecon
+import TieoutReport
 
 /// `tieout recon run|report|export`: the nightly reconciliation.
 struct ReconCommand: ParsableCommand {
@@ -119,14 +120,34 @@ struct ReconCommand: ParsableCommand {
 
     struct Report: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Print the findings of a run (default the latest) by category: counts and amounts."
+            abstract: "Print the findings of a run (default the latest) by category: counts and amounts.",
+            discussion: """
+                With --html FILE, write the accountants' page of the run instead: headline figures, money at stake \
+                per currency and category, aging, the trend of the last runs, the invoice pipeline and every finding \
+                by customer and contract with its review. One self-contained HTML file (inline CSS and SVG, no \
+                script, nothing loaded from elsewhere), written to a temporary file that replaces FILE when \
+                complete; - writes standard output.
+                """
         )
 
         @OptionGroup var options: Options
         @Option(name: .customLong("run"), help: "The run; default the latest succeeded run.") var runID: Int?
+        @Option(
+            name: .long,
+            help: ArgumentHelp("Write the run's HTML report to this file (- for standard output).", valueName: "file"),
+            completion: .file())
+        var html: String?
 
         func run() throws {
             try reconErrors(failure: 1) {
+                if let html {
+                    let destination = try ExportDestination(html, option: "--html")
+                    let connection = try options.connection.open("tieout.recon")
+                    let data = try ReportLoader(connection: connection).load(runID: runID)
+                    try destination.write { try $0.write(contentsOf: Data(HTMLReport.render(data).utf8)) }
+                    if html != "-" { print("wrote the report of run \(data.run.runID) to \(html)") }
+                    return
+                }
                 let recon = try options.open("tieout.recon")
                 let (run, totals) = try recon.report(runID: runID)
                 print(
@@ -206,11 +227,11 @@ struct ExportDestination {
     let out: String
     let kind: Kind
 
-    /// Works out the target and checks it can be written, before the export starts.
-    init(_ out: String) throws {
+    /// Works out the target and checks it can be written, before the export starts. `option` names it in errors.
+    init(_ out: String, option: String = "--out") throws {
         self.out = out
         func refuse(_ reason: String) -> ReconError {
-            ReconError("--out \(quoted(out)): \(reason)", usage: true)
+            ReconError("\(option) \(quoted(out)): \(reason)", usage: true)
         }
         guard !out.isEmpty else { throw refuse("give a file name, or - for standard output") }
         switch out {

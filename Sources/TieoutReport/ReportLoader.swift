@@ -1,0 +1,227 @@
+public import TieoutPostgres
+import TieoutRecon
+
+/// Reads what the HTML report of one run shows into a ``ReportData``: a handful of set-based queries over
+/// `recon.run`, `recon.finding`, `recon.finding_review`, `recon.signoff` and `recon.invoice_pipeline`. Amounts come
+/// back as `numeric::text`, exact.
+public struct ReportLoader {
+    let connection: PostgresConnection
+
+    public init(connection: PostgresConnection) {
+        self.connection = connection
+    }
+
+    /// The report of run `runID`, or of the latest succeeded run (highest as-of, then id) when nil. A run that does
+    /// not exist (or did not succeed) is a usage ``ReconError`` naming it.
+    public func load(runID: Int? = nil) throws -> ReportData {
+        let (run, generatedAt, schema) = try self.run(id: runID)
+        return ReportData(
+            run: run, generatedAt: generatedAt, money: try money(run.runID), categories: try categories(run.runID),
+            aging: try aging(run.runID), trend: try trend(run.runID), pipeline: try pipeline(),
+            signoff: schema.signoff ? try signoff(run.runID) : nil, findings: try findings(run.runID, schema))
+    }
+
+    /// What the database has of the review interface (migration 0014): the report works without it, showing every
+    /// finding open and the run not signed off.
+    struct Schema {
+        var review: Bool
+        var signoff: Bool
+        var customers: Bool
+    }
+
+    func run(id: Int?) throws -> (ReportData.Run, String, Schema) {
+        let rows = try connection.query(
+            """
+            SELECT run_id, as_of::text AS as_of, legal_entity, run_kind, findings, errors, warnings, infos, in_flight,
+                   new_findings, still_open, resolved, date_trunc('second', now())::text AS generated_at,
+                   to_regclass('recon.finding_review') IS NOT NULL AS review,
+                   to_regclass('recon.signoff') IS NOT NULL AS signoff,
+                   EXISTS (SELECT FROM pg_attribute
+                            WHERE attrelid = 'recon.finding'::regclass AND attname = 'customer_account'
+                              AND NOT attisdropped) AS customers
+              FROM recon.run
+             WHERE status = 'succeeded' AND (\(id)::bigint IS NULL OR run_id = \(id))
+             ORDER BY as_of DESC, run_id DESC LIMIT 1
+            """)
+        guard let row = rows.first else {
+            if let id { throw ReconError("there is no succeeded reconciliation run \(id)", usage: true) }
+            throw ReconError("there is no reconciliation run yet; run `tieout recon run` first", usage: true)
+        }
+        let run = ReportData.Run(
+            runID: try row.decode("run_id"), asOf: try row.decode("as_of"), legalEntity: try row.decode("legal_entity"),
+            kind: try row.decode("run_kind"), findings: try row.decode("findings"), errors: try row.decode("errors"),
+            warnings: try row.decode("warnings"), infos: try row.decode("infos"), inFlight: try row.decode("in_flight"),
+            newFindings: try row.decode("new_findings"), stillOpen: try row.decode("still_open"),
+            resolved: try row.decode("resolved"))
+        let schema = Schema(
+            review: try row.decode("review"), signoff: try row.decode("signoff"),
+            customers: try row.decode("customers"))
+        return (run, try row.decode("generated_at"), schema)
+    }
+
+    func money(_ runID: Int) throws -> [ReportData.Money] {
+        try connection.query(
+            """
+            SELECT currency, sum(amount)::text AS amount
+              FROM recon.finding
+             WHERE run_id = \(runID) AND currency IS NOT NULL AND amount IS NOT NULL
+             GROUP BY currency ORDER BY currency
+            """
+        ).map { ReportData.Money(currency: try $0.decode("currency"), amount: try $0.decode("amount")) }
+    }
+
+    func categories(_ runID: Int) throws -> [ReportData.CategoryMoney] {
+        try connection.query(
+            """
+            SELECT category, currency, sum(amount)::text AS amount, count(*) AS findings
+              FROM recon.finding
+             WHERE run_id = \(runID) AND currency IS NOT NULL AND amount IS NOT NULL
+             GROUP BY category, currency
+            HAVING sum(amount) > 0
+             ORDER BY currency, sum(amount) DESC, category
+            """
+        ).map {
+            ReportData.CategoryMoney(
+                category: try $0.decode("category"), currency: try $0.decode("currency"),
+                amount: try $0.decode("amount"), findings: try $0.decode("findings"))
+        }
+    }
+
+    /// The run's findings per age bucket (the buckets of `recon.aging`, which covers only the latest run).
+    func aging(_ runID: Int) throws -> [ReportData.AgingBucket] {
+        let rows = try connection.query(
+            """
+            SELECT b.bucket, f.currency, count(f.finding_no) AS findings,
+                   count(f.finding_no) FILTER (WHERE f.severity = 'E') AS errors,
+                   sum(f.amount)::text AS amount
+              FROM (VALUES ('0-1', 1, 0, 1), ('1-3', 2, 1, 3), ('3-7', 3, 3, 7), ('7-30', 4, 7, 30),
+                           ('30+', 5, 30, NULL)) b (bucket, bucket_order, low, high)
+              LEFT JOIN recon.finding f
+                ON f.run_id = \(runID) AND f.age_days >= b.low AND (b.high IS NULL OR f.age_days < b.high)
+             GROUP BY b.bucket, b.bucket_order, f.currency
+             ORDER BY b.bucket_order, f.currency
+            """)
+        var buckets: [ReportData.AgingBucket] = []
+        for row in rows {
+            let bucket: String = try row.decode("bucket")
+            if buckets.last?.bucket != bucket { buckets.append(ReportData.AgingBucket(bucket: bucket, findings: 0)) }
+            buckets[buckets.count - 1].findings += try row.decode("findings", as: Int.self)
+            buckets[buckets.count - 1].errors += try row.decode("errors", as: Int.self)
+            if let currency: String = try row.decode("currency"), let amount: String = try row.decode("amount") {
+                buckets[buckets.count - 1].money.append(ReportData.Money(currency: currency, amount: amount))
+            }
+        }
+        return buckets
+    }
+
+    /// The run and the earlier succeeded runs of its scope (same legal entity), up to
+    /// ``HTMLReport/trendLength`` in all, oldest first, with their money at stake per currency.
+    func trend(_ runID: Int) throws -> [ReportData.TrendPoint] {
+        let rows = try connection.query(
+            """
+            WITH this AS (SELECT as_of, coalesce(legal_entity, '') AS scope FROM recon.run WHERE run_id = \(runID)),
+            runs AS (
+                SELECT r.run_id, r.as_of, r.errors, r.warnings
+                  FROM recon.run r, this
+                 WHERE r.status = 'succeeded' AND coalesce(r.legal_entity, '') = this.scope
+                   AND (r.as_of, r.run_id) <= (this.as_of, \(runID)::bigint)
+                 ORDER BY r.as_of DESC, r.run_id DESC
+                 LIMIT \(HTMLReport.trendLength))
+            SELECT r.run_id, to_char(r.as_of, 'YYYY-MM-DD HH24:MI') AS label, r.errors, r.warnings, m.currency,
+                   m.amount::text AS amount
+              FROM runs r
+              LEFT JOIN LATERAL (
+                   SELECT f.currency, sum(f.amount) AS amount
+                     FROM recon.finding f
+                    WHERE f.run_id = r.run_id AND f.currency IS NOT NULL AND f.amount IS NOT NULL
+                    GROUP BY f.currency) m ON true
+             ORDER BY r.as_of, r.run_id, m.currency
+            """)
+        var points: [ReportData.TrendPoint] = []
+        for row in rows {
+            let runID: Int = try row.decode("run_id")
+            if points.last?.runID != runID {
+                points.append(
+                    ReportData.TrendPoint(
+                        runID: runID, label: try row.decode("label"), errors: try row.decode("errors"),
+                        warnings: try row.decode("warnings")))
+            }
+            if let currency: String = try row.decode("currency"), let amount: String = try row.decode("amount") {
+                points[points.count - 1].money.append(ReportData.Money(currency: currency, amount: amount))
+            }
+        }
+        return points
+    }
+
+    /// The proformas that reached each step of the flow, live (`recon.invoice_pipeline`).
+    func pipeline() throws -> [ReportData.PipelineStep] {
+        let row = try connection.query(
+            """
+            SELECT count(*) FILTER (WHERE confirmed) AS confirmed, count(*) FILTER (WHERE proposal) AS proposal,
+                   count(*) FILTER (WHERE proposal_lines > 0) AS lines, count(*) FILTER (WHERE posted) AS posted,
+                   count(*) FILTER (WHERE written_back) AS written_back
+              FROM recon.invoice_pipeline
+            """)[0]
+        return try [
+            ("confirmed", "confirmed"), ("proposal", "proposal"), ("lines", "lines"), ("posted", "posted"),
+            ("written back", "written_back"),
+        ].map { ReportData.PipelineStep(step: $0.0, invoices: try row.decode($0.1)) }
+    }
+
+    func signoff(_ runID: Int) throws -> ReportData.Signoff? {
+        try connection.query(
+            """
+            SELECT signed_by, date_trunc('second', signed_at)::text AS signed_at, note
+              FROM recon.signoff WHERE run_id = \(runID)
+            """
+        ).first.map {
+            ReportData.Signoff(
+                signedBy: try $0.decode("signed_by"), signedAt: try $0.decode("signed_at"), note: try $0.decode("note"))
+        }
+    }
+
+    /// The run's findings with their review, by customer, contract and finding number.
+    func findings(_ runID: Int, _ schema: Schema) throws -> [ReportData.Finding] {
+        let customers =
+            schema.customers
+            ? "f.customer_account, f.customer_name, f.project"
+            : "NULL::text AS customer_account, NULL::text AS customer_name, NULL::text AS project"
+        let review =
+            schema.review
+            ? """
+            coalesce(v.status, 'open') AS status, v.assignee, v.note, v.reviewed_by,
+            date_trunc('second', v.reviewed_at)::text AS reviewed_at
+            """
+            : "'open' AS status, NULL AS assignee, NULL AS note, NULL AS reviewed_by, NULL AS reviewed_at"
+        let join =
+            schema.review
+            ? "LEFT JOIN recon.finding_review v ON v.run_id = f.run_id AND v.finding_no = f.finding_no" : ""
+        let rows = try connection.query(
+            """
+            SELECT * FROM (
+                SELECT f.finding_no, f.finding_key, f.category, f.severity, f.invoicenumber, f.proposalid,
+                       f.actualid::text AS actualid, f.transid, f.voucher, f.amount::text AS amount, f.currency,
+                       f.detail, f.contract, \(unescaped: customers), f.first_seen_run_id = f.run_id AS is_new,
+                       f.age_days::text AS age_days, \(unescaped: review)
+                  FROM recon.finding f \(unescaped: join)
+                 WHERE f.run_id = \(runID)) f
+             ORDER BY f.customer_name NULLS LAST, f.customer_account NULLS LAST, f.contract NULLS LAST, f.finding_no
+            """)
+        return try rows.map { row in
+            ReportData.Finding(
+                findingNo: try row.decode("finding_no"), findingKey: try row.decode("finding_key"),
+                category: try row.decode("category"), severity: try row.decode("severity"),
+                invoicenumber: try row.decode("invoicenumber"), proposalid: try row.decode("proposalid"),
+                actualid: try row.decode("actualid"), transid: try row.decode("transid"),
+                voucher: try row.decode("voucher"), amount: try row.decode("amount"),
+                currency: try row.decode("currency"), detail: try row.decode("detail"),
+                contract: try row.decode("contract"), customerAccount: try row.decode("customer_account"),
+                customerName: try row.decode("customer_name"), project: try row.decode("project"),
+                isNew: try row.decode("is_new"), ageDays: try row.decode("age_days"),
+                review: ReportData.Review(
+                    status: try row.decode("status"), assignee: try row.decode("assignee"),
+                    note: try row.decode("note"), reviewedBy: try row.decode("reviewed_by"),
+                    reviewedAt: try row.decode("reviewed_at")))
+        }
+    }
+}
