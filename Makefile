@@ -4,7 +4,7 @@ SWIFT ?= swift
 BIN := .build/debug/tieout
 # apt-get needs root; use sudo when we are not.
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-DEBIAN_PACKAGES := postgresql libpq-dev pkg-config
+DEBIAN_PACKAGES := postgresql libpq-dev pkg-config chromium
 
 .PHONY: help setup build demo test bench lint clean
 
@@ -12,7 +12,7 @@ DEBIAN_PACKAGES := postgresql libpq-dev pkg-config
 help:
 	@sed -n 's/^## //p' $(MAKEFILE_LIST)
 
-## setup: install PostgreSQL, libpq-dev and pkg-config with apt-get if missing, then build
+## setup: install PostgreSQL, libpq-dev, pkg-config and chromium (the HTML report's browser tests) with apt-get if missing, then build
 setup:
 	@missing=""; \
 	for package in $(DEBIAN_PACKAGES); do \
@@ -28,7 +28,7 @@ setup:
 build:
 	$(SWIFT) build
 
-## demo: the showcase: start the private PostgreSQL under .tieout/, migrate, seed a company (once), run a business day, plant faults (once), reconcile, print the report and write the CSVs under reports/; then the real path: write the lake folder Synapse Link would (lake/), load it into a second database (tieout_customer) as a customer's tieout would, reconcile there and check the findings are the same
+## demo: the showcase: start the private PostgreSQL under .tieout/, migrate, seed a company (once), run a business day, plant faults (once), reconcile, print the report, write the CSVs and the HTML report under reports/; then the real path: write the lake folder Synapse Link would (lake/), load it into a second database (tieout_customer) as a customer's tieout would, reconcile there and check the findings are the same
 demo: setup
 	$(BIN) db start
 	$(BIN) migrate
@@ -46,6 +46,8 @@ demo: setup
 	$(BIN) recon export --what findings --out reports/findings.csv
 	$(BIN) recon export --what summary --out reports/summary.csv
 	$(BIN) recon export --what pipeline --out reports/pipeline.csv
+	$(BIN) recon report --html reports/report.html
+	@echo "report: $(CURDIR)/reports/report.html"
 	@# The real path: the lake folder Synapse Link would write (the first run writes the initial folder, later runs
 	@# one incremental folder each), loaded into a fresh second database as a customer's tieout would load it.
 	$(BIN) lake write lake
