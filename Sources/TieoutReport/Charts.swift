@@ -216,8 +216,13 @@ enum Charts {
         // Run labels under the last panel: every run when they fit, else about ten.
         let every = max(1, Int((Double(points.count) / 10).rounded(.up)))
         for (index, point) in points.enumerated() where index % every == 0 || index == points.count - 1 {
-            body += text("run \(point.runID)", x: x(index), y: top - gap + 18, anchor: "middle", cssClass: "label")
-            body += text(point.label, x: x(index), y: top - gap + 32, anchor: "middle", cssClass: "tick")
+            // The first and last labels lean inwards, so they stay inside the chart.
+            let anchor =
+                points.count == 1 ? "middle" : index == 0 ? "start" : index == points.count - 1 ? "end" : "middle"
+            let offset = anchor == "start" ? -4.0 : anchor == "end" ? 4.0 : 0
+            body += text(
+                "run \(point.runID)", x: x(index) + offset, y: top - gap + 18, anchor: anchor, cssClass: "label")
+            body += text(point.label, x: x(index) + offset, y: top - gap + 32, anchor: anchor, cssClass: "tick")
         }
         return svg(
             id: "chart-trend", width: width, height: Int(top - gap + 42),

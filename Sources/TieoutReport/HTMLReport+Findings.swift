@@ -77,7 +77,7 @@ extension HTMLReport {
     static func row(_ finding: ReportData.Finding) -> String {
         let keys: [(String, String, String?)] = [
             ("invoicenumber", "invoice", finding.invoicenumber), ("proposalid", "proposal", finding.proposalid),
-            ("actualid", "actual", finding.actualid), ("transid", "transaction", finding.transid),
+            ("actualid", "actual", finding.actualid), ("transid", "transid", finding.transid),
             ("voucher", "voucher", finding.voucher),
         ]
         let keyText = keys.compactMap { column, label, value in
@@ -178,13 +178,14 @@ extension HTMLReport {
         table.findings td { border-top: 1px solid #e5e7eb; padding: 5px 6px; vertical-align: top;
           overflow-wrap: anywhere; }
         table.findings th.no { width: 36px; } table.findings th:nth-child(2) { width: 40px; }
-        table.findings th:nth-child(3) { width: 240px; } table.findings th:nth-child(4) { width: 300px; }
-        table.findings th:nth-child(5) { width: 110px; } table.findings th:nth-child(7) { width: 150px; }
-        td.category { font-size: 12px; overflow-wrap: normal; word-break: normal; }
+        table.findings th:nth-child(3) { width: 262px; } table.findings th:nth-child(4) { width: 305px; }
+        table.findings th:nth-child(5) { width: 105px; } table.findings th:nth-child(7) { width: 140px; }
+        td.category { font-size: 11.5px; overflow-wrap: normal; }
         td.category .age { display: block; color: #6b7280; font-size: 11px; }
-        td.keys .key { display: block; font-family: "DejaVu Sans Mono", "Liberation Mono", monospace; font-size: 11px; }
+        td.keys .key { display: block; white-space: nowrap; font-size: 10.5px;
+          font-family: "DejaVu Sans Mono", "Liberation Mono", monospace; }
         td.keys .key i { font-family: "DejaVu Sans", Arial, sans-serif; font-style: normal; color: #6b7280;
-          display: inline-block; width: 58px; }
+          display: inline-block; width: 56px; }
         .severity { display: inline-block; width: 22px; text-align: center; border-radius: 4px; font-weight: bold;
           color: #fff; background: #6b7280; }
         tr.sev-e .severity { background: #dc2626; } tr.sev-w .severity { background: #d97706; }
