@@ -400,9 +400,13 @@ public struct Reconciliation {
         let select: String
         switch what {
         case .findings:
+            // The review columns come from recon.finding_review, the others from recon.finding.
+            let review = ["review_status": "v.status AS review_status", "assignee": "v.assignee"]
             select = """
-                SELECT \(Self.findingColumns.joined(separator: ", "))
-                  FROM recon.finding WHERE run_id = \(run!.runID) ORDER BY finding_no
+                SELECT \(Self.findingColumns.map { review[$0] ?? "f.\($0)" }.joined(separator: ", "))
+                  FROM recon.finding f
+                  JOIN recon.finding_review v ON v.run_id = f.run_id AND v.finding_no = f.finding_no
+                 WHERE f.run_id = \(run!.runID) ORDER BY f.finding_no
                 """
         case .summary:
             select = """
@@ -428,7 +432,8 @@ public struct Reconciliation {
     public static let findingColumns = [
         "run_id", "finding_no", "category", "severity", "stage", "underlying_category", "invoicenumber", "proposalid",
         "actualid", "transid", "voucher", "field", "expected", "actual", "difference", "amount", "currency",
-        "dataareaid", "since", "first_seen_run_id", "age_days", "detail", "contract", "period",
+        "dataareaid", "since", "first_seen_run_id", "age_days", "detail", "contract", "period", "customer_account",
+        "customer_name", "project", "review_status", "assignee",
     ]
     /// The columns of `recon export --what summary`, in order.
     public static let summaryColumns = [

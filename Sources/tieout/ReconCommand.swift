@@ -15,7 +15,7 @@ struct ReconCommand: ParsableCommand {
             Exit codes of `recon run`, for cron and systemd: 0 the run found no errors, 1 it found errors (severity E), \
             2 the run itself failed (nothing but a failed run row is written), 64 a bad option.
             """,
-        subcommands: [Run.self, Watch.self, Report.self, Export.self]
+        subcommands: [Run.self, Watch.self, Report.self, Export.self, Review.self, Signoff.self]
     )
 
     struct Options: ParsableArguments {
@@ -59,15 +59,50 @@ struct ReconCommand: ParsableCommand {
         @OptionGroup var scope: RunScope
         @Flag(name: .long, help: "Check everything, even when an incremental run could build on the last run.")
         var full = false
+        @Option(
+            name: .long,
+            help: ArgumentHelp(
+                "Also write the run's metrics to this file (Prometheus text format, replaced atomically).",
+                discussion: "For node_exporter's textfile collector: e.g. /var/lib/node_exporter/tieout.prom.",
+                valueName: "file"),
+            completion: .file())
+        var metrics: String?
 
         func run() throws {
             try reconErrors(failure: 2) {
-                let recon = try options.open("tieout.recon")
-                let run = try recon.run(
-                    .init(
-                        asOf: asOf, grace: scope.grace, legalEntity: scope.legalEntity,
-                        maximumLead: Reconciliation.maximumLead, full: full))
+                // Checked before the run: a metrics file that cannot be written is a bad option, not a failed run.
+                let metricsFile = try metrics.map { try ExportDestination($0, option: "--metrics") }
+                let started = ContinuousClock.now
+                func seconds() -> Double {
+                    let elapsed = ContinuousClock.now - started
+                    return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+                }
+                func write(_ metrics: RunMetrics) throws {
+                    try metricsFile?.write { try $0.write(contentsOf: Data(metrics.text.utf8)) }
+                }
+                let recon: Reconciliation
+                do {
+                    recon = try options.open("tieout.recon")
+                } catch {
+                    try? write(.failed(durationSeconds: seconds()))
+                    throw error
+                }
+                let run: Reconciliation.Run
+                do {
+                    run = try recon.run(
+                        .init(
+                            asOf: asOf, grace: scope.grace, legalEntity: scope.legalEntity,
+                            maximumLead: Reconciliation.maximumLead, full: full))
+                } catch let error as ReconError where error.isUsage {
+                    throw error
+                } catch {
+                    try? write(
+                        (try? recon.metrics(of: nil, durationSeconds: seconds(), exitStatus: 2))
+                            ?? .failed(durationSeconds: seconds()))
+                    throw error
+                }
                 print(run.summary)
+                try write(recon.metrics(of: run, durationSeconds: seconds(), exitStatus: run.errors > 0 ? 1 : 0))
                 if run.errors > 0 { throw ExitCode(1) }
             }
         }
@@ -210,6 +245,77 @@ struct ReconCommand: ParsableCommand {
     }
 }
 
+extension ReconCommand {
+    struct Review: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Record the review of findings: status, assignee, note (kept while a finding stays open).",
+            discussion: """
+                FINDING is a finding number of the run (--run, default the latest succeeded run, as \
+                recon.open_findings) or a finding key (32 hexadecimal digits). Every change is appended to the audit \
+                trail recon.review_event; the review stays with the finding in every later run that still reports \
+                it. All the findings named are recorded, or none. A review never changes a finding's severity or the \
+                exit code of recon run. Statuses: open, investigating, explained, fixed-awaiting-sync, \
+                false-positive. Exit 0 recorded, 64 refused (the message says why), 1 another failure.
+                """
+        )
+
+        @OptionGroup var connection: ConnectionOptions
+        @Argument(help: ArgumentHelp("Finding numbers or finding keys.", valueName: "finding"))
+        var findings: [String]
+        @Option(name: .customLong("as"), help: ArgumentHelp("Your name, for the audit trail.", valueName: "name"))
+        var reviewer: String
+        @Option(help: "The new status (default: keep it).") var status: String?
+        @Option(help: "A note: what was found, what was done.") var note: String?
+        @Option(help: ArgumentHelp("Who works on it; '' for nobody (default: keep it).", valueName: "name"))
+        var assignee: String?
+        @Option(name: .customLong("run"), help: "The run the finding numbers are of; default the latest.")
+        var runID: Int?
+
+        func run() throws {
+            try reconErrors(failure: 1) {
+                let review = FindingReview(connection: try connection.open("tieout.recon"))
+                let changes = try review.review(
+                    findings, as: reviewer, status: status, note: note, assignee: assignee, runID: runID)
+                for change in changes {
+                    var line = "finding \(change.findingNo) of run \(change.runID): \(change.oldStatus)"
+                    if change.newStatus != change.oldStatus { line += " -> \(change.newStatus)" }
+                    if change.newAssignee != change.oldAssignee {
+                        line += ", assignee \(change.oldAssignee ?? "none") -> \(change.newAssignee ?? "none")"
+                    }
+                    if change.note != nil { line += ", note recorded" }
+                    print(line)
+                }
+            }
+        }
+    }
+
+    struct Signoff: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Sign a run off as reviewed (refused while an error finding of it has no review note).",
+            discussion: """
+                Records who signed run --run off, when, and the note, in recon.signoff (one sign-off per run; a \
+                signed-off run cannot be replaced by a rerun of its as-of). Refused, with the list, while any error \
+                finding of the run has no review note (tieout recon review --note). Exit 0 signed off, 64 refused, 1 \
+                another failure.
+                """
+        )
+
+        @OptionGroup var connection: ConnectionOptions
+        @Option(name: .customLong("run"), help: "The run to sign off.") var runID: Int
+        @Option(name: .customLong("as"), help: ArgumentHelp("Your name, for the record.", valueName: "name"))
+        var signer: String
+        @Option(help: "A note to go with the sign-off.") var note: String?
+
+        func run() throws {
+            try reconErrors(failure: 1) {
+                let review = FindingReview(connection: try connection.open("tieout.recon"))
+                let signOff = try review.signOff(runID: runID, as: signer, note: note)
+                print("run \(signOff.runID) signed off by \(signOff.signedBy) at \(signOff.signedAt)")
+            }
+        }
+    }
+}
+
 /// Where `recon export --out` writes. A regular file (or a new one) gets a temporary file next to it that replaces it
 /// with rename(2) only when the export is complete, so a reader never sees half a file; through a symbolic link, the
 /// file it points at is replaced and the link stays. `-`, `/dev/stdout`, `/dev/fd/N`, a character device or a FIFO
@@ -227,7 +333,7 @@ struct ExportDestination {
     let out: String
     let kind: Kind
 
-    /// Works out the target and checks it can be written, before the export starts. `option` names it in errors.
+    /// Works out the target and checks it can be written, before the export starts; errors name `option`.
     init(_ out: String, option: String = "--out") throws {
         self.out = out
         func refuse(_ reason: String) -> ReconError {

@@ -163,11 +163,12 @@ struct ReconCommandTests {
             let text = try? String(contentsOfFile: file, encoding: .utf8)
             let lines = text?.split(separator: "\n").map(String.init) ?? []
             #expect(lines.count == 4)
-            #expect(
-                lines.first
-                    == "run_id,finding_no,category,severity,stage,underlying_category,invoicenumber,proposalid,actualid,"
-                    + "transid,voucher,field,expected,actual,difference,amount,currency,dataareaid,since,"
-                    + "first_seen_run_id,age_days,detail,contract,period")
+            let header: String =
+                "run_id,finding_no,category,severity,stage,underlying_category,invoicenumber,proposalid,actualid,"
+                + "transid,voucher,field,expected,actual,difference,amount,currency,dataareaid,since,"
+                + "first_seen_run_id,age_days,detail,contract,period,customer_account,customer_name,project,"
+                + "review_status,assignee"
+            #expect(lines.first == header)
             #expect(
                 lines.dropFirst().first?.hasPrefix(
                     "1,1,UNBALANCED_VOUCHER,E,posting,UNBALANCED_VOUCHER,,,,,PV-900001,,0,12.50,") == true)
@@ -187,6 +188,67 @@ struct ReconCommandTests {
                     + "proposal_lines,proposal_amount,posted,projinvoiceid,written_back,stage\n")
             let leftovers = try FileManager.default.contentsOfDirectory(atPath: folder.path)
             #expect(leftovers == ["findings.csv"])
+        }
+    }
+
+    @Test func reviewSignoffAndAMetricsFileReplacedWhole() throws {
+        try TestDatabase.withMigratedDatabase { connection, name in
+            let db = TestDatabase.conninfo(database: name)
+            let folder = try makeTemporaryDirectory()
+            defer { try? FileManager.default.removeItem(at: folder) }
+            let metrics = folder.appendingPathComponent("tieout.prom").path
+
+            // A metrics file in a folder that does not exist is a bad option: nothing runs.
+            let bad = try recon(["run", "--grace", "0", "--metrics", folder.path + "/none/tieout.prom"], db: db)
+            #expect(bad.status == 64)
+            #expect(
+                bad.stderr
+                    == "tieout: error: --metrics '\(folder.path)/none/tieout.prom': the folder '\(folder.path)/none' does not exist\n"
+            )
+            #expect(try connection.query("SELECT count(*) FROM recon.run").scalar(Int.self) == 0)
+
+            let clean = try recon(["run", "--grace", "0", "--metrics", metrics], db: db)
+            #expect(clean.status == 0, "\(clean.stderr)")
+            let first = try String(contentsOfFile: metrics, encoding: .utf8)
+            #expect(first.contains("\ntieout_recon_exit_status 0\n"))
+            try connection.executeScript(Self.unbalancedVoucher)
+            let dirty = try recon(["run", "--grace", "0", "--metrics", metrics], db: db)
+            #expect(dirty.status == 1, "\(dirty.stderr)")
+            let second = try String(contentsOfFile: metrics, encoding: .utf8)
+            #expect(second.contains("\ntieout_recon_findings_by_severity{severity=\"E\"} 3\n"))
+            #expect(second.contains("\ntieout_recon_money_at_stake{currency=\"USD\"} 37.50\n"))
+            #expect(second.hasSuffix("\ntieout_recon_exit_status 1\n"))
+            // Replaced by rename: only the file itself is left in the folder.
+            #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path) == ["tieout.prom"])
+
+            func tieout(_ arguments: [String]) throws -> Tieout.Result {
+                try Tieout.run(["recon"] + arguments + ["--db", db])
+            }
+            let reviewed = try tieout([
+                "review", "1", "2", "--as", "Alice", "--note", "posted by hand", "--assignee", "bob",
+            ])
+            #expect(reviewed.status == 0, "\(reviewed.stderr)")
+            #expect(
+                reviewed.stdout
+                    == "finding 1 of run 2: open, assignee none -> bob, note recorded\n"
+                    + "finding 2 of run 2: open, assignee none -> bob, note recorded\n")
+            let refused = try tieout(["signoff", "--run", "2", "--as", "Carol"])
+            #expect(refused.status == 64)
+            #expect(
+                refused.stderr
+                    == "tieout: error: run 2 cannot be signed off: 1 error finding without a review note: 3\n")
+            let unknown = try tieout(["review", "7", "--as", "Alice", "--status", "explained"])
+            #expect(unknown.status == 64)
+            #expect(unknown.stderr == "tieout: error: run 2 has no finding 7\n")
+            let third = try tieout(["review", "3", "--as", "Alice", "--status", "explained", "--note", "same voucher"])
+            #expect(third.stdout == "finding 3 of run 2: open -> explained, note recorded\n")
+            let signed = try tieout(["signoff", "--run", "2", "--as", "Carol", "--note", "month end"])
+            #expect(signed.status == 0, "\(signed.stderr)")
+            #expect(signed.stdout.hasPrefix("run 2 signed off by Carol at "))
+            let trail = try connection.query(
+                "SELECT string_agg(reviewed_by || ':' || new_status, ',' ORDER BY event_id) FROM recon.review_event"
+            ).scalar(String.self)
+            #expect(trail == "Alice:open,Alice:open,Alice:explained")
         }
     }
 }

@@ -120,8 +120,9 @@ struct RunSafetyTests {
                 """)
             #expect(
                 relations == [
-                    "aging", "category", "dirty", "finding", "finding_changes", "invoice_pipeline", "latest_run",
-                    "open_findings", "raw_finding", "run", "setting", "state", "summary", "threshold", "tolerance",
+                    "aging", "category", "dirty", "finding", "finding_changes", "finding_review", "invoice_pipeline",
+                    "latest_run", "open_findings", "raw_finding", "review_event", "run", "setting", "signoff", "state",
+                    "summary", "threshold", "tolerance",
                 ])
             try db.connection.query("SET ROLE tieout_analyst")
             for relation in relations {

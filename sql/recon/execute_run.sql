@@ -2,6 +2,47 @@
 -- recon.execute_run: records one run of the checks of recon/collect_findings.sql, from the whole set of raw findings
 -- recon.merge_scopes (recon/scope.sql) leaves in recon_raw.
 
+-- Whose money a run's findings concern: the contract (a control total's own or the scope's, set by recon.execute_run;
+-- else, for a voucher, its invoice's or proposal's), the contract's customer (else the invoice account of the
+-- finding's proposal or posted invoice, or the customer of its staging row) and the project of its actual, line
+-- detail, staging row or posted transaction. Looked up per finding, through the tables' indexes.
+CREATE OR REPLACE FUNCTION recon.locate_findings(p_run bigint) RETURNS void
+LANGUAGE sql AS $$
+    UPDATE recon.finding t
+       SET contract = o.contract, customer_account = coalesce(c.accountnumber, o.account),
+           customer_name = coalesce(c.name, a.name), project = o.project
+      FROM recon.finding f
+     CROSS JOIN LATERAL (
+           SELECT coalesce(f.contract,
+                           (SELECT min(j.projinvoiceprojid) FROM fno.projinvoicejour j WHERE j.ledgervoucher = f.voucher),
+                           (SELECT min(p.projinvoiceprojid) FROM fno.projproposaljour p WHERE p.ledgervoucher = f.voucher))
+                      AS contract,
+                  coalesce((SELECT min(p.invoiceaccount) FROM fno.projproposaljour p
+                             WHERE p.proposalid IN (f.proposalid, f.invoicenumber)),
+                           (SELECT min(j.invoiceaccount) FROM fno.projinvoicejour j
+                             WHERE j.proposalid IN (f.proposalid, f.invoicenumber)),
+                           (SELECT min(s.customeraccountnumber) FROM fno.projcdsactualsimport s
+                             WHERE s.actualid = f.actualid)) AS account,
+                  coalesce((SELECT pr.msdyn_projectnumber FROM dataverse.msdyn_actual x
+                              JOIN dataverse.msdyn_project pr ON pr.msdyn_projectid = x.msdyn_project
+                             WHERE x.msdyn_actualid = f.actualid),
+                           (SELECT pr.msdyn_projectnumber FROM dataverse.msdyn_invoicelinetransaction x
+                              JOIN dataverse.msdyn_project pr ON pr.msdyn_projectid = x.msdyn_project
+                             WHERE x.msdyn_invoicelinetransactionid = f.actualid),
+                           (SELECT min(s.projectid) FROM fno.projcdsactualsimport s WHERE s.actualid = f.actualid),
+                           (SELECT min(x.projid) FROM fno.projpostedtranstable x WHERE x.transid = f.transid))
+                      AS project) o
+      LEFT JOIN LATERAL (SELECT ac.accountnumber, ac.name FROM dataverse.salesorder so
+                           JOIN dataverse.account ac ON ac.accountid = so.customerid
+                          WHERE so.ordernumber = o.contract) c ON true
+      LEFT JOIN LATERAL (SELECT min(ac.name) AS name FROM dataverse.account ac
+                          WHERE ac.accountnumber = o.account) a ON true
+     WHERE f.run_id = p_run AND t.run_id = f.run_id AND t.finding_no = f.finding_no;
+$$;
+COMMENT ON FUNCTION recon.locate_findings(bigint) IS
+  'Fills in contract, customer_account, customer_name and project of run p_run''s findings (recon.execute_run): the '
+  'contract a finding concerns, its customer and the project of its actual or transaction.';
+
 CREATE OR REPLACE FUNCTION recon.execute_run(p_as_of timestamptz, p_grace interval, p_legal_entity text, p_started timestamptz)
 RETURNS TABLE (run_id bigint, as_of timestamptz, legal_entity text, findings integer, errors integer,
                warnings integer, infos integer, in_flight integer, new_findings integer, still_open integer,
@@ -35,6 +76,10 @@ BEGIN
      LIMIT 1;
 
     IF v_run IS NOT NULL THEN
+        IF EXISTS (SELECT FROM recon.signoff s WHERE s.run_id = v_run) THEN
+            RAISE EXCEPTION 'run % (as of %) was signed off by %: it cannot be replaced; run with another as-of',
+                            v_run, v_as_of, (SELECT s.signed_by FROM recon.signoff s WHERE s.run_id = v_run);
+        END IF;
         v_replaced := true;
         DELETE FROM recon.finding f WHERE f.run_id = v_run;
         UPDATE recon.run r
@@ -61,15 +106,16 @@ BEGIN
     INSERT INTO recon.finding (
            run_id, finding_no, category, severity, stage, underlying_category, invoicenumber, proposalid, actualid,
            transid, voucher, field, expected, actual, difference, amount, currency, dataareaid, since,
-           first_seen_run_id, age_days, detail, finding_key, contract, period)
+           first_seen_run_id, age_days, detail, finding_key, contract, period, customer_account, customer_name,
+           project)
     SELECT v_run,
            row_number() OVER (ORDER BY position(f.severity IN 'EWI'), f.category, f.invoicenumber, f.proposalid,
                                        f.actualid, f.transid, f.voucher, f.field, f.dataareaid, f.contract, f.currency,
                                        f.period, f.detail)::integer,
            f.category, f.severity, f.stage, f.underlying_category, f.invoicenumber, f.proposalid, f.actualid,
            f.transid, f.voucher, f.field, f.expected, f.actual, f.difference, f.amount, f.currency, f.dataareaid,
-           f.since, coalesce(prev.first_seen_run_id, v_run), f.age_days, f.detail, f.finding_key, f.contract,
-           f.period
+           f.since, coalesce(prev.first_seen_run_id, v_run), f.age_days, f.detail, f.finding_key,
+           coalesce(f.contract, CASE WHEN f.scope LIKE 'C:%' THEN substr(f.scope, 3) END), f.period, NULL, NULL, NULL
       FROM (SELECT CASE WHEN r.since IS NOT NULL AND v_as_of - r.since < p_grace THEN 'IN_FLIGHT' ELSE r.category END
                        AS category,
                    CASE WHEN r.since IS NOT NULL AND v_as_of - r.since < p_grace THEN 'W'
@@ -77,7 +123,7 @@ BEGIN
                         ELSE r.severity END AS severity,
                    c.stage, r.category AS underlying_category, r.invoicenumber, r.proposalid, r.actualid, r.transid,
                    r.voucher, r.field, r.expected, r.actual, r.difference, abs(r.amount) AS amount, r.currency,
-                   r.dataareaid, r.contract, r.period,
+                   r.dataareaid, r.contract, r.period, r.scope,
                    r.since,
                    CASE WHEN r.since IS NULL THEN 0
                         ELSE greatest(0, round(extract(epoch FROM v_as_of - r.since) / 86400, 2)) END AS age_days,
@@ -96,10 +142,15 @@ BEGIN
       LEFT JOIN LATERAL (SELECT min(p.first_seen_run_id) AS first_seen_run_id FROM recon.finding p
                           WHERE p.run_id = v_previous AND p.finding_key = f.finding_key) prev ON true;
 
+
+    PERFORM recon.locate_findings(v_run);
+
     UPDATE recon.run r
        SET finished_at = clock_timestamp(),
            findings = s.findings, errors = s.errors, warnings = s.warnings, infos = s.infos, in_flight = s.in_flight,
            new_findings = s.new_findings, still_open = s.findings - s.new_findings,
+           -- (the whole table in a full run, the copy of the scopes re-checked in an incremental one)
+           actuals_checked = (SELECT count(*) FROM pg_temp.recon_in_msdyn_actual),
            resolved = (SELECT count(*) FROM recon.finding p
                         WHERE p.run_id = v_previous
                           AND NOT EXISTS (SELECT 1 FROM recon.finding n
@@ -134,7 +185,8 @@ COMMENT ON FUNCTION recon.execute_run(timestamptz, interval, text, timestamptz) 
   'Last step of a reconciliation run (tieout recon run calls recon.prepare_run, recon.collect_findings and '
   'recon.merge_scopes before it, in one REPEATABLE READ transaction holding the run lock): replaces the findings of '
   'an earlier run with the same as-of and legal entity, leaves out findings not due yet and other legal entities, '
-  'makes findings on records younger than p_grace IN_FLIGHT, raises warnings past their threshold to errors, '
-  'carries first_seen_run_id over from the previous run, fills in the counts and the kind of run, records what '
+  'refuses to replace a run that was signed off, makes findings on records younger than p_grace IN_FLIGHT, raises '
+  'warnings past their threshold to errors, carries first_seen_run_id over from the previous run, gives each finding '
+  'its contract, customer and project, fills in the counts and the kind of run, records what '
   'recon.raw_finding now holds (recon.state) and empties the change log it took in (recon.dirty). Returns the run''s '
   'row.';

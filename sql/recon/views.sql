@@ -45,6 +45,49 @@ COMMENT ON COLUMN recon.latest_run.settings IS
   'The settings the run used (tolerances per currency, thresholds) as JSON, e.g. settings -> ''tolerance''.';
 COMMENT ON COLUMN recon.latest_run.error IS 'Always NULL here (only failed runs have an error).';
 
+-- The review state of every finding of every run: the latest change recorded for it (recon.review_event) while it
+-- has stayed open, i.e. since the run that first reported it (first_seen_run_id); open and NULLs when never reviewed.
+CREATE OR REPLACE VIEW recon.finding_review AS
+SELECT f.run_id, f.finding_no, f.finding_key,
+       coalesce(e.new_status, 'open') AS status,
+       e.new_assignee AS assignee,
+       n.note,
+       e.reviewed_by,
+       e.reviewed_at,
+       coalesce(e.changes, 0) AS changes
+  FROM recon.finding f
+  LEFT JOIN LATERAL (SELECT l.new_status, l.new_assignee, l.reviewed_by, l.reviewed_at,
+                            (SELECT count(*) FROM recon.review_event c
+                              WHERE c.finding_key = f.finding_key AND c.first_seen_run_id = f.first_seen_run_id)
+                                AS changes
+                       FROM recon.review_event l
+                      WHERE l.finding_key = f.finding_key AND l.first_seen_run_id = f.first_seen_run_id
+                      ORDER BY l.event_id DESC
+                      LIMIT 1) e ON true
+  LEFT JOIN LATERAL (SELECT l.note FROM recon.review_event l
+                      WHERE l.finding_key = f.finding_key AND l.first_seen_run_id = f.first_seen_run_id
+                        AND l.note IS NOT NULL
+                      ORDER BY l.event_id DESC
+                      LIMIT 1) n ON true;
+
+COMMENT ON VIEW recon.finding_review IS
+  'The review state of each finding of each run (join recon.finding on run_id, finding_no): the latest change made '
+  'with recon.review (tieout recon review) since the finding was first reported in its current open stretch '
+  '(finding_key, first_seen_run_id), so it carries over to every later run that still reports it. A finding that '
+  'resolves keeps its state in the runs that reported it; if the same mismatch comes back it starts open again. The '
+  'whole trail is recon.review_event.';
+COMMENT ON COLUMN recon.finding_review.run_id IS 'The run (recon.finding.run_id).';
+COMMENT ON COLUMN recon.finding_review.finding_no IS 'The finding''s number in the run (recon.finding.finding_no).';
+COMMENT ON COLUMN recon.finding_review.finding_key IS 'Identity of the mismatch across runs.';
+COMMENT ON COLUMN recon.finding_review.status IS
+  'open (never reviewed, or set back), investigating, explained, fixed-awaiting-sync or false-positive. A review '
+  'never changes a finding''s severity: a false-positive error still counts in the run''s exit code.';
+COMMENT ON COLUMN recon.finding_review.assignee IS 'Who is working on it; NULL for nobody.';
+COMMENT ON COLUMN recon.finding_review.note IS 'The latest review note; NULL when none was given.';
+COMMENT ON COLUMN recon.finding_review.reviewed_by IS 'Who made the latest change (--as); NULL when never reviewed.';
+COMMENT ON COLUMN recon.finding_review.reviewed_at IS 'When the latest change was made.';
+COMMENT ON COLUMN recon.finding_review.changes IS 'How many changes the trail holds for it.';
+
 -- The findings of the latest succeeded run over all runs: highest as_of, then highest run_id. That is the
 -- latest run of whatever scope ran last; use recon.latest_run to pick a scope.
 CREATE OR REPLACE VIEW recon.open_findings AS
@@ -52,13 +95,15 @@ SELECT f.run_id, f.finding_no, f.category, f.severity, f.stage, f.underlying_cat
        f.proposalid, f.actualid, f.transid, f.voucher, f.field, f.expected, f.actual, f.difference, f.amount,
        f.currency, f.dataareaid, f.since, f.first_seen_run_id, f.age_days, f.detail, f.finding_key,
        f.first_seen_run_id = f.run_id AS is_new,
-       r.as_of, f.contract, f.period
+       r.as_of, f.contract, f.period, f.customer_account, f.customer_name, f.project,
+       v.status AS review_status, v.assignee
   FROM (SELECT run_id, as_of
           FROM recon.run
          WHERE status = 'succeeded'
          ORDER BY as_of DESC, run_id DESC
          LIMIT 1) r
-  JOIN recon.finding f ON f.run_id = r.run_id;
+  JOIN recon.finding f ON f.run_id = r.run_id
+  JOIN recon.finding_review v ON v.run_id = f.run_id AND v.finding_no = f.finding_no;
 
 COMMENT ON VIEW recon.open_findings IS
   'What is wrong now: every finding of the latest succeeded run (highest as_of, then highest run_id, whatever its '
@@ -103,8 +148,15 @@ COMMENT ON COLUMN recon.open_findings.finding_key IS
 COMMENT ON COLUMN recon.open_findings.is_new IS
   'true when this run is the first to report it (first_seen_run_id = run_id), false when earlier runs did too.';
 COMMENT ON COLUMN recon.open_findings.as_of IS 'The as-of of the run (recon.run.as_of): the findings are as of then.';
-COMMENT ON COLUMN recon.open_findings.contract IS 'Project contract id a control total (CONTROL_TOTAL_MISMATCH) is about.';
+COMMENT ON COLUMN recon.open_findings.contract IS
+  'Project contract id the finding concerns (for CONTROL_TOTAL_MISMATCH the one the control total is about).';
 COMMENT ON COLUMN recon.open_findings.period IS 'First day of the accounting period a ledger control total is about.';
+COMMENT ON COLUMN recon.open_findings.customer_account IS 'Customer account number of the finding''s contract or records.';
+COMMENT ON COLUMN recon.open_findings.customer_name IS 'Name of that customer account.';
+COMMENT ON COLUMN recon.open_findings.project IS 'Project number of the finding''s actual or transaction.';
+COMMENT ON COLUMN recon.open_findings.review_status IS
+  'Review status (recon.finding_review): open, investigating, explained, fixed-awaiting-sync or false-positive.';
+COMMENT ON COLUMN recon.open_findings.assignee IS 'Who is working on it (recon.finding_review); NULL for nobody.';
 
 -- Counts and money per run, category, severity, legal entity and currency. stage is the category's
 -- (recon.category.stage), so IN_FLIGHT is timing and the row stays one per category.
@@ -337,5 +389,5 @@ COMMENT ON COLUMN recon.invoice_pipeline.stage IS
   'posted, written back. A later step counts even when an earlier one is missing (e.g. posted without lines).';
 
 GRANT SELECT ON recon.latest_run, recon.open_findings, recon.summary, recon.finding_changes, recon.aging,
-                recon.invoice_pipeline
+                recon.invoice_pipeline, recon.finding_review
    TO tieout_analyst;
