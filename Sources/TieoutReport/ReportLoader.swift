@@ -14,31 +14,18 @@ public struct ReportLoader {
     /// The report of run `runID`, or of the latest succeeded run (highest as-of, then id) when nil. A run that does
     /// not exist (or did not succeed) is a usage ``ReconError`` naming it.
     public func load(runID: Int? = nil) throws -> ReportData {
-        let (run, generatedAt, schema) = try self.run(id: runID)
+        let (run, generatedAt) = try self.run(id: runID)
         return ReportData(
             run: run, generatedAt: generatedAt, money: try money(run.runID), categories: try categories(run.runID),
             aging: try aging(run.runID), trend: try trend(run.runID), pipeline: try pipeline(),
-            signoff: schema.signoff ? try signoff(run.runID) : nil, findings: try findings(run.runID, schema))
+            signoff: try signoff(run.runID), findings: try findings(run.runID))
     }
 
-    /// What the database has of the review interface (migration 0014): the report works without it, showing every
-    /// finding open and the run not signed off.
-    struct Schema {
-        var review: Bool
-        var signoff: Bool
-        var customers: Bool
-    }
-
-    func run(id: Int?) throws -> (ReportData.Run, String, Schema) {
+    func run(id: Int?) throws -> (ReportData.Run, String) {
         let rows = try connection.query(
             """
             SELECT run_id, as_of::text AS as_of, legal_entity, run_kind, findings, errors, warnings, infos, in_flight,
-                   new_findings, still_open, resolved, date_trunc('second', now())::text AS generated_at,
-                   to_regclass('recon.finding_review') IS NOT NULL AS review,
-                   to_regclass('recon.signoff') IS NOT NULL AS signoff,
-                   EXISTS (SELECT FROM pg_attribute
-                            WHERE attrelid = 'recon.finding'::regclass AND attname = 'customer_account'
-                              AND NOT attisdropped) AS customers
+                   new_findings, still_open, resolved, date_trunc('second', now())::text AS generated_at
               FROM recon.run
              WHERE status = 'succeeded' AND (\(id)::bigint IS NULL OR run_id = \(id))
              ORDER BY as_of DESC, run_id DESC LIMIT 1
@@ -53,10 +40,7 @@ public struct ReportLoader {
             warnings: try row.decode("warnings"), infos: try row.decode("infos"), inFlight: try row.decode("in_flight"),
             newFindings: try row.decode("new_findings"), stillOpen: try row.decode("still_open"),
             resolved: try row.decode("resolved"))
-        let schema = Schema(
-            review: try row.decode("review"), signoff: try row.decode("signoff"),
-            customers: try row.decode("customers"))
-        return (run, try row.decode("generated_at"), schema)
+        return (run, try row.decode("generated_at"))
     }
 
     func money(_ runID: Int) throws -> [ReportData.Money] {
@@ -180,31 +164,18 @@ public struct ReportLoader {
         }
     }
 
-    /// The run's findings with their review, by customer, contract and finding number.
-    func findings(_ runID: Int, _ schema: Schema) throws -> [ReportData.Finding] {
-        let customers =
-            schema.customers
-            ? "f.customer_account, f.customer_name, f.project"
-            : "NULL::text AS customer_account, NULL::text AS customer_name, NULL::text AS project"
-        let review =
-            schema.review
-            ? """
-            coalesce(v.status, 'open') AS status, v.assignee, v.note, v.reviewed_by,
-            date_trunc('second', v.reviewed_at)::text AS reviewed_at
-            """
-            : "'open' AS status, NULL AS assignee, NULL AS note, NULL AS reviewed_by, NULL AS reviewed_at"
-        let join =
-            schema.review
-            ? "LEFT JOIN recon.finding_review v ON v.run_id = f.run_id AND v.finding_no = f.finding_no" : ""
+    /// The run's findings with their review (`recon.finding_review`), by customer, contract and finding number.
+    func findings(_ runID: Int) throws -> [ReportData.Finding] {
         let rows = try connection.query(
             """
-            SELECT * FROM (
-                SELECT f.finding_no, f.finding_key, f.category, f.severity, f.invoicenumber, f.proposalid,
-                       f.actualid::text AS actualid, f.transid, f.voucher, f.amount::text AS amount, f.currency,
-                       f.detail, f.contract, \(unescaped: customers), f.first_seen_run_id = f.run_id AS is_new,
-                       f.age_days::text AS age_days, \(unescaped: review)
-                  FROM recon.finding f \(unescaped: join)
-                 WHERE f.run_id = \(runID)) f
+            SELECT f.finding_no, f.finding_key, f.category, f.severity, f.invoicenumber, f.proposalid,
+                   f.actualid::text AS actualid, f.transid, f.voucher, f.amount::text AS amount, f.currency, f.detail,
+                   f.contract, f.customer_account, f.customer_name, f.project, f.first_seen_run_id = f.run_id AS is_new,
+                   f.age_days::text AS age_days, v.status, v.assignee, v.note, v.reviewed_by,
+                   date_trunc('second', v.reviewed_at)::text AS reviewed_at
+              FROM recon.finding f
+              JOIN recon.finding_review v ON v.run_id = f.run_id AND v.finding_no = f.finding_no
+             WHERE f.run_id = \(runID)
              ORDER BY f.customer_name NULLS LAST, f.customer_account NULLS LAST, f.contract NULLS LAST, f.finding_no
             """)
         return try rows.map { row in

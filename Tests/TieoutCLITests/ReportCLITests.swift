@@ -36,6 +36,24 @@ struct ReportCLITests {
 
     @Test func theBrowserShowsExactlyTheRunsFiguresAndLogsNothing() throws {
         try withDemoRuns { connection, db, runID, folder in
+            // Every error explained with a note (markup in it), one warning assigned, and the run signed off.
+            let errorNumbers = try connection.query(
+                "SELECT finding_no::text FROM recon.finding WHERE run_id = \(runID) AND severity = 'E'"
+            ).map { $0[0] ?? "" }
+            let warning: String = try connection.query(
+                "SELECT min(finding_no)::text FROM recon.finding WHERE run_id = \(runID) AND severity = 'W'"
+            ).scalar()
+            for review in [
+                errorNumbers + ["--status", "explained", "--note", "planted by <tieout faults> & known"],
+                [warning, "--status", "investigating", "--assignee", "Bob"],
+            ] {
+                let result = try Tieout.run(["recon", "review"] + review + ["--as", "Anna", "--db", db])
+                try #require(result.status == 0, "\(result.stderr)")
+            }
+            let signed = try Tieout.run(
+                ["recon", "signoff", "--run", "\(runID)", "--as", "Anna \"AC\"", "--note", "ok", "--db", db])
+            try #require(signed.status == 0, "\(signed.stderr)")
+
             let file = folder.appendingPathComponent("report.html").path
             let written = try Tieout.run(["recon", "report", "--html", file, "--run", "\(runID)", "--db", db])
             #expect(written.status == 0, "\(written.stderr)")
@@ -121,7 +139,28 @@ struct ReportCLITests {
             let trend = DOM.element("svg", id: "chart-trend", in: html) ?? ""
             #expect(
                 DOM.matches(#"data-series="errors" data-run="([0-9]+)" data-value="([0-9]+)""#, in: trend) == errors)
-            #expect(DOM.element("div", id: "signoff", in: html) != nil)
+
+            // The sign-off, each finding's review state and the customers, as the database has them.
+            let signoff = DOM.element("div", id: "signoff", in: html) ?? ""
+            #expect(signoff.hasPrefix(#"<div id="signoff" class="card signoff signed" data-status="signed" "#))
+            #expect(signoff.contains(#"data-signed-by="Anna &quot;AC&quot;""#))
+            let states = try connection.query(
+                "SELECT finding_no::text, status FROM recon.finding_review WHERE run_id = \(runID)"
+            ).map { [$0[0] ?? "", $0[1] ?? ""] }
+            let shown = DOM.matches(
+                #"<tr class="finding [^"]*" data-finding-no="([0-9]+)" data-finding-key="[0-9a-f]+" data-review-status="([a-z-]+)""#,
+                in: html)
+            #expect(shown.sorted { Int($0[0])! < Int($1[0])! } == states.sorted { Int($0[0])! < Int($1[0])! })
+            #expect(Set(states.map { $0[1] }) == ["explained", "investigating", "open"])
+            #expect(DOM.matches("planted by &lt;tieout faults&gt; &amp; known", in: html).count == errorNumbers.count)
+            let customers: Int = try connection.query(
+                """
+                SELECT count(*) FROM (SELECT DISTINCT customer_account, customer_name
+                                        FROM recon.finding WHERE run_id = \(runID)) c
+                """
+            ).scalar()
+            #expect(customers > 1)
+            #expect(DOM.matches(#"<section class="customer""#, in: html).count == customers)
         }
     }
 
