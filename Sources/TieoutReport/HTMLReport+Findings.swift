@@ -141,23 +141,24 @@ extension HTMLReport {
         section section { border: none; padding: 0; margin: 0; }
         .columns { display: grid; grid-template-columns: 1fr 1fr; gap: 16px; }
         .columns > section { margin: 0; }
-        .cards { display: flex; flex-wrap: wrap; gap: 12px; background: none; border: none; padding: 0; }
+        .cards { display: flex; gap: 12px; background: none; border: none; padding: 0; }
         .card { background: #fff; border: 1px solid #e5e7eb; border-radius: 8px; padding: 12px 16px;
-          min-width: 130px; display: flex; flex-direction: column; }
+          flex: 1 1 0; min-width: 0; display: flex; flex-direction: column; }
         .card .figure { font-size: 30px; font-weight: bold; line-height: 1.1; }
         .card .caption { color: #6b7280; font-size: 12px; }
         .card.bad { border-top: 4px solid #dc2626; } .card.bad .figure { color: #dc2626; }
         .card.warn { border-top: 4px solid #d97706; } .card.warn .figure { color: #b45309; }
         .card.good { border-top: 4px solid #16a34a; }
         .card.plain { border-top: 4px solid #9ca3af; }
-        .money-card { border-top: 4px solid #2563eb; min-width: 200px; }
+        .money-card { border-top: 4px solid #2563eb; flex-grow: 1.5; }
         .money-table { border-collapse: collapse; margin-top: 4px; }
         .money-table th { text-align: left; padding: 1px 12px 1px 0; color: #6b7280; font-weight: normal; }
         .money-table td { text-align: right; font-size: 18px; font-weight: bold; font-variant-numeric: tabular-nums; }
         .signoff .figure { font-size: 20px; }
         .signoff.signed { border-top: 4px solid #16a34a; } .signoff.signed .figure { color: #15803d; }
         .signoff.unsigned { border-top: 4px solid #9ca3af; } .signoff.unsigned .figure { color: #4b5563; }
-        .signoff .note { font-size: 12px; max-width: 260px; }
+        .signoff { flex-grow: 2.2; }
+        .signoff .note { font-size: 12px; margin: 0; }
         svg.chart { display: block; max-width: 100%; height: auto; }
         svg text { font-family: "DejaVu Sans", "Liberation Sans", Arial, sans-serif; font-size: 12px; fill: #374151; }
         svg text.group { font-size: 13px; font-weight: bold; fill: #111827; }
@@ -178,8 +179,8 @@ extension HTMLReport {
         table.findings td { border-top: 1px solid #e5e7eb; padding: 5px 6px; vertical-align: top;
           overflow-wrap: anywhere; }
         table.findings th.no { width: 36px; } table.findings th:nth-child(2) { width: 40px; }
-        table.findings th:nth-child(3) { width: 262px; } table.findings th:nth-child(4) { width: 305px; }
-        table.findings th:nth-child(5) { width: 105px; } table.findings th:nth-child(7) { width: 140px; }
+        table.findings th:nth-child(3) { width: 250px; } table.findings th:nth-child(4) { width: 292px; }
+        table.findings th:nth-child(5) { width: 105px; } table.findings th:nth-child(7) { width: 170px; }
         td.category { font-size: 11.5px; overflow-wrap: normal; }
         td.category .age { display: block; color: #6b7280; font-size: 11px; }
         td.keys .key { display: block; white-space: nowrap; font-size: 10.5px;
