@@ -6,7 +6,7 @@ enum Charts {
     static let errorColor = "#dc2626"
     static let warningColor = "#d97706"
 
-    /// `open` + `body` + `</svg>`: an SVG that scales down to its container.
+    /// An `<svg>` element around `body`, `width` by `height` user units, that scales down to its container.
     static func svg(id: String, width: Int, height: Int, label: String, _ body: String) -> String {
         """
         <svg id="\(id)" class="chart" viewBox="0 0 \(width) \(height)" \

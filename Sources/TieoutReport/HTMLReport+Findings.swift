@@ -112,7 +112,9 @@ extension HTMLReport {
             + "<td><span class=\"severity\" title=\"\(Text.escape(severityName))\">"
             + "\(Text.escape(finding.severity))</span></td>"
             + "<td class=\"category\">\(Text.escape(finding.category))"
-            + "<span class=\"age\">\(finding.isNew ? "<b>new</b> · " : "")age \(Text.escape(finding.ageDays)) d</span></td>"
+            + (finding.underlyingCategory.map { "<span class=\"age\">becomes \(Text.escape($0))</span>" } ?? "")
+            + "<span class=\"age\">\(finding.isNew ? "<b>new</b> · " : "")"
+            + "age \(Text.escape(finding.ageDays)) d</span></td>"
             + "<td class=\"keys\">\(keyText.joined())</td>"
             + amount
             + "<td class=\"detail\">\(Text.escape(finding.detail ?? ""))</td>"

@@ -43,7 +43,8 @@ public enum HTMLReport {
             Charts.trend(data))
         page += findings(data)
         page += """
-            <footer>Made by tieout recon report --html at \(Text.escape(data.generatedAt)). This file is self-contained: \
+            <footer>Made by tieout recon report --html at \(Text.escape(data.generatedAt)). \
+            This file is self-contained: \
             it loads nothing else and runs no script.</footer>
             </main>
             </body>

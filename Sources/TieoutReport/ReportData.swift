@@ -145,6 +145,8 @@ public struct ReportData: Sendable, Equatable {
         public var findingNo: Int
         public var findingKey: String
         public var category: String
+        /// What an `IN_FLIGHT` finding will be reported as once older than the grace window; nil otherwise.
+        public var underlyingCategory: String?
         public var severity: String
         public var invoicenumber: String?
         public var proposalid: String?
@@ -164,7 +166,8 @@ public struct ReportData: Sendable, Equatable {
         public var review: Review
 
         public init(
-            findingNo: Int, findingKey: String, category: String, severity: String, invoicenumber: String? = nil,
+            findingNo: Int, findingKey: String, category: String, underlyingCategory: String? = nil, severity: String,
+            invoicenumber: String? = nil,
             proposalid: String? = nil, actualid: String? = nil, transid: String? = nil, voucher: String? = nil,
             amount: String? = nil, currency: String? = nil, detail: String? = nil, contract: String? = nil,
             customerAccount: String? = nil, customerName: String? = nil, project: String? = nil, isNew: Bool = true,
@@ -173,6 +176,7 @@ public struct ReportData: Sendable, Equatable {
             self.findingNo = findingNo
             self.findingKey = findingKey
             self.category = category
+            self.underlyingCategory = underlyingCategory
             self.severity = severity
             self.invoicenumber = invoicenumber
             self.proposalid = proposalid

@@ -168,9 +168,11 @@ public struct ReportLoader {
     func findings(_ runID: Int) throws -> [ReportData.Finding] {
         let rows = try connection.query(
             """
-            SELECT f.finding_no, f.finding_key, f.category, f.severity, f.invoicenumber, f.proposalid,
-                   f.actualid::text AS actualid, f.transid, f.voucher, f.amount::text AS amount, f.currency, f.detail,
-                   f.contract, f.customer_account, f.customer_name, f.project, f.first_seen_run_id = f.run_id AS is_new,
+            SELECT f.finding_no, f.finding_key, f.category,
+                   nullif(f.underlying_category, f.category) AS underlying_category, f.severity, f.invoicenumber,
+                   f.proposalid, f.actualid::text AS actualid, f.transid, f.voucher, f.amount::text AS amount,
+                   f.currency, f.detail, f.contract, f.customer_account, f.customer_name, f.project,
+                   f.first_seen_run_id = f.run_id AS is_new,
                    f.age_days::text AS age_days, v.status, v.assignee, v.note, v.reviewed_by,
                    date_trunc('second', v.reviewed_at)::text AS reviewed_at
               FROM recon.finding f
@@ -181,7 +183,8 @@ public struct ReportLoader {
         return try rows.map { row in
             ReportData.Finding(
                 findingNo: try row.decode("finding_no"), findingKey: try row.decode("finding_key"),
-                category: try row.decode("category"), severity: try row.decode("severity"),
+                category: try row.decode("category"), underlyingCategory: try row.decode("underlying_category"),
+                severity: try row.decode("severity"),
                 invoicenumber: try row.decode("invoicenumber"), proposalid: try row.decode("proposalid"),
                 actualid: try row.decode("actualid"), transid: try row.decode("transid"),
                 voucher: try row.decode("voucher"), amount: try row.decode("amount"),

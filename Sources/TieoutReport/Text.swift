@@ -70,10 +70,10 @@ enum Text {
 
     /// A pixel coordinate with at most one decimal, as SVG takes it.
     static func px(_ value: Double) -> String {
-        let tenths = (value * 10).rounded()
-        let whole = Int(tenths) / 10
-        let fraction = abs(Int(tenths) % 10)
-        return fraction == 0 ? "\(Int(tenths) / 10)" : "\(tenths < 0 && whole == 0 ? "-" : "")\(whole).\(fraction)"
+        let tenths = Int((value * 10).rounded())
+        let sign = tenths < 0 ? "-" : ""
+        let magnitude = abs(tenths)
+        return magnitude % 10 == 0 ? "\(sign)\(magnitude / 10)" : "\(sign)\(magnitude / 10).\(magnitude % 10)"
     }
 }
 

@@ -148,7 +148,8 @@ struct ReportCLITests {
                 "SELECT finding_no::text, status FROM recon.finding_review WHERE run_id = \(runID)"
             ).map { [$0[0] ?? "", $0[1] ?? ""] }
             let shown = DOM.matches(
-                #"<tr class="finding [^"]*" data-finding-no="([0-9]+)" data-finding-key="[0-9a-f]+" data-review-status="([a-z-]+)""#,
+                #"<tr class="finding [^"]*" data-finding-no="([0-9]+)" data-finding-key="[0-9a-f]+" "#
+                    + #"data-review-status="([a-z-]+)""#,
                 in: html)
             #expect(shown.sorted { Int($0[0])! < Int($1[0])! } == states.sorted { Int($0[0])! < Int($1[0])! })
             #expect(Set(states.map { $0[1] }) == ["explained", "investigating", "open"])
@@ -215,6 +216,11 @@ struct ReportCLITests {
                 refused.stderr
                     == "tieout: error: --html '\(nowhere)': the folder '\(folder.path)/no/such/folder' does not exist\n"
             )
+
+            // - writes standard output, and nothing else.
+            let dash = try Tieout.run(["recon", "report", "--html", "-", "--db", db])
+            #expect(dash.status == 0, "\(dash.stderr)")
+            #expect(dash.stdout.hasPrefix("<!DOCTYPE html>\n") && dash.stdout.hasSuffix("</html>\n"))
 
             // A second report replaces the first in one step and leaves no temporary file.
             try Data("old".utf8).write(to: URL(fileURLWithPath: file))

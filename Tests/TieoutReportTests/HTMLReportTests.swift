@@ -33,7 +33,7 @@ struct HTMLReportTests {
             findings: findings)
     }
 
-    /// The element's opening tags that carry `attribute`.
+    /// How often `needle` occurs in `html`.
     static func count(_ needle: String, in html: String) -> Int {
         html.components(separatedBy: needle).count - 1
     }
@@ -143,6 +143,11 @@ struct HTMLReportTests {
         #expect(Self.count("<table class=\"findings\"", in: html) == 3)
         #expect(html.contains("No customer"))
         #expect(html.contains("<caption>No contract</caption>"))
+        var inFlight = Self.finding(3)
+        inFlight.category = "IN_FLIGHT"
+        inFlight.underlyingCategory = "WIP_NOT_REVERSED"
+        let flying = HTMLReport.render(Self.data(categories: [], money: [], findings: [inFlight]))
+        #expect(flying.contains("IN_FLIGHT<span class=\"age\">becomes WIP_NOT_REVERSED</span>"))
         let funnel = try #require(Self.element("chart-funnel", in: html))
         #expect(funnel.contains(">9 (90 %)</text>"))
     }
