@@ -14,9 +14,10 @@ LANGUAGE sql AS $$
       FROM recon.finding f
      CROSS JOIN LATERAL (
            SELECT coalesce(f.contract,
-                           (SELECT min(j.projinvoiceprojid) FROM fno.projinvoicejour j WHERE j.ledgervoucher = f.voucher),
-                           (SELECT min(p.projinvoiceprojid) FROM fno.projproposaljour p WHERE p.ledgervoucher = f.voucher))
-                      AS contract,
+                           (SELECT min(j.projinvoiceprojid) FROM fno.projinvoicejour j
+                             WHERE j.ledgervoucher = f.voucher),
+                           (SELECT min(p.projinvoiceprojid) FROM fno.projproposaljour p
+                             WHERE p.ledgervoucher = f.voucher)) AS contract,
                   coalesce((SELECT min(p.invoiceaccount) FROM fno.projproposaljour p
                              WHERE p.proposalid IN (f.proposalid, f.invoicenumber)),
                            (SELECT min(j.invoiceaccount) FROM fno.projinvoicejour j

@@ -151,7 +151,8 @@ COMMENT ON COLUMN recon.open_findings.as_of IS 'The as-of of the run (recon.run.
 COMMENT ON COLUMN recon.open_findings.contract IS
   'Project contract id the finding concerns (for CONTROL_TOTAL_MISMATCH the one the control total is about).';
 COMMENT ON COLUMN recon.open_findings.period IS 'First day of the accounting period a ledger control total is about.';
-COMMENT ON COLUMN recon.open_findings.customer_account IS 'Customer account number of the finding''s contract or records.';
+COMMENT ON COLUMN recon.open_findings.customer_account IS
+  'Customer account number of the finding''s contract or records.';
 COMMENT ON COLUMN recon.open_findings.customer_name IS 'Name of that customer account.';
 COMMENT ON COLUMN recon.open_findings.project IS 'Project number of the finding''s actual or transaction.';
 COMMENT ON COLUMN recon.open_findings.review_status IS
@@ -207,7 +208,8 @@ SELECT r.run_id,
                           WHERE p.run_id = r.previous_run_id AND p.finding_key = f.finding_key)
             THEN 'open' ELSE 'new' END AS change,
        f.category, f.underlying_category, f.severity, f.invoicenumber, f.proposalid, f.actualid, f.transid,
-       f.voucher, f.field, f.amount, f.currency, f.dataareaid, f.finding_key
+       f.voucher, f.field, f.amount, f.currency, f.dataareaid, f.finding_key, f.contract, f.customer_account,
+       f.customer_name, f.project
   FROM recon.run r
   JOIN recon.finding f ON f.run_id = r.run_id
  WHERE r.status = 'succeeded'
@@ -215,7 +217,8 @@ UNION ALL
 SELECT r.run_id,
        'resolved',
        p.category, p.underlying_category, p.severity, p.invoicenumber, p.proposalid, p.actualid, p.transid,
-       p.voucher, p.field, p.amount, p.currency, p.dataareaid, p.finding_key
+       p.voucher, p.field, p.amount, p.currency, p.dataareaid, p.finding_key, p.contract, p.customer_account,
+       p.customer_name, p.project
   FROM recon.run r
   JOIN recon.finding p ON p.run_id = r.previous_run_id
  WHERE r.status = 'succeeded'
@@ -251,6 +254,11 @@ COMMENT ON COLUMN recon.finding_changes.currency IS 'ISO currency code of amount
 COMMENT ON COLUMN recon.finding_changes.dataareaid IS 'Legal entity.';
 COMMENT ON COLUMN recon.finding_changes.finding_key IS
   'Identity of the mismatch across runs (recon.finding.finding_key); new, open and resolved are decided on it.';
+COMMENT ON COLUMN recon.finding_changes.contract IS 'Project contract id the finding concerns.';
+COMMENT ON COLUMN recon.finding_changes.customer_account IS
+  'Customer account number of the finding''s contract or records.';
+COMMENT ON COLUMN recon.finding_changes.customer_name IS 'Name of that customer account.';
+COMMENT ON COLUMN recon.finding_changes.project IS 'Project number of the finding''s actual or transaction.';
 
 -- How long the open findings have been waiting, in buckets of age_days.
 CREATE OR REPLACE VIEW recon.aging AS
