@@ -376,19 +376,7 @@ public struct Reconciliation {
 
     /// A run by id, or the latest succeeded run (highest as-of, then id) when `id` is nil.
     public func run(id: Int?) throws -> Run {
-        let rows = try connection.query(
-            """
-            SELECT run_id, as_of::text AS as_of, legal_entity, findings, errors, warnings, infos, in_flight,
-                   new_findings, still_open, resolved, run_kind, full_reason, scopes_checked
-              FROM recon.run
-             WHERE status = 'succeeded' AND (\(id)::bigint IS NULL OR run_id = \(id))
-             ORDER BY as_of DESC, run_id DESC LIMIT 1
-            """)
-        guard let first = rows.first else {
-            if let id { throw ReconError("there is no succeeded reconciliation run \(id)", usage: true) }
-            throw ReconError("there is no reconciliation run yet; run `tieout recon run` first", usage: true)
-        }
-        return try Run(first, replaced: false)
+        try Run.load(id: id, from: connection)
     }
 
     /// Streams one export as RFC 4180 CSV (header, fixed column order, CRLF-free: PostgreSQL's CSV with `\n` line
@@ -465,6 +453,35 @@ public struct ReconError: Error, Sendable, CustomStringConvertible {
 }
 
 extension Reconciliation.Run {
+    public init(
+        runID: Int, asOf: String, legalEntity: String? = nil, kind: String? = nil, findings: Int = 0, errors: Int = 0,
+        warnings: Int = 0, infos: Int = 0, inFlight: Int = 0, newFindings: Int = 0, stillOpen: Int = 0,
+        resolved: Int = 0, replaced: Bool = false, fullReason: String? = nil, scopesChecked: Int? = nil
+    ) {
+        self.init(
+            runID: runID, asOf: asOf, legalEntity: legalEntity, findings: findings, errors: errors,
+            warnings: warnings, infos: infos, inFlight: inFlight, newFindings: newFindings, stillOpen: stillOpen,
+            resolved: resolved, replaced: replaced, kind: kind, fullReason: fullReason, scopesChecked: scopesChecked)
+    }
+
+    /// A succeeded run by id, or the latest succeeded run (highest as-of, then id) when `id` is nil; a usage
+    /// ``ReconError`` naming the run when there is none.
+    public static func load(id: Int?, from connection: PostgresConnection) throws -> Reconciliation.Run {
+        let rows = try connection.query(
+            """
+            SELECT run_id, as_of::text AS as_of, legal_entity, findings, errors, warnings, infos, in_flight,
+                   new_findings, still_open, resolved, run_kind, full_reason, scopes_checked
+              FROM recon.run
+             WHERE status = 'succeeded' AND (\(id)::bigint IS NULL OR run_id = \(id))
+             ORDER BY as_of DESC, run_id DESC LIMIT 1
+            """)
+        guard let first = rows.first else {
+            if let id { throw ReconError("there is no succeeded reconciliation run \(id)", usage: true) }
+            throw ReconError("there is no reconciliation run yet; run `tieout recon run` first", usage: true)
+        }
+        return try Reconciliation.Run(first, replaced: false)
+    }
+
     init(_ row: PostgresRow, replaced: Bool) throws {
         self.init(
             runID: try row.decode("run_id"), asOf: try row.decode("as_of"), legalEntity: try row.decode("legal_entity"),

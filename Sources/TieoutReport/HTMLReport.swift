@@ -1,3 +1,5 @@
+import TieoutRecon
+
 /// The accountants' page of one reconciliation run: a single self-contained HTML document (inline CSS and inline
 /// SVG, no script, no link to anything outside it) that reads the same without JavaScript.
 ///

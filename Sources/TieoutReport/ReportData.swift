@@ -1,46 +1,13 @@
+public import TieoutRecon
+
 /// Everything the HTML report of one reconciliation run shows, loaded by ``ReportLoader`` and drawn by
 /// ``HTMLReport/render(_:)``. Plain values, no database types: the renderer is a pure function of this.
 ///
 /// Amounts are exact decimal text as PostgreSQL prints `numeric` (`1234567.89`, `0.10`); they are never held as
 /// binary floating point.
 public struct ReportData: Sendable, Equatable {
-    /// The run the report is about (`recon.run`).
-    public struct Run: Sendable, Equatable {
-        public var runID: Int
-        /// The run's as-of as PostgreSQL prints it.
-        public var asOf: String
-        /// The legal entity the run was limited to; nil for all.
-        public var legalEntity: String?
-        /// `full` or `incremental`; nil for a run recorded before incremental runs.
-        public var kind: String?
-        public var findings: Int
-        public var errors: Int
-        public var warnings: Int
-        public var infos: Int
-        public var inFlight: Int
-        public var newFindings: Int
-        public var stillOpen: Int
-        public var resolved: Int
-
-        public init(
-            runID: Int, asOf: String, legalEntity: String? = nil, kind: String? = nil, findings: Int = 0,
-            errors: Int = 0, warnings: Int = 0, infos: Int = 0, inFlight: Int = 0, newFindings: Int = 0,
-            stillOpen: Int = 0, resolved: Int = 0
-        ) {
-            self.runID = runID
-            self.asOf = asOf
-            self.legalEntity = legalEntity
-            self.kind = kind
-            self.findings = findings
-            self.errors = errors
-            self.warnings = warnings
-            self.infos = infos
-            self.inFlight = inFlight
-            self.newFindings = newFindings
-            self.stillOpen = stillOpen
-            self.resolved = resolved
-        }
-    }
+    /// The run the report is about (`recon.run`), as the reconciliation reads it.
+    public typealias Run = Reconciliation.Run
 
     /// A sum of money in one currency, as exact decimal text.
     public struct Money: Sendable, Equatable {

@@ -22,25 +22,9 @@ public struct ReportLoader {
     }
 
     func run(id: Int?) throws -> (ReportData.Run, String) {
-        let rows = try connection.query(
-            """
-            SELECT run_id, as_of::text AS as_of, legal_entity, run_kind, findings, errors, warnings, infos, in_flight,
-                   new_findings, still_open, resolved, date_trunc('second', now())::text AS generated_at
-              FROM recon.run
-             WHERE status = 'succeeded' AND (\(id)::bigint IS NULL OR run_id = \(id))
-             ORDER BY as_of DESC, run_id DESC LIMIT 1
-            """)
-        guard let row = rows.first else {
-            if let id { throw ReconError("there is no succeeded reconciliation run \(id)", usage: true) }
-            throw ReconError("there is no reconciliation run yet; run `tieout recon run` first", usage: true)
-        }
-        let run = ReportData.Run(
-            runID: try row.decode("run_id"), asOf: try row.decode("as_of"), legalEntity: try row.decode("legal_entity"),
-            kind: try row.decode("run_kind"), findings: try row.decode("findings"), errors: try row.decode("errors"),
-            warnings: try row.decode("warnings"), infos: try row.decode("infos"), inFlight: try row.decode("in_flight"),
-            newFindings: try row.decode("new_findings"), stillOpen: try row.decode("still_open"),
-            resolved: try row.decode("resolved"))
-        return (run, try row.decode("generated_at"))
+        let run = try Reconciliation.Run.load(id: id, from: connection)
+        let generatedAt: String = try connection.query("SELECT date_trunc('second', now())::text").scalar()
+        return (run, generatedAt)
     }
 
     func money(_ runID: Int) throws -> [ReportData.Money] {

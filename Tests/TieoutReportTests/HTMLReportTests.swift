@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TieoutRecon
 import TieoutReport
 
 /// The renderer on hand-made data: escaping, exact amounts, the charts with one and two currencies, and nothing
