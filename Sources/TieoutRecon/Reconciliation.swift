@@ -109,6 +109,9 @@ public struct Reconciliation {
         self.logger = logger
     }
 
+    /// Reviews and sign-offs over the same connection.
+    public var review: FindingReview { FindingReview(connection: connection) }
+
     /// A reconciliation over another connection with maps already compiled (a watch that reconnected).
     init(connection: PostgresConnection, compiled maps: [CompiledMap], logger: Logger) {
         self.connection = connection

@@ -22,9 +22,16 @@ public struct FindingReview {
     public struct SignOff: Sendable, Equatable {
         public var runID: Int
         public var signedBy: String
-        /// As PostgreSQL prints it.
+        /// As PostgreSQL prints it, to the second.
         public var signedAt: String
         public var note: String?
+
+        public init(runID: Int, signedBy: String, signedAt: String, note: String? = nil) {
+            self.runID = runID
+            self.signedBy = signedBy
+            self.signedAt = signedAt
+            self.note = note
+        }
     }
 
     let connection: PostgresConnection
@@ -67,16 +74,24 @@ public struct FindingReview {
     /// the run has no review note, and when the run is signed off already.
     public func signOff(runID: Int, as signer: String, note: String? = nil) throws -> SignOff {
         try refusalsAsErrors {
-            let row = try connection.query(
-                """
-                SELECT run_id, signed_by, signed_at::text AS signed_at, note
-                  FROM recon.signoff(CAST(\(runID) AS bigint), \(signer), \(note))
-                """
-            )[0]
-            return SignOff(
-                runID: try row.decode("run_id"), signedBy: try row.decode("signed_by"),
-                signedAt: try row.decode("signed_at"), note: try row.decode("note"))
+            try SignOff(
+                connection.query(
+                    """
+                    SELECT run_id, signed_by, date_trunc('second', signed_at)::text AS signed_at, note
+                      FROM recon.signoff(CAST(\(runID) AS bigint), \(signer), \(note))
+                    """
+                )[0])
         }
+    }
+
+    /// The sign-off of run `runID`, or nil when it is not signed off.
+    public func signOff(of runID: Int) throws -> SignOff? {
+        try connection.query(
+            """
+            SELECT run_id, signed_by, date_trunc('second', signed_at)::text AS signed_at, note
+              FROM recon.signoff WHERE run_id = \(runID)
+            """
+        ).first.map(SignOff.init)
     }
 
     /// The functions' refusals (SQLSTATE P0001: bad input, nothing there, not allowed yet) are the user's to fix:
@@ -87,5 +102,13 @@ public struct FindingReview {
         } catch let error as PostgresError where error.code == .raiseException {
             throw ReconError(error.message, usage: true)
         }
+    }
+}
+
+extension FindingReview.SignOff {
+    init(_ row: PostgresRow) throws {
+        self.init(
+            runID: try row.decode("run_id"), signedBy: try row.decode("signed_by"),
+            signedAt: try row.decode("signed_at"), note: try row.decode("note"))
     }
 }

@@ -76,16 +76,7 @@ public struct ReportData: Sendable, Equatable {
     }
 
     /// The sign-off of a run (`recon.signoff`).
-    public struct Signoff: Sendable, Equatable {
-        public var signedBy: String
-        public var signedAt: String
-        public var note: String?
-        public init(signedBy: String, signedAt: String, note: String? = nil) {
-            self.signedBy = signedBy
-            self.signedAt = signedAt
-            self.note = note
-        }
-    }
+    public typealias Signoff = FindingReview.SignOff
 
     /// Where the review of a finding stands (`recon.finding_review`).
     public struct Review: Sendable, Equatable {

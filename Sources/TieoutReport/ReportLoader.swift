@@ -137,15 +137,7 @@ public struct ReportLoader {
     }
 
     func signoff(_ runID: Int) throws -> ReportData.Signoff? {
-        try connection.query(
-            """
-            SELECT signed_by, date_trunc('second', signed_at)::text AS signed_at, note
-              FROM recon.signoff WHERE run_id = \(runID)
-            """
-        ).first.map {
-            ReportData.Signoff(
-                signedBy: try $0.decode("signed_by"), signedAt: try $0.decode("signed_at"), note: try $0.decode("note"))
-        }
+        try FindingReview(connection: connection).signOff(of: runID)
     }
 
     /// The run's findings with their review (`recon.finding_review`), by customer, contract and finding number.

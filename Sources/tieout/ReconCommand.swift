@@ -188,6 +188,13 @@ struct ReconCommand: ParsableCommand {
                 print(
                     "run \(run.runID) as of \(run.asOf): \(run.findings) findings (\(run.errors) errors); "
                         + "\(run.newFindings) new, \(run.stillOpen) still open, \(run.resolved) resolved")
+                if let signOff = try recon.review.signOff(of: run.runID) {
+                    print(
+                        "signed off by \(signOff.signedBy) at \(signOff.signedAt)"
+                            + (signOff.note.map { ": \($0)" } ?? ""))
+                } else {
+                    print("not signed off")
+                }
                 guard !totals.isEmpty else {
                     print("no findings")
                     return

@@ -58,6 +58,7 @@ struct ReconCommandTests {
             #expect(
                 report.stdout == """
                     run 2 as of \(secondAsOf)+00: 3 findings (3 errors); 3 new, 0 still open, 0 resolved
+                    not signed off
                     category            severity  findings  new  amount
                     UNBALANCED_VOUCHER  E         1         1    USD 12.50
                     VOUCHER_MISMATCH    E         2         2    USD 25.00
@@ -68,7 +69,7 @@ struct ReconCommandTests {
             #expect(
                 first.stdout
                     == "run 1 as of \(firstAsOf)+00: 0 findings (0 errors); 0 new, 0 still open, 0 resolved\n"
-                    + "no findings\n")
+                    + "not signed off\nno findings\n")
         }
     }
 
@@ -245,6 +246,14 @@ struct ReconCommandTests {
             let signed = try tieout(["signoff", "--run", "2", "--as", "Carol", "--note", "month end"])
             #expect(signed.status == 0, "\(signed.stderr)")
             #expect(signed.stdout.hasPrefix("run 2 signed off by Carol at "))
+            let report = try recon(["report"], db: db)
+            let signedAt = try connection.query(
+                "SELECT date_trunc('second', signed_at)::text FROM recon.signoff WHERE run_id = 2"
+            ).scalar(String.self)
+            #expect(
+                report.stdout.split(separator: "\n").dropFirst().first
+                    == "signed off by Carol at \(signedAt): month end")
+            #expect(signed.stdout == "run 2 signed off by Carol at \(signedAt)\n")
             let trail = try connection.query(
                 "SELECT string_agg(reviewed_by || ':' || new_status, ',' ORDER BY event_id) FROM recon.review_event"
             ).scalar(String.self)

@@ -79,7 +79,8 @@ struct HTMLReportTests {
         #expect(html.contains("<span class=\"figure\" id=\"new-findings\">3</span>"))
         #expect(html.contains("<span class=\"figure\" id=\"resolved\">4</span>"))
         #expect(html.contains("<div id=\"signoff\" class=\"card signoff unsigned\" data-status=\"not-signed\">"))
-        data.signoff = .init(signedBy: "anna <controller>", signedAt: "2026-12-03 09:00:00+00", note: "ok & done")
+        data.signoff = .init(
+            runID: 7, signedBy: "anna <controller>", signedAt: "2026-12-03 09:00:00+00", note: "ok & done")
         html = HTMLReport.render(data)
         #expect(html.contains("data-status=\"signed\" data-signed-by=\"anna &lt;controller&gt;\""))
         #expect(html.contains("by anna &lt;controller&gt; at 2026-12-03 09:00:00+00"))
