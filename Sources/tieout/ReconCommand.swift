@@ -63,7 +63,8 @@ struct ReconCommand: ParsableCommand {
             name: .long,
             help: ArgumentHelp(
                 "Also write the run's metrics to this file (Prometheus text format, replaced atomically).",
-                discussion: "For node_exporter's textfile collector: e.g. /var/lib/node_exporter/tieout.prom.",
+                discussion:
+                    "For node_exporter's textfile collector, e.g. /var/lib/node_exporter/textfile_collector/tieout.prom.",
                 valueName: "file"),
             completion: .file())
         var metrics: String?

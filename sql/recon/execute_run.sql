@@ -107,8 +107,7 @@ BEGIN
     INSERT INTO recon.finding (
            run_id, finding_no, category, severity, stage, underlying_category, invoicenumber, proposalid, actualid,
            transid, voucher, field, expected, actual, difference, amount, currency, dataareaid, since,
-           first_seen_run_id, age_days, detail, finding_key, contract, period, customer_account, customer_name,
-           project)
+           first_seen_run_id, age_days, detail, finding_key, contract, period)
     SELECT v_run,
            row_number() OVER (ORDER BY position(f.severity IN 'EWI'), f.category, f.invoicenumber, f.proposalid,
                                        f.actualid, f.transid, f.voucher, f.field, f.dataareaid, f.contract, f.currency,
@@ -116,7 +115,7 @@ BEGIN
            f.category, f.severity, f.stage, f.underlying_category, f.invoicenumber, f.proposalid, f.actualid,
            f.transid, f.voucher, f.field, f.expected, f.actual, f.difference, f.amount, f.currency, f.dataareaid,
            f.since, coalesce(prev.first_seen_run_id, v_run), f.age_days, f.detail, f.finding_key,
-           coalesce(f.contract, CASE WHEN f.scope LIKE 'C:%' THEN substr(f.scope, 3) END), f.period, NULL, NULL, NULL
+           coalesce(f.contract, CASE WHEN f.scope LIKE 'C:%' THEN substr(f.scope, 3) END), f.period
       FROM (SELECT CASE WHEN r.since IS NOT NULL AND v_as_of - r.since < p_grace THEN 'IN_FLIGHT' ELSE r.category END
                        AS category,
                    CASE WHEN r.since IS NOT NULL AND v_as_of - r.since < p_grace THEN 'W'
@@ -142,8 +141,6 @@ BEGIN
       -- (one row however many findings of the previous run share the key: two identical findings must not multiply)
       LEFT JOIN LATERAL (SELECT min(p.first_seen_run_id) AS first_seen_run_id FROM recon.finding p
                           WHERE p.run_id = v_previous AND p.finding_key = f.finding_key) prev ON true;
-
-
     PERFORM recon.locate_findings(v_run);
 
     UPDATE recon.run r
