@@ -72,7 +72,7 @@ struct ReconCommand: ParsableCommand {
         func run() throws {
             try reconErrors(failure: 2) {
                 // Checked before the run: a metrics file that cannot be written is a bad option, not a failed run.
-                let metricsFile = try metrics.map { try ExportDestination($0, option: "--metrics") }
+                let metricsFile = try metrics.map { try OutputFile($0, option: "--metrics") }
                 let started = ContinuousClock.now
                 func seconds() -> Double {
                     let elapsed = ContinuousClock.now - started
@@ -177,7 +177,7 @@ struct ReconCommand: ParsableCommand {
         func run() throws {
             try reconErrors(failure: 1) {
                 if let html {
-                    let destination = try ExportDestination(html, option: "--html")
+                    let destination = try OutputFile(html, option: "--html")
                     let connection = try options.connection.open("tieout.recon")
                     let data = try ReportLoader(connection: connection).load(runID: runID)
                     try destination.write { try $0.write(contentsOf: Data(HTMLReport.render(data).utf8)) }
@@ -243,7 +243,7 @@ struct ReconCommand: ParsableCommand {
         func run() throws {
             try reconErrors(failure: 1) {
                 let recon = try options.open("tieout.recon")
-                let destination = try ExportDestination(out)
+                let destination = try OutputFile(out)
                 let (run, rows) = try destination.write { try recon.export(what, runID: runID, to: $0) }
                 guard out != "-" else { return }
                 let source = run.map { " of run \($0.runID)" } ?? ""
@@ -320,104 +320,6 @@ extension ReconCommand {
                 let signOff = try review.signOff(runID: runID, as: signer, note: note)
                 print("run \(signOff.runID) signed off by \(signOff.signedBy) at \(signOff.signedAt)")
             }
-        }
-    }
-}
-
-/// Where `recon export --out` writes. A regular file (or a new one) gets a temporary file next to it that replaces it
-/// with rename(2) only when the export is complete, so a reader never sees half a file; through a symbolic link, the
-/// file it points at is replaced and the link stays. `-`, `/dev/stdout`, `/dev/fd/N`, a character device or a FIFO
-/// is written directly, never replaced.
-struct ExportDestination {
-    enum Kind {
-        /// Write this open descriptor directly.
-        case descriptor(Int32)
-        /// Open this path (a device or FIFO) and write it directly.
-        case stream(String)
-        /// Write a temporary file next to this path, then rename it over the path.
-        case file(String)
-    }
-
-    let out: String
-    let kind: Kind
-
-    /// Works out the target and checks it can be written, before the export starts; errors name `option`.
-    init(_ out: String, option: String = "--out") throws {
-        self.out = out
-        func refuse(_ reason: String) -> ReconError {
-            ReconError("\(option) \(quoted(out)): \(reason)", usage: true)
-        }
-        guard !out.isEmpty else { throw refuse("give a file name, or - for standard output") }
-        switch out {
-        case "-", "/dev/stdout", "/proc/self/fd/1", "/dev/fd/1":
-            kind = .descriptor(STDOUT_FILENO)
-            return
-        case "/dev/stderr", "/proc/self/fd/2", "/dev/fd/2":
-            kind = .descriptor(STDERR_FILENO)
-            return
-        default: break
-        }
-        var status = stat()
-        if stat(out, &status) == 0 {
-            switch status.st_mode & S_IFMT {
-            case S_IFDIR: throw refuse("is a folder; name a file in it")
-            case S_IFREG: break
-            default:
-                guard access(out, W_OK) == 0 else { throw refuse(String(cString: strerror(errno))) }
-                kind = .stream(out)
-                return
-            }
-        }
-        // A regular file or a new one: follow symbolic links to the file they name, so rename replaces that file.
-        var path = out
-        for _ in 0..<40 {
-            var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
-            let length = readlink(path, &buffer, buffer.count - 1)
-            guard length >= 0 else { break }
-            let target = String(decoding: buffer[0..<length].map { UInt8(bitPattern: $0) }, as: UTF8.self)
-            path =
-                target.hasPrefix("/")
-                ? target : URL(fileURLWithPath: path).deletingLastPathComponent().appendingPathComponent(target).path
-        }
-        let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path
-        var folderStatus = stat()
-        guard stat(folder, &folderStatus) == 0, folderStatus.st_mode & S_IFMT == S_IFDIR else {
-            throw refuse("the folder \(quoted(folder)) does not exist")
-        }
-        guard access(folder, W_OK | X_OK) == 0 else {
-            throw refuse("cannot write in the folder \(quoted(folder)): \(String(cString: strerror(errno)))")
-        }
-        kind = .file(path)
-    }
-
-    /// Runs `export` on a handle to the destination and completes the write.
-    func write<Result>(_ export: (FileHandle) throws -> Result) throws -> Result {
-        switch kind {
-        case .descriptor(let descriptor):
-            return try export(FileHandle(fileDescriptor: descriptor, closeOnDealloc: false))
-        case .stream(let path):
-            guard let handle = FileHandle(forWritingAtPath: path) else {
-                throw ReconError("cannot write \(quoted(out)): \(String(cString: strerror(errno)))", usage: true)
-            }
-            defer { try? handle.close() }
-            return try export(handle)
-        case .file(let path):
-            let target = URL(fileURLWithPath: path)
-            let temporary = target.deletingLastPathComponent()
-                .appendingPathComponent(".\(target.lastPathComponent).\(ProcessInfo.processInfo.processIdentifier)")
-            guard FileManager.default.createFile(atPath: temporary.path, contents: nil) else {
-                throw ReconError(
-                    "cannot write \(quoted(out)): check that its folder exists and is writable", usage: true)
-            }
-            defer { try? FileManager.default.removeItem(at: temporary) }
-            let handle = try FileHandle(forWritingTo: temporary)
-            let result = try export(handle)
-            try handle.close()
-            // rename(2) replaces the target in one step: a reader never sees half a file.
-            guard rename(temporary.path, target.path) == 0 else {
-                throw ReconError("cannot write \(quoted(out)): \(String(cString: strerror(errno)))", usage: true)
-            }
-            return result
         }
     }
 }
