@@ -137,3 +137,40 @@ extension Reconciliation {
         return metrics
     }
 }
+
+extension RunMetrics {
+    /// Seconds since `start`, for ``durationSeconds``.
+    public static func seconds(since start: ContinuousClock.Instant) -> Double {
+        let elapsed = ContinuousClock.now - start
+        return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+    }
+}
+
+extension OutputFile {
+    /// Writes `metrics` (replacing the file whole).
+    public func write(_ metrics: RunMetrics) throws {
+        try write { try $0.write(contentsOf: Data(metrics.text.utf8)) }
+    }
+}
+
+extension Reconciliation {
+    /// Runs as ``run(_:)`` does and, when `file` is given, writes the metrics there: the run's, or, when the run
+    /// failed, the duration, the latest success and exit status 2 (nothing for a bad option, which runs nothing).
+    /// `started` is when the command started, for the duration.
+    public func run(_ options: RunOptions, metrics file: OutputFile?, started: ContinuousClock.Instant) throws -> Run {
+        let run: Run
+        do {
+            run = try self.run(options)
+        } catch let error as ReconError where error.isUsage {
+            throw error
+        } catch {
+            let seconds = RunMetrics.seconds(since: started)
+            try? file?.write(
+                (try? metrics(of: nil, durationSeconds: seconds, exitStatus: 2)) ?? .failed(durationSeconds: seconds))
+            throw error
+        }
+        try file?.write(
+            metrics(of: run, durationSeconds: RunMetrics.seconds(since: started), exitStatus: run.errors > 0 ? 1 : 0))
+        return run
+    }
+}

@@ -74,36 +74,19 @@ struct ReconCommand: ParsableCommand {
                 // Checked before the run: a metrics file that cannot be written is a bad option, not a failed run.
                 let metricsFile = try metrics.map { try OutputFile($0, option: "--metrics") }
                 let started = ContinuousClock.now
-                func seconds() -> Double {
-                    let elapsed = ContinuousClock.now - started
-                    return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-                }
-                func write(_ metrics: RunMetrics) throws {
-                    try metricsFile?.write { try $0.write(contentsOf: Data(metrics.text.utf8)) }
-                }
                 let recon: Reconciliation
                 do {
                     recon = try options.open("tieout.recon")
                 } catch {
-                    try? write(.failed(durationSeconds: seconds()))
+                    try? metricsFile?.write(.failed(durationSeconds: RunMetrics.seconds(since: started)))
                     throw error
                 }
-                let run: Reconciliation.Run
-                do {
-                    run = try recon.run(
-                        .init(
-                            asOf: asOf, grace: scope.grace, legalEntity: scope.legalEntity,
-                            maximumLead: Reconciliation.maximumLead, full: full))
-                } catch let error as ReconError where error.isUsage {
-                    throw error
-                } catch {
-                    try? write(
-                        (try? recon.metrics(of: nil, durationSeconds: seconds(), exitStatus: 2))
-                            ?? .failed(durationSeconds: seconds()))
-                    throw error
-                }
+                let run = try recon.run(
+                    .init(
+                        asOf: asOf, grace: scope.grace, legalEntity: scope.legalEntity,
+                        maximumLead: Reconciliation.maximumLead, full: full),
+                    metrics: metricsFile, started: started)
                 print(run.summary)
-                try write(recon.metrics(of: run, durationSeconds: seconds(), exitStatus: run.errors > 0 ? 1 : 0))
                 if run.errors > 0 { throw ExitCode(1) }
             }
         }

@@ -138,8 +138,17 @@ struct ReconCommandTests {
             #expect(afterBad == 0)
 
             try connection.query("ALTER TABLE fno.projproposalline RENAME TO projproposalline_moved")
-            let failed = try recon(["run", "--grace", "0"], db: db)
+            let folder = try makeTemporaryDirectory()
+            defer { try? FileManager.default.removeItem(at: folder) }
+            let metrics = folder.appendingPathComponent("tieout.prom").path
+            let failed = try recon(["run", "--grace", "0", "--metrics", metrics], db: db)
             #expect(failed.status == 2)
+            // The failed run's metrics: exit status 2, no success yet, and nothing about findings.
+            let written = try String(contentsOfFile: metrics, encoding: .utf8)
+            #expect(written.hasSuffix("\ntieout_recon_exit_status 2\n"))
+            #expect(written.contains("tieout_recon_findings_by_severity{severity=\"E\"} 0\n"))
+            #expect(!written.contains("last_success_timestamp_seconds "))
+            #expect(!written.contains("tieout_recon_run_id "))
             #expect(failed.stdout == "")
             #expect(
                 failed.stderr == "tieout: error: relation \"fno.projproposalline\" does not exist (SQLSTATE 42P01)\n")
