@@ -1,3 +1,4 @@
+import Dispatch
 import Foundation
 import Testing
 import TieoutPostgres
@@ -176,6 +177,47 @@ struct ReviewTests {
                     == "usage: run 999 does not exist or did not succeed")
             // Finding 1 was valid, 99 was not: neither was recorded.
             #expect(try db.value("SELECT count(*) FROM recon.review_event") == "0")
+        }
+    }
+
+    /// Two reviews of one finding at once: the second waits for the first and records the state it left.
+    @Test func twoReviewsOfOneFindingAtOnceTakeTurns() throws {
+        try CleanScenario.withClone { db in
+            try db.inject(breakVoucher)
+            _ = try db.run()
+            nonisolated(unsafe) let other = try PostgresConnection(configuration: .parameters([("dbname", db.name)]))
+            defer { other.close() }
+            let monitor = try PostgresConnection(configuration: .parameters([("dbname", db.name)]))
+            defer { monitor.close() }
+            let otherPID = other.backendPID
+
+            try db.connection.query("BEGIN")
+            #expect(try db.value("SELECT new_status FROM recon.review('1', 'Ann', 'investigating')") == "investigating")
+            let finished = DispatchSemaphore(value: 0)
+            nonisolated(unsafe) var outcome: Result<[FindingReview.Change], any Error>?
+            Thread.detachNewThread {
+                outcome = Result {
+                    try FindingReview(connection: other).review(["1"], as: "Bob", status: "explained", note: "ok")
+                }
+                finished.signal()
+            }
+            // The second review waits on the first's lock until the first commits.
+            var waited = false
+            var done = false
+            for _ in 0..<400 where !waited && !done {
+                done = finished.wait(timeout: .now() + .milliseconds(25)) == .success
+                waited = try monitor.query(
+                    "SELECT count(*) > 0 FROM pg_stat_activity WHERE pid = \(otherPID) AND wait_event_type = 'Lock'"
+                ).scalar()
+            }
+            #expect(waited && !done)
+            try db.connection.query("COMMIT")
+            if !done { finished.wait() }
+            let change = try #require(try outcome?.get().first)
+            #expect(change.oldStatus == "investigating" && change.newStatus == "explained")
+            let trail = try db.rows(
+                "SELECT reviewed_by, old_status, new_status FROM recon.review_event ORDER BY event_id")
+            #expect(trail == ["Ann|open|investigating", "Bob|investigating|explained"])
         }
     }
 

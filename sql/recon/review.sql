@@ -57,6 +57,8 @@ BEGIN
         RAISE EXCEPTION 'run % has no finding %', v_run, p_finding;
     END IF;
 
+    -- Two reviews of one finding at once take turns, so each records the state the other left as its old one.
+    PERFORM pg_advisory_xact_lock(hashtext('tieout.recon.review'), hashtext(v_finding.finding_key));
     SELECT v.status, v.assignee INTO v_state
       FROM recon.finding_review v WHERE v.run_id = v_finding.run_id AND v.finding_no = v_finding.finding_no;
     v_status := coalesce(p_status, v_state.status);
