@@ -6,11 +6,11 @@ import TieoutPostgres
 /// the format reads as its float values.
 public struct RunMetrics: Sendable {
     /// Findings per category and severity (the run's, empty when it failed).
-    public var findings: [(category: String, severity: String, count: Int)]
+    public var findings: [Reconciliation.CategoryTotal]
     /// Findings per severity E, W and I (the run's, all zero when it failed).
     public var severities: [String: Int]
     /// Money at stake per currency, exact decimal text.
-    public var moneyAtStake: [(currency: String, amount: String)]
+    public var moneyAtStake: [Reconciliation.Money]
     /// How long `tieout recon run` took, in seconds.
     public var durationSeconds: Double
     /// Actuals the checks read; nil when the run failed.
@@ -44,7 +44,10 @@ public struct RunMetrics: Sendable {
         metric(
             "tieout_recon_findings", "Findings of the last reconciliation run, by category and severity.",
             findings.map {
-                ("{category=\"\(Self.escape($0.category))\",severity=\"\(Self.escape($0.severity))\"}", "\($0.count)")
+                (
+                    "{category=\"\(Self.escape($0.category))\",severity=\"\(Self.escape($0.severity))\"}",
+                    "\($0.findings)"
+                )
             })
         metric(
             "tieout_recon_findings_by_severity",
@@ -116,24 +119,8 @@ extension Reconciliation {
         metrics.actualsChecked = try connection.query(
             "SELECT actuals_checked FROM recon.run WHERE run_id = \(run.runID)"
         ).scalar(Int?.self)
-        for row in try connection.query(
-            """
-            SELECT category, severity, count(*) AS findings FROM recon.finding WHERE run_id = \(run.runID)
-             GROUP BY category, severity ORDER BY category, position(severity IN 'EWI')
-            """)
-        {
-            metrics.findings.append(
-                (try row.decode("category"), try row.decode("severity"), try row.decode("findings")))
-        }
-        for row in try connection.query(
-            """
-            SELECT currency, sum(amount)::text AS amount FROM recon.finding
-             WHERE run_id = \(run.runID) AND amount IS NOT NULL AND currency IS NOT NULL
-             GROUP BY currency ORDER BY currency
-            """)
-        {
-            metrics.moneyAtStake.append((try row.decode("currency"), try row.decode("amount")))
-        }
+        metrics.findings = try Self.categoryTotals(runID: run.runID, on: connection)
+        metrics.moneyAtStake = try Self.moneyAtStake(runID: run.runID, on: connection)
         return metrics
     }
 }

@@ -348,33 +348,58 @@ public struct Reconciliation {
     /// severity (E, W, I) then category. Throws when there is no such run.
     public func report(runID: Int? = nil) throws -> (run: Run, totals: [CategoryTotal]) {
         let run = try self.run(id: runID)
+        return (run, try Self.categoryTotals(runID: run.runID, on: connection))
+    }
+
+    /// The findings of run `runID` per category and severity, with the money at stake of each category per
+    /// currency, in severity order (E, W, I) then category: what `recon report` prints and `--metrics` counts.
+    public static func categoryTotals(runID: Int, on connection: PostgresConnection) throws -> [CategoryTotal] {
         let counts = try connection.query(
             """
             SELECT category, severity, count(*) AS findings,
                    count(*) FILTER (WHERE first_seen_run_id = run_id) AS new_findings
-              FROM recon.finding WHERE run_id = \(run.runID)
+              FROM recon.finding WHERE run_id = \(runID)
              GROUP BY category, severity
              ORDER BY position(severity IN 'EWI'), category
             """)
         let sums = try connection.query(
             """
             SELECT category, currency, sum(amount)::text AS amount
-              FROM recon.finding WHERE run_id = \(run.runID) AND amount IS NOT NULL AND currency IS NOT NULL
+              FROM recon.finding WHERE run_id = \(runID) AND amount IS NOT NULL AND currency IS NOT NULL
              GROUP BY category, currency
             """)
         var amounts: [String: [String: String]] = [:]
         for row in sums {
             amounts[try row.decode("category"), default: [:]][try row.decode("currency")] = try row.decode("amount")
         }
-        var totals: [CategoryTotal] = []
-        for row in counts {
+        return try counts.map { row in
             let category: String = try row.decode("category")
-            totals.append(
-                CategoryTotal(
-                    category: category, severity: try row.decode("severity"), findings: try row.decode("findings"),
-                    newFindings: try row.decode("new_findings"), amounts: amounts[category] ?? [:]))
+            return CategoryTotal(
+                category: category, severity: try row.decode("severity"), findings: try row.decode("findings"),
+                newFindings: try row.decode("new_findings"), amounts: amounts[category] ?? [:])
         }
-        return (run, totals)
+    }
+
+    /// A sum of money in one currency, as exact decimal text (`numeric` as PostgreSQL prints it).
+    public struct Money: Sendable, Equatable {
+        public var currency: String
+        public var amount: String
+        public init(currency: String, amount: String) {
+            self.currency = currency
+            self.amount = amount
+        }
+    }
+
+    /// The money at stake of run `runID` per currency (the sum of its findings' `amount`), by currency: the one
+    /// figure the report, the HTML page and the metrics all show.
+    public static func moneyAtStake(runID: Int, on connection: PostgresConnection) throws -> [Money] {
+        try connection.query(
+            """
+            SELECT currency, sum(amount)::text AS amount FROM recon.finding
+             WHERE run_id = \(runID) AND amount IS NOT NULL AND currency IS NOT NULL
+             GROUP BY currency ORDER BY currency
+            """
+        ).map { Money(currency: try $0.decode("currency"), amount: try $0.decode("amount")) }
     }
 
     /// A run by id, or the latest succeeded run (highest as-of, then id) when `id` is nil.

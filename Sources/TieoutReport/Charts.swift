@@ -1,3 +1,5 @@
+import TieoutRecon
+
 /// The report's charts as inline SVG, drawn from ``ReportData`` alone (no script, no external resource). Every bar
 /// is a `rect` of class `bar` with the values it stands for in `data-` attributes; the figures printed beside bars
 /// and on axes are the exact amounts' text.

@@ -1,7 +1,4 @@
 extension HTMLReport {
-    /// The review statuses in the order of work: open first, settled last.
-    static let reviewStatuses = ["open", "investigating", "explained", "fixed-awaiting-sync", "false-positive"]
-
     /// The findings grouped by customer, then contract, each a table row with its keys, money and review.
     static func findings(_ data: ReportData) -> String {
         var html = "<section id=\"findings\">\n<h2>Findings</h2>\n"
@@ -10,7 +7,8 @@ extension HTMLReport {
         }
         var statusCounts: [String: Int] = [:]
         for finding in data.findings { statusCounts[finding.review.status, default: 0] += 1 }
-        let statuses = reviewStatuses + statusCounts.keys.filter { !reviewStatuses.contains($0) }.sorted()
+        let statuses =
+            data.reviewStatuses + statusCounts.keys.filter { !data.reviewStatuses.contains($0) }.sorted()
         html += "<p class=\"review-summary\">Review: "
         html += statuses.map { status in
             "<span class=\"status status-\(cssName(status))\" data-review-status=\"\(Text.escape(status))\">"

@@ -10,14 +10,7 @@ public struct ReportData: Sendable, Equatable {
     public typealias Run = Reconciliation.Run
 
     /// A sum of money in one currency, as exact decimal text.
-    public struct Money: Sendable, Equatable {
-        public var currency: String
-        public var amount: String
-        public init(currency: String, amount: String) {
-            self.currency = currency
-            self.amount = amount
-        }
-    }
+    public typealias Money = Reconciliation.Money
 
     /// The money at stake of one category in one currency (a bar of the category chart).
     public struct CategoryMoney: Sendable, Equatable {
@@ -171,11 +164,14 @@ public struct ReportData: Sendable, Equatable {
     public var signoff: Signoff?
     /// The findings ordered by customer, contract and finding number.
     public var findings: [Finding]
+    /// The review statuses in the order of work (`recon.review_statuses()`), each counted in the page even when no
+    /// finding has it.
+    public var reviewStatuses: [String]
 
     public init(
         run: Run, generatedAt: String, money: [Money] = [], categories: [CategoryMoney] = [],
         aging: [AgingBucket] = [], trend: [TrendPoint] = [], pipeline: [PipelineStep] = [], signoff: Signoff? = nil,
-        findings: [Finding] = []
+        findings: [Finding] = [], reviewStatuses: [String] = []
     ) {
         self.run = run
         self.generatedAt = generatedAt
@@ -185,6 +181,7 @@ public struct ReportData: Sendable, Equatable {
         self.trend = trend
         self.pipeline = pipeline
         self.signoff = signoff
+        self.reviewStatuses = reviewStatuses
         self.findings = findings
     }
 }

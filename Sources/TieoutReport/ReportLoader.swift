@@ -18,7 +18,10 @@ public struct ReportLoader {
         return ReportData(
             run: run, generatedAt: generatedAt, money: try money(run.runID), categories: try categories(run.runID),
             aging: try aging(run.runID), trend: try trend(run.runID), pipeline: try pipeline(),
-            signoff: try signoff(run.runID), findings: try findings(run.runID))
+            signoff: try signoff(run.runID), findings: try findings(run.runID),
+            reviewStatuses: try connection.query(
+                "SELECT u.status FROM unnest(recon.review_statuses()) WITH ORDINALITY u(status, n) ORDER BY u.n"
+            ).map { try $0.decode(0) })
     }
 
     func run(id: Int?) throws -> (ReportData.Run, String) {
@@ -28,14 +31,7 @@ public struct ReportLoader {
     }
 
     func money(_ runID: Int) throws -> [ReportData.Money] {
-        try connection.query(
-            """
-            SELECT currency, sum(amount)::text AS amount
-              FROM recon.finding
-             WHERE run_id = \(runID) AND currency IS NOT NULL AND amount IS NOT NULL
-             GROUP BY currency ORDER BY currency
-            """
-        ).map { ReportData.Money(currency: try $0.decode("currency"), amount: try $0.decode("amount")) }
+        try Reconciliation.moneyAtStake(runID: runID, on: connection)
     }
 
     func categories(_ runID: Int) throws -> [ReportData.CategoryMoney] {
@@ -55,15 +51,14 @@ public struct ReportLoader {
         }
     }
 
-    /// The run's findings per age bucket (the buckets of `recon.aging`, which covers only the latest run).
+    /// The run's findings per age bucket (`recon.age_buckets()`, as `recon.aging` counts the latest run's).
     func aging(_ runID: Int) throws -> [ReportData.AgingBucket] {
         let rows = try connection.query(
             """
             SELECT b.bucket, f.currency, count(f.finding_no) AS findings,
                    count(f.finding_no) FILTER (WHERE f.severity = 'E') AS errors,
                    sum(f.amount)::text AS amount
-              FROM (VALUES ('0-1', 1, 0, 1), ('1-3', 2, 1, 3), ('3-7', 3, 3, 7), ('7-30', 4, 7, 30),
-                           ('30+', 5, 30, NULL)) b (bucket, bucket_order, low, high)
+              FROM recon.age_buckets() b
               LEFT JOIN recon.finding f
                 ON f.run_id = \(runID) AND f.age_days >= b.low AND (b.high IS NULL OR f.age_days < b.high)
              GROUP BY b.bucket, b.bucket_order, f.currency

@@ -331,6 +331,31 @@ struct ReviewTests {
         }
     }
 
+    /// recon.aging and the HTML report count findings in the buckets of recon.age_buckets(): a finding exactly 3
+    /// days old is in 3-7, not 1-3.
+    @Test func agingCountsEachFindingInTheBucketOfItsAge() throws {
+        try CleanScenario.withClone { db in
+            let buckets = try db.rows(
+                "SELECT bucket, bucket_order, low, coalesce(high::text, '∅') FROM recon.age_buckets()")
+            #expect(buckets == ["0-1|1|0|1", "1-3|2|1|3", "3-7|3|3|7", "7-30|4|7|30", "30+|5|30|∅"])
+            try db.inject(breakVoucher)
+            // As of exactly three days after the records behind the findings last changed (their since).
+            let first = try db.run()
+            let since = try db.value(
+                """
+                SELECT to_char((max(since) + interval '3 days') AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')
+                  FROM recon.finding WHERE run_id = \(first.runID)
+                """)
+            let run = try db.run(asOf: since)
+            let ages = try db.rows(
+                "SELECT category, age_days FROM recon.finding WHERE run_id = \(run.runID) ORDER BY finding_no")
+            #expect(ages == ["UNBALANCED_VOUCHER|3.00", "VOUCHER_MISMATCH|3.00"])
+            let aging = try db.rows(
+                "SELECT category, bucket, findings, amount FROM recon.aging ORDER BY category, bucket_order")
+            #expect(aging == ["UNBALANCED_VOUCHER|3-7|1|0.01", "VOUCHER_MISMATCH|3-7|1|0.01"])
+        }
+    }
+
     @Test func theMetricsOfARunFollowThePrometheusTextFormat() throws {
         try CleanScenario.withClone { db in
             try db.inject(breakVoucher)
@@ -388,7 +413,7 @@ struct ReviewTests {
             #expect(samples == expected)
             // A label value with a quote, a backslash and a line break is escaped as the format says.
             var odd = RunMetrics.failed(durationSeconds: 0.0004)
-            odd.moneyAtStake = [("X\"Y\\Z\nW", "1.5")]
+            odd.moneyAtStake = [.init(currency: "X\"Y\\Z\nW", amount: "1.5")]
             #expect(odd.text.contains("tieout_recon_money_at_stake{currency=\"X\\\"Y\\\\Z\\nW\"} 1.5\n"))
             #expect(odd.text.contains("tieout_recon_run_duration_seconds 0.000\n"))
             #expect(odd.text.hasSuffix("tieout_recon_exit_status 2\n"))

@@ -260,6 +260,16 @@ COMMENT ON COLUMN recon.finding_changes.customer_account IS
 COMMENT ON COLUMN recon.finding_changes.customer_name IS 'Name of that customer account.';
 COMMENT ON COLUMN recon.finding_changes.project IS 'Project number of the finding''s actual or transaction.';
 
+-- The age buckets findings are counted in: [low, high) days of age_days, the last one open-ended.
+CREATE OR REPLACE FUNCTION recon.age_buckets()
+RETURNS TABLE (bucket text, bucket_order integer, low numeric, high numeric)
+LANGUAGE sql IMMUTABLE AS $$
+    VALUES ('0-1', 1, 0, 1), ('1-3', 2, 1, 3), ('3-7', 3, 3, 7), ('7-30', 4, 7, 30), ('30+', 5, 30, NULL)
+$$;
+COMMENT ON FUNCTION recon.age_buckets() IS
+  'The age buckets of recon.aging and the HTML report: a finding is in the bucket with low <= age_days < high '
+  '(high NULL: no upper bound); bucket_order sorts them.';
+
 -- How long the open findings have been waiting, in buckets of age_days.
 CREATE OR REPLACE VIEW recon.aging AS
 SELECT o.category,
@@ -271,17 +281,7 @@ SELECT o.category,
        coalesce(sum(o.amount), 0) AS amount,
        o.currency
   FROM recon.open_findings o
- CROSS JOIN LATERAL (
-       SELECT CASE WHEN o.age_days < 1 THEN '0-1'
-                   WHEN o.age_days < 3 THEN '1-3'
-                   WHEN o.age_days < 7 THEN '3-7'
-                   WHEN o.age_days < 30 THEN '7-30'
-                   ELSE '30+' END AS bucket,
-              CASE WHEN o.age_days < 1 THEN 1
-                   WHEN o.age_days < 3 THEN 2
-                   WHEN o.age_days < 7 THEN 3
-                   WHEN o.age_days < 30 THEN 4
-                   ELSE 5 END AS bucket_order) b
+  JOIN recon.age_buckets() b ON o.age_days >= b.low AND (b.high IS NULL OR o.age_days < b.high)
  GROUP BY o.category, o.severity, o.dataareaid, o.currency, b.bucket, b.bucket_order;
 
 COMMENT ON VIEW recon.aging IS
