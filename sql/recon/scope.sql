@@ -32,11 +32,12 @@ COMMENT ON FUNCTION recon.drop_inputs() IS
 -- One step of recon.expand_scope: copies into pg_temp.recon_in_<table> the rows of p_relation whose column p_col
 -- holds a key of kind p_kind of pg_temp.recon_frontier (not those copied already), and adds their other followed keys
 -- to pg_temp.recon_next (the key a row was found by is in recon_key already). The frontier holds each key once, so a
--- row is found once. The rows are looked up key by key through the column's index (nested loops), whatever the
--- frontier's size (an unanalysed temp table, often estimated wrong): a scan of the whole table would cost what an
--- incremental run saves.
+-- row is found once. The keys go to the column's index as one array (= ANY), which the index walks in its own order:
+-- a quarter faster than a nested loop over the frontier, key by key. The index is used whatever the frontier's size
+-- (an unanalysed temp table, often estimated wrong): a scan of the whole table would cost what an incremental run
+-- saves.
 CREATE OR REPLACE FUNCTION recon.copy_linked(p_relation text, p_col text, p_kind text) RETURNS void
-LANGUAGE plpgsql SET enable_hashjoin = off SET enable_mergejoin = off AS $$
+LANGUAGE plpgsql SET enable_seqscan = off AS $$
 DECLARE
     v_input  text := 'recon_in_' || split_part(p_relation, '.', 2);
     v_pk     text := (SELECT i.pk FROM recon.scope_inputs() i WHERE i.relation = p_relation);
@@ -51,8 +52,8 @@ BEGIN
       FROM recon.scope_links() l
      WHERE l.relation = p_relation AND l.follow AND (l.col, l.kind) <> (p_col, p_kind);
     v_copy := format('INSERT INTO pg_temp.%1$I SELECT m.* FROM %2$s m '
-                     'JOIN recon_frontier f ON f.kind = %3$L AND m.%4$I = f.key::%5$s '
-                     'WHERE NOT EXISTS (SELECT FROM pg_temp.%1$I s WHERE s.%6$I = m.%6$I)',
+                     'WHERE m.%4$I = ANY (ARRAY(SELECT f.key::%5$s FROM recon_frontier f WHERE f.kind = %3$L)) '
+                     'AND NOT EXISTS (SELECT FROM pg_temp.%1$I s WHERE s.%6$I = m.%6$I)',
                      v_input, p_relation, p_kind, p_col, v_type, v_pk);
     IF v_follow.keys IS NULL THEN
         -- (the rows lead nowhere else: a ledger line)
@@ -69,6 +70,27 @@ COMMENT ON FUNCTION recon.copy_linked(text, text, text) IS
   'into pg_temp.recon_in_<table> (through the column''s index, not those copied already) and adds their other '
   'followed keys (recon.scope_links) to pg_temp.recon_next.';
 
+-- The next round's frontier of recon.expand_scope: the keys of pg_temp.recon_next not seen before (not in
+-- pg_temp.recon_key), now seen. A hash anti-join: the candidates are many (every followed key of every row a round
+-- copies) and most were seen already. Returns whether any key is new.
+CREATE OR REPLACE FUNCTION recon.next_frontier() RETURNS boolean
+LANGUAGE plpgsql SET enable_nestloop = off SET enable_mergejoin = off AS $$
+BEGIN
+    TRUNCATE recon_frontier;
+    INSERT INTO recon_frontier
+    SELECT n.kind, n.key FROM (SELECT DISTINCT n.kind, n.key FROM recon_next n) n
+     WHERE NOT EXISTS (SELECT FROM recon_key k WHERE k.kind = n.kind AND k.key = n.key);
+    IF NOT FOUND THEN
+        RETURN false;
+    END IF;
+    INSERT INTO recon_key SELECT f.kind, f.key FROM recon_frontier f;
+    RETURN true;
+END
+$$;
+COMMENT ON FUNCTION recon.next_frontier() IS
+  'Step of recon.expand_scope: makes pg_temp.recon_frontier the keys of pg_temp.recon_next not in pg_temp.recon_key '
+  'and adds them there; false when none is new.';
+
 -- Finds, from the keys in pg_temp.recon_frontier, every row of the inputs they reach, following the keys of the
 -- rows found (recon.scope_links, follow) until nothing new turns up, and copies the rows into the recon_in_* tables:
 -- each round, one recon.copy_linked per link whose kind the frontier holds. Returns the number of rounds.
@@ -80,13 +102,7 @@ BEGIN
     -- The keys given are the first round's candidates, like the keys a round's rows bring.
     TRUNCATE recon_next;
     INSERT INTO recon_next SELECT f.kind, f.key FROM recon_frontier f;
-    LOOP
-        -- The next frontier: the candidates not seen before, now seen.
-        TRUNCATE recon_frontier;
-        WITH fresh AS (INSERT INTO recon_key SELECT DISTINCT n.kind, n.key FROM recon_next n
-                       ON CONFLICT DO NOTHING RETURNING recon_key.kind, recon_key.key)
-        INSERT INTO recon_frontier SELECT fresh.kind, fresh.key FROM fresh;
-        EXIT WHEN NOT EXISTS (SELECT FROM recon_frontier);
+    WHILE recon.next_frontier() LOOP
         v_rounds := v_rounds + 1;
         TRUNCATE recon_next;
         PERFORM recon.copy_linked(l.relation, l.col, l.kind)
@@ -188,9 +204,9 @@ RETURNS TABLE (run_kind text, full_reason text, scopes integer)
 LANGUAGE plpgsql
 SET jit = off
 SET work_mem = '128MB'
--- The copies' statistics are for the checks' join plans: sizes and rough spreads, not fine histograms. A sample of
--- 3,000 rows makes them four times faster than the default 30,000 (every row of most copies).
-SET default_statistics_target = 10
+-- The copies' statistics are for the checks' join plans: sizes, distinct counts and the commonest value, not
+-- histograms. A sample of 300 rows analyses the copies of 1% of the contracts in 20 ms, against 140 ms for 3,000.
+SET default_statistics_target = 1
 AS $$
 DECLARE
     v_reason    text := p_full_reason;
