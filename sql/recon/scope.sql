@@ -33,9 +33,11 @@ COMMENT ON FUNCTION recon.drop_inputs() IS
 -- holds a key of kind p_kind of pg_temp.recon_frontier (not those copied already), and adds their other followed keys
 -- to pg_temp.recon_next (the key a row was found by is in recon_key already). The frontier holds each key once, so a
 -- row is found once. The keys go to the column's index as one array (= ANY), which the index walks in its own order:
--- a quarter faster than a nested loop over the frontier, key by key. The index is used whatever the frontier's size
--- (an unanalysed temp table, often estimated wrong): a scan of the whole table would cost what an incremental run
--- saves.
+-- faster than a nested loop over the frontier, key by key. The index is used whatever the frontier's size (an
+-- unanalysed temp table, often estimated wrong): a scan of the whole table would cost what an incremental run saves.
+-- Two lookups are left out because they cannot find a row not copied yet: a key brought from this very column when
+-- it is unique (recon_frontier.done: the row that brought it is the only one), and a key already looked up in this
+-- column as another kind whose link follows at least as far (a voucher that is an invoice voucher too).
 CREATE OR REPLACE FUNCTION recon.copy_linked(p_relation text, p_col text, p_kind text) RETURNS void
 LANGUAGE plpgsql SET enable_seqscan = off AS $$
 DECLARE
@@ -43,24 +45,42 @@ DECLARE
     v_pk     text := (SELECT i.pk FROM recon.scope_inputs() i WHERE i.relation = p_relation);
     v_type   text := (SELECT format_type(a.atttypid, a.atttypmod) FROM pg_attribute a
                        WHERE a.attrelid = p_relation::regclass AND a.attname = p_col);
+    v_link   text := p_relation || '.' || p_col;
+    v_cover  text[];
     v_copy   text;
     v_follow record;
 BEGIN
+    -- The kinds whose lookup in this column covers this one's (the first in name order when they follow alike).
+    SELECT array_agg(o.kind) INTO v_cover
+      FROM recon.scope_links() l JOIN recon.scope_links() o ON (o.relation, o.col) = (l.relation, l.col)
+     WHERE (l.relation, l.col, l.kind) = (p_relation, p_col, p_kind) AND o.kind <> l.kind
+       AND (o.follow AND NOT l.follow OR o.follow = l.follow AND o.kind < l.kind);
+    -- The other followed keys of the rows found, each marked with its column when that column is unique.
     SELECT string_agg(DISTINCT format('%I', l.col), ', ') AS columns,
-           string_agg(format('(%L, r.%I::text)', l.kind, l.col), ', ') AS keys
+           string_agg(format('(%L, r.%I::text, %L)', l.kind, l.col,
+                             CASE WHEN EXISTS (SELECT FROM pg_index x JOIN pg_attribute a
+                                                 ON a.attrelid = x.indrelid AND a.attnum = x.indkey[0]
+                                                WHERE x.indrelid = p_relation::regclass AND x.indisunique
+                                                  AND x.indnatts = 1 AND x.indpred IS NULL AND a.attname = l.col)
+                                  THEN p_relation || '.' || l.col END), ', ') AS keys
       INTO v_follow
       FROM recon.scope_links() l
      WHERE l.relation = p_relation AND l.follow AND (l.col, l.kind) <> (p_col, p_kind);
     v_copy := format('INSERT INTO pg_temp.%1$I SELECT m.* FROM %2$s m '
-                     'WHERE m.%4$I = ANY (ARRAY(SELECT f.key::%5$s FROM recon_frontier f WHERE f.kind = %3$L)) '
+                     'WHERE m.%4$I = ANY (ARRAY(SELECT f.key::%5$s FROM recon_frontier f '
+                     'WHERE f.kind = %3$L AND NOT %7$L = ANY (f.done)%8$s)) '
                      'AND NOT EXISTS (SELECT FROM pg_temp.%1$I s WHERE s.%6$I = m.%6$I)',
-                     v_input, p_relation, p_kind, p_col, v_type, v_pk);
+                     v_input, p_relation, p_kind, p_col, v_type, v_pk, v_link,
+                     CASE WHEN v_cover IS NOT NULL
+                          THEN format(' AND NOT EXISTS (SELECT FROM recon_key k WHERE k.kind = ANY (%L) '
+                                      'AND k.key = f.key)', v_cover) ELSE '' END);
     IF v_follow.keys IS NULL THEN
         -- (the rows lead nowhere else: a ledger line)
         EXECUTE v_copy;
     ELSE
-        EXECUTE format('WITH found AS (%s RETURNING %s) INSERT INTO recon_next (kind, key) SELECT k.kind, k.key '
-                       'FROM found r CROSS JOIN LATERAL (VALUES %s) AS k(kind, key) WHERE k.key IS NOT NULL',
+        EXECUTE format('WITH found AS (%s RETURNING %s) INSERT INTO recon_next (kind, key, done) '
+                       'SELECT k.kind, k.key, k.done FROM found r '
+                       'CROSS JOIN LATERAL (VALUES %s) AS k(kind, key, done) WHERE k.key IS NOT NULL',
                        v_copy, v_follow.columns, v_follow.keys);
     END IF;
 END
@@ -68,18 +88,21 @@ $$;
 COMMENT ON FUNCTION recon.copy_linked(text, text, text) IS
   'Step of recon.expand_scope: copies the rows of p_relation whose p_col holds a p_kind key of pg_temp.recon_frontier '
   'into pg_temp.recon_in_<table> (through the column''s index, not those copied already) and adds their other '
-  'followed keys (recon.scope_links) to pg_temp.recon_next.';
+  'followed keys (recon.scope_links) to pg_temp.recon_next. Skips the keys that cannot find a row not copied yet.';
 
 -- The next round's frontier of recon.expand_scope: the keys of pg_temp.recon_next not seen before (not in
--- pg_temp.recon_key), now seen. A hash anti-join: the candidates are many (every followed key of every row a round
--- copies) and most were seen already. Returns whether any key is new.
+-- pg_temp.recon_key), now seen, each with the unique columns that brought it (done). A hash anti-join: the
+-- candidates are many (every followed key of every row a round copies) and most were seen already. Returns whether
+-- any key is new.
 CREATE OR REPLACE FUNCTION recon.next_frontier() RETURNS boolean
 LANGUAGE plpgsql SET enable_nestloop = off SET enable_mergejoin = off AS $$
 BEGIN
     TRUNCATE recon_frontier;
-    INSERT INTO recon_frontier
-    SELECT n.kind, n.key FROM (SELECT DISTINCT n.kind, n.key FROM recon_next n) n
-     WHERE NOT EXISTS (SELECT FROM recon_key k WHERE k.kind = n.kind AND k.key = n.key);
+    INSERT INTO recon_frontier (kind, key, done)
+    SELECT n.kind, n.key, coalesce(array_agg(n.done) FILTER (WHERE n.done IS NOT NULL), '{}')
+      FROM recon_next n
+     WHERE NOT EXISTS (SELECT FROM recon_key k WHERE k.kind = n.kind AND k.key = n.key)
+     GROUP BY n.kind, n.key;
     IF NOT FOUND THEN
         RETURN false;
     END IF;
@@ -89,7 +112,7 @@ END
 $$;
 COMMENT ON FUNCTION recon.next_frontier() IS
   'Step of recon.expand_scope: makes pg_temp.recon_frontier the keys of pg_temp.recon_next not in pg_temp.recon_key '
-  'and adds them there; false when none is new.';
+  '(with the unique columns that brought them) and adds them there; false when none is new.';
 
 -- Finds, from the keys in pg_temp.recon_frontier, every row of the inputs they reach, following the keys of the
 -- rows found (recon.scope_links, follow) until nothing new turns up, and copies the rows into the recon_in_* tables:
@@ -101,7 +124,7 @@ DECLARE
 BEGIN
     -- The keys given are the first round's candidates, like the keys a round's rows bring.
     TRUNCATE recon_next;
-    INSERT INTO recon_next SELECT f.kind, f.key FROM recon_frontier f;
+    INSERT INTO recon_next (kind, key) SELECT f.kind, f.key FROM recon_frontier f;
     WHILE recon.next_frontier() LOOP
         v_rounds := v_rounds + 1;
         TRUNCATE recon_next;
@@ -128,7 +151,7 @@ BEGIN
      WHERE d.kind <> 'all' AND k.key IS NOT NULL;
 
     -- The records the changed keys reach (an invoice's voucher brings the invoice; journal vouchers are scopes).
-    INSERT INTO recon_frontier
+    INSERT INTO recon_frontier (kind, key)
     SELECT c.kind, c.key FROM recon_changed c WHERE c.kind NOT IN ('contract', 'salesorder', 'voucher')
     UNION
     SELECT 'ivoucher', c.key FROM recon_changed c
@@ -179,7 +202,7 @@ CREATE OR REPLACE FUNCTION recon.scope_rows() RETURNS void
 LANGUAGE plpgsql AS $$
 BEGIN
     TRUNCATE recon_frontier;
-    INSERT INTO recon_frontier
+    INSERT INTO recon_frontier (kind, key)
     SELECT 'contract', substr(s.scope, 3) FROM recon_scope s WHERE s.scope LIKE 'C:%'
     UNION
     SELECT 'salesorder', so.salesorderid::text FROM recon_scope s
@@ -264,8 +287,8 @@ BEGIN
             EXECUTE format('CREATE INDEX ON pg_temp.%I (%I)', 'recon_in_' || v_input.name, v_input.pk);
         END LOOP;
         CREATE TEMP TABLE recon_key (kind text, key text, PRIMARY KEY (kind, key)) ON COMMIT DROP;
-        CREATE TEMP TABLE recon_frontier (kind text, key text) ON COMMIT DROP;
-        CREATE TEMP TABLE recon_next (kind text, key text) ON COMMIT DROP;
+        CREATE TEMP TABLE recon_frontier (kind text, key text, done text[] NOT NULL DEFAULT '{}') ON COMMIT DROP;
+        CREATE TEMP TABLE recon_next (kind text, key text, done text) ON COMMIT DROP;
         PERFORM recon.changed_scopes();
         v_contracts := (SELECT count(*) FROM dataverse.salesorder);
         v_changed := (SELECT count(*) FROM recon_scope s WHERE s.scope LIKE 'C:%');
