@@ -192,6 +192,30 @@ struct IncrementalTests {
         }
     }
 
+    /// An incremental run prices a random page at 1.1 for the rest of its transaction (its checks join small copies
+    /// to whole tables in memory); a full attempt after it in the same transaction (an incremental run made again as
+    /// a full one) and every later transaction price it as the server does.
+    @Test func onlyAnIncrementalRunPricesRandomPagesAsInMemory() throws {
+        struct Rolled: Error {}
+        try CleanScenario.withClone { db in
+            let server = try db.value("SHOW random_page_cost")
+            #expect(server == "4")
+            #expect(try db.recon.run(.init(grace: "0")).kind == "full")
+            let prepare = "SELECT run_kind FROM recon.prepare_run(%@, (SELECT maps_fingerprint FROM recon.state), now())"
+            #expect(throws: Rolled.self) {
+                try db.connection.withTransaction { connection in
+                    let attempts = try ["NULL", "'made again'"].map { reason in
+                        try db.rows(prepare.replacingOccurrences(of: "%@", with: reason), on: connection)
+                            + db.rows("SHOW random_page_cost", on: connection)
+                    }
+                    #expect(attempts == [["incremental", "1.1"], ["full", server]])
+                    throw Rolled()
+                }
+            }
+            #expect(try db.value("SHOW random_page_cost") == server)
+        }
+    }
+
     /// The rows of `a` that `b` lacks, counting repeats.
     static func difference(_ a: [String], _ b: [String]) -> [String] {
         var counts: [String: Int] = [:]
