@@ -48,7 +48,7 @@ struct Bench: ParsableCommand {
             commandName: "recon",
             abstract: "A full reconciliation run against plain SQL joins that make the same comparisons.",
             discussion:
-                "Builds a clean company in a scratch database (dropped afterwards) on the server of --db: tieout seed --scale 1 and a business day every third day of the month, then copies it set-based (keys remapped) to at least 1,000,000 actuals and 100,000 proformas, and checks that it reconciles with zero findings. Runs the baseline and the reconciliation alternately, twice each, and counts the best of each. Prints bench recon rows=<actuals> seconds=<S> baseline_seconds=<B> ratio=<S/B> …; then, twice, touches every actual of 1% of the contracts and times the incremental run that follows: bench recon-incremental … seconds=<I> baseline_seconds=<S> ratio=<I/S> …. The baseline's time per check goes to standard error."
+                "Builds a clean company in a scratch database (dropped afterwards) on the server of --db: tieout seed --scale 1 and a business day every third day of the month, then copies it set-based (keys remapped) to at least 1,000,000 actuals and 100,000 proformas, and checks that it reconciles with zero findings. Runs the baseline and the reconciliation alternately, twice each, and counts the best of each. Prints bench recon rows=<actuals> seconds=<S> baseline_seconds=<B> ratio=<S/B> …; then, five times, touches every actual of 1% of the contracts and times the incremental run that follows: bench recon-incremental … seconds=<best I> baseline_seconds=<S> ratio=<I/S> … median_seconds=<median I> …. The baseline's time per check goes to standard error."
         )
 
         @OptionGroup var connection: ConnectionOptions

@@ -88,6 +88,11 @@ struct BenchCommandTests {
             #expect(incremental["findings"] == "0")
             #expect(incremental["scopes_checked"] == "1")
             #expect(Int(incremental["actuals_touched"] ?? "") ?? 0 > 0)
+            // The best of five runs, and their median, which no run beats.
+            #expect(incremental["timing"] == "best_of_5")
+            let best = incremental["seconds"].flatMap { Decimal(string: $0) }
+            let median = incremental["median_seconds"].flatMap { Decimal(string: $0) }
+            #expect(best != nil && median != nil && best! <= median!)
 
             // Each benchmark dropped its scratch database.
             let admin = try TestDatabase.connect()
