@@ -29,33 +29,45 @@ $$;
 COMMENT ON FUNCTION recon.drop_inputs() IS
   'Drops the pg_temp.recon_in_* inputs of a run (and the views on them) and the scope expansion''s work tables.';
 
--- One step of recon.expand_scope: copies into pg_temp.recon_in_<table> the rows of p_relation whose column p_col
--- holds a key of kind p_kind of pg_temp.recon_frontier (not those copied already), and adds their other followed keys
--- to pg_temp.recon_next (the key a row was found by is in recon_key already). The frontier holds each key once, so a
--- row is found once. The keys go to the column's index as one array (= ANY), which the index walks in its own order:
--- faster than a nested loop over the frontier, key by key. The index is used whatever the frontier's size (an
--- unanalysed temp table, often estimated wrong): a scan of the whole table would cost what an incremental run saves.
--- Two lookups are left out because they cannot find a row not copied yet: a key brought from this very column when
--- it is unique (recon_frontier.done: the row that brought it is the only one), and a key already looked up in this
--- column as another kind whose link follows at least as far (a voucher that is an invoice voucher too).
-CREATE OR REPLACE FUNCTION recon.copy_linked(p_relation text, p_col text, p_kind text) RETURNS void
+-- One step of recon.expand_scope: copies into pg_temp.recon_in_<table> the rows of p_relation whose columns linked by
+-- keys of kind p_kind hold a key of that kind of pg_temp.recon_frontier (not those copied already), and adds their
+-- followed keys to pg_temp.recon_next (all but the key a row was found by, when one column alone links the kind; the
+-- others are in recon_key already and go no further). The frontier holds each key once, so a row is found once. Each
+-- column's keys go to its index as one array (= ANY), which the index walks in its own order: faster than a nested
+-- loop over the frontier, key by key; two columns of one kind (a transaction connection's two ends) are looked up in
+-- one scan (a bitmap OR), so a row both ends lead to is read once. The indexes are used whatever the frontier's size
+-- (an unanalysed temp table, often estimated wrong): a scan of the whole table would cost what an incremental run
+-- saves. Two lookups are left out because they cannot find a row not copied yet: a key brought from this very column
+-- when it is unique (recon_frontier.done: the row that brought it is the only one), and a key already looked up in
+-- this column as another kind whose link follows at least as far (a voucher that is an invoice voucher too).
+DROP FUNCTION IF EXISTS recon.copy_linked(text, text, text);
+CREATE OR REPLACE FUNCTION recon.copy_linked(p_relation text, p_kind text) RETURNS void
 LANGUAGE plpgsql SET enable_seqscan = off AS $$
 DECLARE
     v_input  text := 'recon_in_' || split_part(p_relation, '.', 2);
     v_pk     text := (SELECT i.pk FROM recon.scope_inputs() i WHERE i.relation = p_relation);
-    v_type   text := (SELECT format_type(a.atttypid, a.atttypmod) FROM pg_attribute a
-                       WHERE a.attrelid = p_relation::regclass AND a.attname = p_col);
-    v_link   text := p_relation || '.' || p_col;
-    v_cover  text[];
+    v_cols   text[];
+    v_where  text;
     v_copy   text;
     v_follow record;
 BEGIN
-    -- The kinds whose lookup in this column covers this one's (the first in name order when they follow alike).
-    SELECT array_agg(o.kind) INTO v_cover
-      FROM recon.scope_links() l JOIN recon.scope_links() o ON (o.relation, o.col) = (l.relation, l.col)
-     WHERE (l.relation, l.col, l.kind) = (p_relation, p_col, p_kind) AND o.kind <> l.kind
-       AND (o.follow AND NOT l.follow OR o.follow = l.follow AND o.kind < l.kind);
-    -- The other followed keys of the rows found, each marked with its column when that column is unique.
+    -- Per column: its keys of the frontier, less those a covering kind (the first in name order when they follow
+    -- alike) looked up in it already.
+    SELECT array_agg(l.col ORDER BY l.col),
+           string_agg(format('m.%I = ANY (ARRAY(SELECT f.key::%s FROM recon_frontier f '
+                             'WHERE f.kind = %L AND NOT %L = ANY (f.done)%s))',
+                             l.col, format_type(a.atttypid, a.atttypmod), l.kind, l.relation || '.' || l.col,
+                             (SELECT format(' AND NOT EXISTS (SELECT FROM recon_key k WHERE k.kind = ANY (%L) '
+                                            'AND k.key = f.key)', array_agg(o.kind))
+                                FROM recon.scope_links() o
+                               WHERE (o.relation, o.col) = (l.relation, l.col) AND o.kind <> l.kind
+                                 AND (o.follow AND NOT l.follow OR o.follow = l.follow AND o.kind < l.kind)
+                              HAVING count(*) > 0)), ' OR ' ORDER BY l.col)
+      INTO v_cols, v_where
+      FROM recon.scope_links() l
+      JOIN pg_attribute a ON a.attrelid = l.relation::regclass AND a.attname = l.col
+     WHERE l.relation = p_relation AND l.kind = p_kind;
+    -- The followed keys of the rows found, each marked with its column when that column is unique.
     SELECT string_agg(DISTINCT format('%I', l.col), ', ') AS columns,
            string_agg(format('(%L, r.%I::text, %L)', l.kind, l.col,
                              CASE WHEN EXISTS (SELECT FROM pg_index x JOIN pg_attribute a
@@ -65,15 +77,10 @@ BEGIN
                                   THEN p_relation || '.' || l.col END), ', ') AS keys
       INTO v_follow
       FROM recon.scope_links() l
-     WHERE l.relation = p_relation AND l.follow AND (l.col, l.kind) <> (p_col, p_kind);
-    v_copy := format('INSERT INTO pg_temp.%1$I SELECT m.* FROM %2$s m '
-                     'WHERE m.%4$I = ANY (ARRAY(SELECT f.key::%5$s FROM recon_frontier f '
-                     'WHERE f.kind = %3$L AND NOT %7$L = ANY (f.done)%8$s)) '
-                     'AND NOT EXISTS (SELECT FROM pg_temp.%1$I s WHERE s.%6$I = m.%6$I)',
-                     v_input, p_relation, p_kind, p_col, v_type, v_pk, v_link,
-                     CASE WHEN v_cover IS NOT NULL
-                          THEN format(' AND NOT EXISTS (SELECT FROM recon_key k WHERE k.kind = ANY (%L) '
-                                      'AND k.key = f.key)', v_cover) ELSE '' END);
+     WHERE l.relation = p_relation AND l.follow AND NOT (l.kind = p_kind AND v_cols = ARRAY[l.col]);
+    v_copy := format('INSERT INTO pg_temp.%1$I SELECT m.* FROM %2$s m WHERE (%3$s) '
+                     'AND NOT EXISTS (SELECT FROM pg_temp.%1$I s WHERE s.%4$I = m.%4$I)',
+                     v_input, p_relation, v_where, v_pk);
     IF v_follow.keys IS NULL THEN
         -- (the rows lead nowhere else: a ledger line)
         EXECUTE v_copy;
@@ -85,10 +92,11 @@ BEGIN
     END IF;
 END
 $$;
-COMMENT ON FUNCTION recon.copy_linked(text, text, text) IS
-  'Step of recon.expand_scope: copies the rows of p_relation whose p_col holds a p_kind key of pg_temp.recon_frontier '
-  'into pg_temp.recon_in_<table> (through the column''s index, not those copied already) and adds their other '
-  'followed keys (recon.scope_links) to pg_temp.recon_next. Skips the keys that cannot find a row not copied yet.';
+COMMENT ON FUNCTION recon.copy_linked(text, text) IS
+  'Step of recon.expand_scope: copies the rows of p_relation whose columns of kind p_kind hold a key of that kind of '
+  'pg_temp.recon_frontier into pg_temp.recon_in_<table> (through the columns'' indexes, not those copied already) '
+  'and adds their followed keys (recon.scope_links) to pg_temp.recon_next. Skips the keys that cannot find a row not '
+  'copied yet.';
 
 -- The next round's frontier of recon.expand_scope: the keys of pg_temp.recon_next not seen before (not in
 -- pg_temp.recon_key), now seen, each with the unique columns that brought it (done). A hash anti-join: the
@@ -116,7 +124,7 @@ COMMENT ON FUNCTION recon.next_frontier() IS
 
 -- Finds, from the keys in pg_temp.recon_frontier, every row of the inputs they reach, following the keys of the
 -- rows found (recon.scope_links, follow) until nothing new turns up, and copies the rows into the recon_in_* tables:
--- each round, one recon.copy_linked per link whose kind the frontier holds. Returns the number of rounds.
+-- each round, one recon.copy_linked per table and kind of key the frontier holds. Returns the number of rounds.
 CREATE OR REPLACE FUNCTION recon.expand_scope() RETURNS integer
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -128,8 +136,8 @@ BEGIN
     WHILE recon.next_frontier() LOOP
         v_rounds := v_rounds + 1;
         TRUNCATE recon_next;
-        PERFORM recon.copy_linked(l.relation, l.col, l.kind)
-           FROM recon.scope_links() l
+        PERFORM recon.copy_linked(l.relation, l.kind)
+           FROM (SELECT DISTINCT l.relation, l.kind FROM recon.scope_links() l) l
           WHERE l.relation IN (SELECT i.relation FROM recon.scope_inputs() i)
             AND l.kind IN (SELECT DISTINCT f.kind FROM recon_frontier f);
     END LOOP;
