@@ -177,6 +177,7 @@ public struct ReconBenchmark {
                         ("scopes_checked", String(incremental.scopes)),
                         ("findings", String(incremental.findings)),
                         ("median_seconds", BenchmarkResult.format(incremental.median)),
+                        ("pass_seconds", incremental.passes.map(BenchmarkResult.format).joined(separator: ",")),
                         ("rss_mb", String(BenchSupport.peakResidentMegabytes())),
                         ("timing", "best_of_\(Self.incrementalPasses)"),
                     ]))
@@ -193,9 +194,10 @@ public struct ReconBenchmark {
 
     /// ``incrementalPasses`` times: touches 1% of the contracts (every actual of every hundredth contract, a
     /// different hundredth each time, updated without changing a value a check reads) and times the incremental run
-    /// that follows. Returns the best and the median time.
+    /// that follows. Returns the best and the median time, and each pass's in order.
     func measureIncremental(_ connection: PostgresConnection, _ reconciliation: Reconciliation) throws -> (
-        seconds: Double, median: Double, contracts: Int, touched: Int, actuals: Int, scopes: Int, findings: Int
+        seconds: Double, median: Double, passes: [Double], contracts: Int, touched: Int, actuals: Int, scopes: Int,
+        findings: Int
     ) {
         let contracts = try count(connection, "dataverse.salesorder")
         var times: [Double] = []
@@ -231,8 +233,8 @@ public struct ReconBenchmark {
             scopes = run.scopesChecked ?? 0
             findings = run.findings
         }
-        times.sort()
-        return (times[0], times[times.count / 2], contracts, touched, actuals, scopes, findings)
+        let sorted = times.sorted()
+        return (sorted[0], sorted[sorted.count / 2], times, contracts, touched, actuals, scopes, findings)
     }
 
     func count(_ connection: PostgresConnection, _ table: String) throws -> Int {
