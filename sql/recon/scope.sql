@@ -300,7 +300,8 @@ BEGIN
                            v_input.relation);
             EXECUTE format('CREATE INDEX ON pg_temp.%I (%I)', 'recon_in_' || v_input.name, v_input.pk);
         END LOOP;
-        CREATE TEMP TABLE recon_key (kind text, key text, PRIMARY KEY (kind, key)) ON COMMIT DROP;
+        -- (indexed once the search is done: an index kept up key by key costs the search more than its lookups)
+        CREATE TEMP TABLE recon_key (kind text, key text) ON COMMIT DROP;
         CREATE TEMP TABLE recon_frontier (kind text, key text, done text[] NOT NULL DEFAULT '{}') ON COMMIT DROP;
         CREATE TEMP TABLE recon_next (kind text, key text, done text) ON COMMIT DROP;
         PERFORM recon.changed_scopes();
@@ -311,6 +312,7 @@ BEGIN
                         || v_share || ' (setting max_changed_share)';
         ELSE
             PERFORM recon.scope_rows();
+            CREATE INDEX ON recon_key (kind, key);
             FOR v_input IN SELECT split_part(i.relation, '.', 2) AS name FROM recon.scope_inputs() i LOOP
                 EXECUTE format('ANALYZE pg_temp.%I', 'recon_in_' || v_input.name);
             END LOOP;
