@@ -201,7 +201,8 @@ struct IncrementalTests {
             let server = try db.value("SHOW random_page_cost")
             #expect(server == "4")
             #expect(try db.recon.run(.init(grace: "0")).kind == "full")
-            let prepare = "SELECT run_kind FROM recon.prepare_run(%@, (SELECT maps_fingerprint FROM recon.state), now())"
+            let prepare =
+                "SELECT run_kind FROM recon.prepare_run(%@, (SELECT maps_fingerprint FROM recon.state), now())"
             #expect(throws: Rolled.self) {
                 try db.connection.withTransaction { connection in
                     let attempts = try ["NULL", "'made again'"].map { reason in
