@@ -362,21 +362,48 @@ public struct Reconciliation {
              GROUP BY category, severity
              ORDER BY position(severity IN 'EWI'), category
             """)
-        let sums = try connection.query(
-            """
-            SELECT category, currency, sum(amount)::text AS amount
-              FROM recon.finding WHERE run_id = \(runID) AND amount IS NOT NULL AND currency IS NOT NULL
-             GROUP BY category, currency
-            """)
         var amounts: [String: [String: String]] = [:]
-        for row in sums {
-            amounts[try row.decode("category"), default: [:]][try row.decode("currency")] = try row.decode("amount")
+        for money in try moneyPerCategory(runID: runID, on: connection) {
+            amounts[money.category, default: [:]][money.currency] = money.amount
         }
         return try counts.map { row in
             let category: String = try row.decode("category")
             return CategoryTotal(
                 category: category, severity: try row.decode("severity"), findings: try row.decode("findings"),
                 newFindings: try row.decode("new_findings"), amounts: amounts[category] ?? [:])
+        }
+    }
+
+    /// The money at stake of one category in one currency: the sum of its findings' `amount` (exact decimal text)
+    /// and how many findings carry one.
+    public struct CategoryMoney: Sendable, Equatable {
+        public var category: String
+        public var currency: String
+        public var amount: String
+        public var findings: Int
+        public init(category: String, currency: String, amount: String, findings: Int) {
+            self.category = category
+            self.currency = currency
+            self.amount = amount
+            self.findings = findings
+        }
+    }
+
+    /// The money at stake of run `runID` per category and currency, by currency, then largest sum first: what
+    /// ``categoryTotals(runID:on:)`` and the HTML report's category chart show.
+    public static func moneyPerCategory(runID: Int, on connection: PostgresConnection) throws -> [CategoryMoney] {
+        try connection.query(
+            """
+            SELECT category, currency, sum(amount)::text AS amount, count(*) AS findings
+              FROM recon.finding
+             WHERE run_id = \(runID) AND currency IS NOT NULL AND amount IS NOT NULL
+             GROUP BY category, currency
+             ORDER BY currency, sum(amount) DESC, category
+            """
+        ).map {
+            CategoryMoney(
+                category: try $0.decode("category"), currency: try $0.decode("currency"),
+                amount: try $0.decode("amount"), findings: try $0.decode("findings"))
         }
     }
 

@@ -13,18 +13,7 @@ public struct ReportData: Sendable, Equatable {
     public typealias Money = Reconciliation.Money
 
     /// The money at stake of one category in one currency (a bar of the category chart).
-    public struct CategoryMoney: Sendable, Equatable {
-        public var category: String
-        public var currency: String
-        public var amount: String
-        public var findings: Int
-        public init(category: String, currency: String, amount: String, findings: Int) {
-            self.category = category
-            self.currency = currency
-            self.amount = amount
-            self.findings = findings
-        }
-    }
+    public typealias CategoryMoney = Reconciliation.CategoryMoney
 
     /// The findings whose age (`age_days`) falls in one bucket: 0-1, 1-3, 3-7, 7-30, 30+ days.
     public struct AgingBucket: Sendable, Equatable {

@@ -1,4 +1,5 @@
 public import TieoutPostgres
+import Foundation
 import TieoutRecon
 
 /// Reads what the HTML report of one run shows into a ``ReportData``: a handful of set-based queries over
@@ -34,20 +35,10 @@ public struct ReportLoader {
         try Reconciliation.moneyAtStake(runID: runID, on: connection)
     }
 
+    /// The category chart's bars: the categories with money at stake (a sum above zero) per currency.
     func categories(_ runID: Int) throws -> [ReportData.CategoryMoney] {
-        try connection.query(
-            """
-            SELECT category, currency, sum(amount)::text AS amount, count(*) AS findings
-              FROM recon.finding
-             WHERE run_id = \(runID) AND currency IS NOT NULL AND amount IS NOT NULL
-             GROUP BY category, currency
-            HAVING sum(amount) > 0
-             ORDER BY currency, sum(amount) DESC, category
-            """
-        ).map {
-            ReportData.CategoryMoney(
-                category: try $0.decode("category"), currency: try $0.decode("currency"),
-                amount: try $0.decode("amount"), findings: try $0.decode("findings"))
+        try Reconciliation.moneyPerCategory(runID: runID, on: connection).filter {
+            (Decimal(string: $0.amount) ?? 0) > 0
         }
     }
 
