@@ -1,5 +1,5 @@
-public import TieoutPostgres
 import Foundation
+public import TieoutPostgres
 import TieoutRecon
 
 /// Reads what the HTML report of one run shows into a ``ReportData``: a handful of set-based queries over
